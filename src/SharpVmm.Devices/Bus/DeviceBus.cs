@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+
+namespace SharpVmm.Devices.Bus;
+
+/// <summary>
+/// Maps address ranges to devices: a sorted table searched by binary search. Registration is copy-on-write,
+/// so vCPU threads look up without locks. Accesses nothing claims are answered the way a PC bus does
+/// (reads float to all ones, writes vanish) and counted per address.
+/// </summary>
+public abstract class DeviceBus
+{
+    private readonly Lock _writeLock = new();
+    private readonly ConcurrentDictionary<ulong, long> _unclaimed = new();
+    private BusRange[] _ranges = [];
+    private long _unclaimedWrites;
+    private long _unclaimedReads;
+
+    /// <summary>Creates a bus whose addresses run from 0 to <paramref name="lastAddress"/>.</summary>
+    protected DeviceBus(ulong lastAddress) => LastAddress = lastAddress;
+
+    /// <summary>Highest address on this bus.</summary>
+    public ulong LastAddress { get; }
+
+    /// <summary>The registrations, sorted by base address.</summary>
+    public IReadOnlyList<BusRange> Ranges => Volatile.Read(ref _ranges);
+
+    /// <summary>Number of writes no device claimed.</summary>
+    public long UnclaimedWrites => Interlocked.Read(ref _unclaimedWrites);
+
+    /// <summary>Number of reads no device claimed.</summary>
+    public long UnclaimedReads => Interlocked.Read(ref _unclaimedReads);
+
+    /// <summary>Unclaimed accesses by address.</summary>
+    public IReadOnlyDictionary<ulong, long> UnclaimedByAddress => _unclaimed;
+
+    /// <summary>Called once for the first unclaimed access to each address (for a log line), with the address and whether it was a write.</summary>
+    public Action<ulong, bool>? FirstUnclaimedAccess { get; set; }
+
+    /// <summary>Claims [<paramref name="baseAddress"/>, +<paramref name="length"/>) for <paramref name="device"/>.</summary>
+    /// <exception cref="BusConflictException">The range is empty, too large, or overlaps an existing one.</exception>
+    public void Register(ulong baseAddress, ulong length, IBusDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (length == 0)
+        {
+            throw new BusConflictException($"zero-length registration at 0x{baseAddress:x}");
+        }
+
+        if (baseAddress > LastAddress || length - 1 > LastAddress - baseAddress)
+        {
+            throw new BusConflictException($"range 0x{baseAddress:x}+0x{length:x} runs past the end of the bus (0x{LastAddress:x})");
+        }
+
+        var added = new BusRange(baseAddress, length, device);
+        lock (_writeLock)
+        {
+            foreach (BusRange existing in _ranges)
+            {
+                if (added.Base <= existing.Last && existing.Base <= added.Last)
+                {
+                    throw new BusConflictException(
+                        $"range 0x{added.Base:x}-0x{added.Last:x} overlaps 0x{existing.Base:x}-0x{existing.Last:x} ({existing.Device.GetType().Name})");
+                }
+            }
+
+            BusRange[] next = [.. _ranges, added];
+            Array.Sort(next, static (a, b) => a.Base.CompareTo(b.Base));
+            Volatile.Write(ref _ranges, next);
+        }
+    }
+
+    /// <summary>Finds the registration containing <paramref name="address"/>, or null.</summary>
+    public BusRange? Find(ulong address)
+    {
+        BusRange[] ranges = Volatile.Read(ref _ranges);
+        int lo = 0, hi = ranges.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            BusRange range = ranges[mid];
+            if (address < range.Base)
+            {
+                hi = mid - 1;
+            }
+            else if (address > range.Last)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return range;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Dispatches a read. Returns false (and fills <paramref name="data"/> with 0xFF) when nothing claims the address.</summary>
+    public bool Read(ulong address, Span<byte> data)
+    {
+        BusRange? range = Find(address);
+        if (range is null)
+        {
+            data.Fill(0xFF);
+            CountUnclaimed(address, isWrite: false);
+            return false;
+        }
+
+        range.Device.Read(address - range.Base, data);
+        return true;
+    }
+
+    /// <summary>Dispatches a write. Returns false when nothing claims the address (the write is dropped and counted).</summary>
+    public bool Write(ulong address, ReadOnlySpan<byte> data)
+    {
+        BusRange? range = Find(address);
+        if (range is null)
+        {
+            CountUnclaimed(address, isWrite: true);
+            return false;
+        }
+
+        range.Device.Write(address - range.Base, data);
+        return true;
+    }
+
+    private void CountUnclaimed(ulong address, bool isWrite)
+    {
+        Interlocked.Increment(ref isWrite ? ref _unclaimedWrites : ref _unclaimedReads);
+        long count = _unclaimed.AddOrUpdate(address, 1, static (_, c) => c + 1);
+        if (count == 1)
+        {
+            FirstUnclaimedAccess?.Invoke(address, isWrite);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using SharpVmm.Devices.Bus;
+
+namespace SharpVmm.Devices.Legacy;
+
+/// <summary>
+/// A 16550A UART (register set of the National Semiconductor PC16550D datasheet, section 8).
+/// Transmitted bytes go straight to <see cref="Output"/>; received bytes come from <see cref="EnqueueInput"/>.
+/// The interrupt output is gated by MCR.OUT2, as on every PC serial port.
+/// </summary>
+public sealed class Uart8250 : IBusDevice
+{
+    /// <summary>Number of I/O ports the UART decodes.</summary>
+    public const int PortCount = 8;
+
+    // Register offsets (datasheet table II).
+    private const int RbrThrDll = 0, IerDlm = 1, IirFcr = 2, Lcr = 3, Mcr = 4, Lsr = 5, Msr = 6, Scr = 7;
+
+    // IER bits.
+    private const byte IerRxData = 0x01, IerThrEmpty = 0x02, IerLineStatus = 0x04, IerModemStatus = 0x08;
+
+    // IIR values: bit 0 set means "no interrupt pending"; bits 6-7 report FIFOs enabled.
+    private const byte IirNone = 0x01, IirThrEmpty = 0x02, IirRxData = 0x04, IirLineStatus = 0x06, IirFifoEnabled = 0xC0;
+
+    // LCR, MCR, LSR, MSR bits.
+    private const byte LcrDlab = 0x80;
+    private const byte McrDtr = 0x01, McrRts = 0x02, McrOut1 = 0x04, McrOut2 = 0x08, McrLoop = 0x10;
+    private const byte LsrDataReady = 0x01, LsrOverrun = 0x02, LsrThrEmpty = 0x20, LsrTransmitterEmpty = 0x40;
+    private const byte MsrCts = 0x10, MsrDsr = 0x20, MsrRi = 0x40, MsrDcd = 0x80;
+
+    /// <summary>Receive buffer depth; bytes beyond it are dropped with an overrun, as on hardware.</summary>
+    public const int ReceiveBufferSize = 1024;
+
+    private readonly Lock _lock = new();
+    private readonly Queue<byte> _rx = new();
+    private readonly IInterruptLine _irq;
+    private byte _ier, _lcr, _mcr, _scr, _fcr, _lsrErrors;
+    private byte _dll = 0x0C, _dlm; // 9600 baud, the BIOS default
+    private bool _thrEmptyPending;
+    private bool _irqHigh;
+
+    /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
+    public Uart8250(Stream output, IInterruptLine? irq = null)
+    {
+        Output = output;
+        _irq = irq ?? NullInterruptLine.Instance;
+    }
+
+    /// <summary>Where transmitted bytes go.</summary>
+    public Stream Output { get; }
+
+    /// <summary>Bytes transmitted so far.</summary>
+    public long BytesTransmitted { get; private set; }
+
+    /// <summary>Hands bytes from the host (a terminal, a file) to the guest's receiver.</summary>
+    public void EnqueueInput(ReadOnlySpan<byte> bytes)
+    {
+        lock (_lock)
+        {
+            foreach (byte b in bytes)
+            {
+                if (_rx.Count >= ReceiveBufferSize)
+                {
+                    _lsrErrors |= LsrOverrun;
+                    break;
+                }
+
+                _rx.Enqueue(b);
+            }
+
+            UpdateInterrupt();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Read(ulong offset, Span<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            data[0] = ReadRegister((int)offset);
+            data[1..].Clear();
+            UpdateInterrupt();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            WriteRegister((int)offset, data[0]);
+            UpdateInterrupt();
+        }
+    }
+
+    private bool Dlab => (_lcr & LcrDlab) != 0;
+
+    private byte ReadRegister(int register)
+    {
+        switch (register)
+        {
+            case RbrThrDll when Dlab:
+                return _dll;
+            case RbrThrDll:
+                return _rx.TryDequeue(out byte b) ? b : (byte)0;
+            case IerDlm:
+                return Dlab ? _dlm : _ier;
+            case IirFcr:
+                byte iir = Identify();
+                if (iir == IirThrEmpty)
+                {
+                    _thrEmptyPending = false; // reading IIR clears a THR-empty interrupt (datasheet table IV)
+                }
+
+                return (byte)(iir | ((_fcr & 0x01) != 0 ? IirFifoEnabled : 0));
+            case Lcr:
+                return _lcr;
+            case Mcr:
+                return _mcr;
+            case Lsr:
+                byte lsr = (byte)(LsrThrEmpty | LsrTransmitterEmpty | _lsrErrors | (_rx.Count > 0 ? LsrDataReady : 0));
+                _lsrErrors = 0;
+                return lsr;
+            case Msr:
+                return ModemStatus();
+            case Scr:
+                return _scr;
+            default:
+                return 0xFF;
+        }
+    }
+
+    private void WriteRegister(int register, byte value)
+    {
+        switch (register)
+        {
+            case RbrThrDll when Dlab:
+                _dll = value;
+                break;
+            case RbrThrDll:
+                Transmit(value);
+                break;
+            case IerDlm when Dlab:
+                _dlm = value;
+                break;
+            case IerDlm:
+                bool enablingThrEmpty = (value & IerThrEmpty) != 0 && (_ier & IerThrEmpty) == 0;
+                _ier = (byte)(value & (IerRxData | IerThrEmpty | IerLineStatus | IerModemStatus));
+                if (enablingThrEmpty)
+                {
+                    _thrEmptyPending = true; // the transmitter is always empty here
+                }
+
+                break;
+            case IirFcr:
+                _fcr = value;
+                if ((value & 0x02) != 0)
+                {
+                    _rx.Clear(); // "clear receiver FIFO"
+                }
+
+                break;
+            case Lcr:
+                _lcr = value;
+                break;
+            case Mcr:
+                _mcr = (byte)(value & 0x1F);
+                break;
+            case Scr:
+                _scr = value;
+                break;
+            default:
+                break; // LSR and MSR are read-only
+        }
+    }
+
+    private void Transmit(byte value)
+    {
+        if ((_mcr & McrLoop) != 0)
+        {
+            if (_rx.Count < ReceiveBufferSize)
+            {
+                _rx.Enqueue(value);
+            }
+        }
+        else
+        {
+            Output.WriteByte(value);
+            Output.Flush();
+            BytesTransmitted++;
+        }
+
+        // The byte leaves at once, so THR is empty again: raise the THR-empty interrupt if enabled.
+        _thrEmptyPending = true;
+    }
+
+    private byte ModemStatus()
+    {
+        if ((_mcr & McrLoop) != 0)
+        {
+            // Loopback wires DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD (datasheet section 8.6).
+            return (byte)(((_mcr & McrRts) != 0 ? MsrCts : 0) | ((_mcr & McrDtr) != 0 ? MsrDsr : 0)
+                | ((_mcr & McrOut1) != 0 ? MsrRi : 0) | ((_mcr & McrOut2) != 0 ? MsrDcd : 0));
+        }
+
+        return MsrDcd | MsrDsr | MsrCts;
+    }
+
+    // Highest-priority pending interrupt, per datasheet table IV.
+    private byte Identify()
+    {
+        if ((_ier & IerLineStatus) != 0 && _lsrErrors != 0)
+        {
+            return IirLineStatus;
+        }
+
+        if ((_ier & IerRxData) != 0 && _rx.Count > 0)
+        {
+            return IirRxData;
+        }
+
+        if ((_ier & IerThrEmpty) != 0 && _thrEmptyPending)
+        {
+            return IirThrEmpty;
+        }
+
+        return IirNone;
+    }
+
+    private void UpdateInterrupt()
+    {
+        bool high = Identify() != IirNone && (_mcr & McrOut2) != 0;
+        if (high != _irqHigh)
+        {
+            _irqHigh = high;
+            _irq.SetLevel(high);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace SharpVmm.Kvm;
+
+/// <summary><c>KVM_CAP_*</c> numbers for <c>KVM_CHECK_EXTENSION</c>.</summary>
+public enum KvmCap
+{
+#pragma warning disable CS1591 // names follow <linux/kvm.h>
+    Irqchip = 0,
+    Hlt = 1,
+    UserMemory = 3,
+    SetTssAddr = 4,
+    ExtCpuid = 7,
+    NrVcpus = 9,
+    NrMemslots = 10,
+    Pit = 11,
+    Ioeventfd = 36,
+    SetIdentityMapAddr = 37,
+    AdjustClock = 39,
+    Irqfd = 32,
+    Pit2 = 33,
+    VcpuEvents = 41,
+    Xsave = 55,
+    Xcrs = 56,
+    TscControl = 60,
+    MaxVcpus = 66,
+    SignalMsi = 77,
+    ImmediateExit = 136,
+    SyncRegs = 74,
+#pragma warning restore CS1591
+}

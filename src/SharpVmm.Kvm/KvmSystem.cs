@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using SharpVmm.Kvm.Interop;
+using SharpVmm.Kvm.Structs;
+
+namespace SharpVmm.Kvm;
+
+/// <summary>An open <c>/dev/kvm</c>: the system-level KVM handle that creates VMs.</summary>
+public sealed unsafe class KvmSystem : IDisposable
+{
+    /// <summary>The only KVM API version there has ever been.</summary>
+    public const int ExpectedApiVersion = 12;
+
+    /// <summary>The usual device path.</summary>
+    public const string DefaultDevicePath = "/dev/kvm";
+
+    private readonly FileDescriptorHandle _fd;
+
+    private KvmSystem(FileDescriptorHandle fd, string devicePath)
+    {
+        _fd = fd;
+        DevicePath = devicePath;
+        VcpuMmapSize = Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.GetVcpuMmapSize, 0), "KVM_GET_VCPU_MMAP_SIZE");
+        if (VcpuMmapSize < KvmRun.Size)
+        {
+            throw new KvmException("KVM_GET_VCPU_MMAP_SIZE", 0, $"KVM_GET_VCPU_MMAP_SIZE returned {VcpuMmapSize}, smaller than struct kvm_run ({KvmRun.Size} bytes)");
+        }
+    }
+
+    /// <summary>The device path that was opened.</summary>
+    public string DevicePath { get; }
+
+    /// <summary>Bytes to mmap from each vCPU descriptor (kvm_run plus the PIO data page and more).</summary>
+    public int VcpuMmapSize { get; }
+
+    /// <summary>
+    /// Opens the KVM device and checks its API version.
+    /// </summary>
+    /// <exception cref="KvmUnavailableException">The device is missing, not accessible, or not KVM.</exception>
+    public static KvmSystem Open(string devicePath = DefaultDevicePath)
+    {
+        int fd = Libc.Open(devicePath, Libc.O_RDWR | Libc.O_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            string why = errno switch
+            {
+                2 => $"{devicePath} does not exist: this host has no KVM (load kvm_intel/kvm_amd, or enable nested virtualization)",
+                13 or 1 => $"permission denied opening {devicePath}: run as a member of the 'kvm' group or as root",
+                _ => $"cannot open {devicePath}: {Marshal.GetPInvokeErrorMessage(errno)}",
+            };
+            throw new KvmUnavailableException(devicePath, errno, why);
+        }
+
+        var handle = new FileDescriptorHandle(fd);
+        int version = Libc.Ioctl(fd, KvmIoctl.GetApiVersion, 0);
+        if (version != ExpectedApiVersion)
+        {
+            int errno = version < 0 ? Marshal.GetLastPInvokeError() : 0;
+            handle.Dispose();
+            string why = version < 0
+                ? $"{devicePath} is not a KVM device: KVM_GET_API_VERSION failed: {Marshal.GetPInvokeErrorMessage(errno)}"
+                : $"{devicePath} speaks KVM API version {version}, SharpVmm needs {ExpectedApiVersion}";
+            throw new KvmUnavailableException(devicePath, errno, why);
+        }
+
+        try
+        {
+            return new KvmSystem(handle, devicePath);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Returns the <c>KVM_CHECK_EXTENSION</c> value for <paramref name="cap"/> (0 when absent).</summary>
+    public int CheckExtension(KvmCap cap) => Math.Max(0, Libc.Ioctl(_fd.Fd, KvmIoctl.CheckExtension, (nint)cap));
+
+    /// <summary>Creates a VM (<c>KVM_CREATE_VM</c>, machine type 0).</summary>
+    public KvmVm CreateVm()
+    {
+        int fd = Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreateVm, 0), "KVM_CREATE_VM");
+        return new KvmVm(new FileDescriptorHandle(fd), this);
+    }
+
+    /// <summary>Returns the CPUID leaves KVM can expose (<c>KVM_GET_SUPPORTED_CPUID</c>).</summary>
+    public KvmCpuidEntry2[] GetSupportedCpuid()
+    {
+        for (int capacity = 128; ; capacity *= 2)
+        {
+            int bytes = sizeof(KvmCpuid2) + capacity * sizeof(KvmCpuidEntry2);
+            byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+            try
+            {
+                ((KvmCpuid2*)buffer)->Nent = (uint)capacity;
+                if (Libc.Ioctl(_fd.Fd, KvmIoctl.GetSupportedCpuid, buffer) < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == 7 /* E2BIG */ && capacity < 4096)
+                    {
+                        continue;
+                    }
+
+                    throw new KvmException("KVM_GET_SUPPORTED_CPUID", errno);
+                }
+
+                // SAFETY: KVM wrote Nent entries (at most capacity) right after the header in our buffer.
+                var entries = new ReadOnlySpan<KvmCpuidEntry2>(buffer + sizeof(KvmCpuid2), (int)((KvmCpuid2*)buffer)->Nent);
+                return entries.ToArray();
+            }
+            finally
+            {
+                NativeMemory.Free(buffer);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _fd.Dispose();
+
+    internal static int Checked(int result, string operation) =>
+        result < 0 ? throw KvmException.FromLastError(operation) : result;
+}

@@ -1,0 +1,19 @@
+using System.Runtime.InteropServices;
+
+namespace SharpVmm.Kvm.Structs;
+
+/// <summary><c>struct kvm_cpuid_entry2</c>: one CPUID leaf/subleaf.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct KvmCpuidEntry2
+{
+    /// <summary>Leaf (EAX input).</summary>
+    public uint Function;
+    /// <summary>Subleaf (ECX input).</summary>
+    public uint Index;
+    /// <summary><c>KVM_CPUID_FLAG_*</c>.</summary>
+    public uint Flags;
+#pragma warning disable CS1591 // register names
+    public uint Eax, Ebx, Ecx, Edx;
+#pragma warning restore CS1591
+    private fixed uint _padding[3];
+}

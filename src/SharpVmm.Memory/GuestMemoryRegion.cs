@@ -1,0 +1,91 @@
+using System.Runtime.InteropServices;
+
+namespace SharpVmm.Memory;
+
+/// <summary>
+/// One contiguous range of guest-physical memory backed by a private anonymous host mapping
+/// (<c>MAP_NORESERVE</c>: host pages are committed only when touched).
+/// </summary>
+public sealed unsafe class GuestMemoryRegion : IDisposable
+{
+    /// <summary>Host page size the regions are aligned to.</summary>
+    public const ulong PageSize = 4096;
+
+    private nint _host;
+
+    /// <summary>Maps <paramref name="size"/> bytes (a multiple of 4 KiB) for guest-physical <paramref name="start"/>.</summary>
+    /// <param name="start">Guest-physical start, 4 KiB aligned.</param>
+    /// <param name="size">Size in bytes, a non-zero multiple of 4 KiB.</param>
+    /// <param name="transparentHugePages">Advise the kernel to back the region with 2 MiB pages.</param>
+    public GuestMemoryRegion(GuestAddress start, ulong size, bool transparentHugePages = false)
+    {
+        if (size == 0 || size % PageSize != 0)
+        {
+            throw new GuestMemoryException($"region size {size} is not a non-zero multiple of {PageSize}");
+        }
+
+        if (start.Value % PageSize != 0)
+        {
+            throw new GuestMemoryException($"region start {start} is not {PageSize}-byte aligned");
+        }
+
+        if (start.TryAdd(size - 1) is null)
+        {
+            throw new GuestMemoryException($"region at {start} of {size} bytes runs past the end of the address space");
+        }
+
+        nint host = NativeMethods.Mmap(0, (nuint)size, NativeMethods.PROT_READ | NativeMethods.PROT_WRITE,
+            NativeMethods.MAP_PRIVATE | NativeMethods.MAP_ANONYMOUS | NativeMethods.MAP_NORESERVE, -1, 0);
+        if (host == NativeMethods.MAP_FAILED)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new GuestMemoryException($"cannot map {size} bytes of guest memory: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        if (transparentHugePages)
+        {
+            // Advisory only: a kernel without THP leaves the mapping on small pages.
+            _ = NativeMethods.Madvise(host, (nuint)size, NativeMethods.MADV_HUGEPAGE);
+        }
+
+        _ = NativeMethods.Madvise(host, (nuint)size, NativeMethods.MADV_DONTDUMP);
+        _host = host;
+        Start = start;
+        Size = size;
+    }
+
+    /// <summary>Guest-physical start.</summary>
+    public GuestAddress Start { get; }
+
+    /// <summary>Size in bytes.</summary>
+    public ulong Size { get; }
+
+    /// <summary>Last guest-physical address inside the region (inclusive).</summary>
+    public GuestAddress Last => new(Start.Value + Size - 1);
+
+    /// <summary>Host virtual address of the mapping, for <c>KVM_SET_USER_MEMORY_REGION</c>.</summary>
+    public nint HostAddress => _host != 0 ? _host : throw new ObjectDisposedException(nameof(GuestMemoryRegion));
+
+    /// <summary>True when [<paramref name="address"/>, +<paramref name="length"/>) lies wholly inside the region.</summary>
+    public bool Contains(GuestAddress address, ulong length) =>
+        address >= Start && address.Value - Start.Value <= Size && length <= Size - (address.Value - Start.Value);
+
+    /// <summary>
+    /// A span over [<paramref name="offset"/>, +<paramref name="length"/>) of this region. The caller has checked bounds.
+    /// </summary>
+    internal Span<byte> SpanAt(ulong offset, int length)
+    {
+        // SAFETY: the caller checked offset + length <= Size, and the mapping lives until Dispose.
+        return new Span<byte>((byte*)HostAddress + offset, length);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        nint host = Interlocked.Exchange(ref _host, 0);
+        if (host != 0)
+        {
+            _ = NativeMethods.Munmap(host, (nuint)Size);
+        }
+    }
+}

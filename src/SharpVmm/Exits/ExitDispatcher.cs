@@ -1,0 +1,153 @@
+using SharpVmm.Devices.Bus;
+using SharpVmm.Kvm;
+
+namespace SharpVmm.Exits;
+
+/// <summary>
+/// Turns one KVM exit into device accesses or a decision to stop. It allocates nothing on the device paths
+/// (port I/O, MMIO) and holds no per-vCPU state, so all vCPU threads share one instance.
+/// </summary>
+public sealed class ExitDispatcher
+{
+    // KVM_SYSTEM_EVENT_* types.
+    private const uint SystemEventShutdown = 1, SystemEventReset = 2, SystemEventCrash = 3;
+
+    // KVM_INTERNAL_ERROR_* suberrors.
+    private const uint InternalErrorEmulation = 1, InternalErrorSimulEx = 2, InternalErrorDeliveryEv = 3, InternalErrorUnexpectedExitReason = 4;
+
+    private readonly IoBus _io;
+    private readonly MmioBus _mmio;
+    private readonly IExitTracer? _tracer;
+
+    /// <summary>Creates a dispatcher over the VM's buses.</summary>
+    public ExitDispatcher(IoBus io, MmioBus mmio, IExitTracer? tracer = null)
+    {
+        _io = io;
+        _mmio = mmio;
+        _tracer = tracer;
+    }
+
+    /// <summary>Handles <paramref name="exit"/> for vCPU <paramref name="vcpuId"/>.</summary>
+    public ExitOutcome Dispatch(int vcpuId, VcpuExit exit)
+    {
+        switch (exit.Reason)
+        {
+            case KvmExitReason.Io:
+                return HandlePortIo(vcpuId, exit);
+            case KvmExitReason.Mmio:
+                return HandleMmio(vcpuId, exit);
+            case KvmExitReason.Hlt:
+                return ExitOutcome.Halt;
+            case KvmExitReason.IrqWindowOpen:
+            case KvmExitReason.Intr:
+                return ExitOutcome.Continue;
+            case KvmExitReason.Shutdown:
+                return ExitOutcome.Fatal(VmStopReason.TripleFault, "KVM_EXIT_SHUTDOWN (guest triple fault)");
+            case KvmExitReason.FailEntry:
+                ref readonly var fail = ref exit.Run.FailEntry;
+                return ExitOutcome.Fatal(VmStopReason.EntryFailure,
+                    $"KVM_EXIT_FAIL_ENTRY: hardware_entry_failure_reason = 0x{fail.HardwareEntryFailureReason:x} on host CPU {fail.Cpu}");
+            case KvmExitReason.InternalError:
+                return ExitOutcome.Fatal(VmStopReason.InternalError, DescribeInternalError(exit));
+            case KvmExitReason.SystemEvent:
+                return ExitOutcome.Fatal(VmStopReason.SystemEvent, DescribeSystemEvent(exit));
+            default:
+                return ExitOutcome.Fatal(VmStopReason.UnhandledExit,
+                    $"{KvmExitReasonNames.Of(exit.Run.ExitReason)} is not handled by this VMM (exit_reason = {exit.Run.ExitReason})");
+        }
+    }
+
+    private ExitOutcome HandlePortIo(int vcpuId, VcpuExit exit)
+    {
+        int size = exit.IoSize;
+        Span<byte> data = exit.IoData;
+        if (size is not (1 or 2 or 4) || data.IsEmpty)
+        {
+            return ExitOutcome.Fatal(VmStopReason.UnhandledExit,
+                $"KVM_EXIT_IO with impossible size {size} / count {exit.IoCount} at port 0x{exit.IoPort:x}");
+        }
+
+        ushort port = exit.IoPort;
+        bool isWrite = exit.IoIsWrite;
+
+        // String I/O (rep ins/outs) arrives as count back-to-back accesses to the same port.
+        for (int offset = 0; offset < data.Length; offset += size)
+        {
+            Span<byte> one = data.Slice(offset, size);
+            if (isWrite)
+            {
+                _io.Write(port, one);
+            }
+            else
+            {
+                _io.Read(port, one);
+            }
+
+            _tracer?.OnPortIo(vcpuId, port, isWrite, one);
+        }
+
+        return ExitOutcome.Continue;
+    }
+
+    private ExitOutcome HandleMmio(int vcpuId, VcpuExit exit)
+    {
+        Span<byte> data = exit.MmioData;
+        if (exit.MmioIsWrite)
+        {
+            _mmio.Write(exit.MmioAddress, data);
+        }
+        else
+        {
+            _mmio.Read(exit.MmioAddress, data);
+        }
+
+        _tracer?.OnMmio(vcpuId, exit.MmioAddress, exit.MmioIsWrite, data);
+        return ExitOutcome.Continue;
+    }
+
+    private static string DescribeInternalError(VcpuExit exit)
+    {
+        uint suberror = exit.InternalSuberror;
+        string kind = suberror switch
+        {
+            InternalErrorEmulation => "KVM could not emulate an instruction",
+            InternalErrorSimulEx => "exception raised while delivering another exception",
+            InternalErrorDeliveryEv => "exit while delivering an event",
+            InternalErrorUnexpectedExitReason => "unexpected hardware exit reason",
+            _ => "unknown suberror",
+        };
+        string text = $"KVM_EXIT_INTERNAL_ERROR: suberror = 0x{suberror:x} ({kind})";
+        ReadOnlySpan<byte> instruction = exit.EmulationFailureInstruction;
+        if (!instruction.IsEmpty)
+        {
+            return text + $", instruction bytes: {Convert.ToHexString(instruction).ToLowerInvariant()}";
+        }
+
+        ReadOnlySpan<ulong> data = exit.InternalData;
+        if (!data.IsEmpty)
+        {
+            var words = new string[data.Length];
+            for (int i = 0; i < data.Length; i++)
+            {
+                words[i] = $"0x{data[i]:x}";
+            }
+
+            text += $", data: {string.Join(' ', words)}";
+        }
+
+        return text;
+    }
+
+    private static string DescribeSystemEvent(VcpuExit exit)
+    {
+        uint type = exit.Run.SystemEvent.Type;
+        string what = type switch
+        {
+            SystemEventShutdown => "guest powered off",
+            SystemEventReset => "guest requested a reset",
+            SystemEventCrash => "guest reported a crash",
+            _ => $"type {type}",
+        };
+        return $"KVM_EXIT_SYSTEM_EVENT: {what}";
+    }
+}

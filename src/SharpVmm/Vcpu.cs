@@ -1,0 +1,109 @@
+using SharpVmm.Exits;
+using SharpVmm.Kvm;
+
+namespace SharpVmm;
+
+/// <summary>
+/// One virtual CPU and the dedicated host thread that runs it. The thread loops on <c>KVM_RUN</c> and hands each
+/// exit to the VM's <see cref="ExitDispatcher"/> until the vCPU halts, an exit is fatal, or the VM is stopped.
+/// </summary>
+public sealed class Vcpu : IDisposable
+{
+    private readonly VirtualMachine _vm;
+    private readonly Lock _threadLock = new();
+    private Thread? _thread;
+    private nuint _pthread;
+    private bool _inRunLoop;
+    private long _exitCount;
+
+    internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
+    {
+        _vm = vm;
+        Kvm = kvm;
+    }
+
+    /// <summary>The vCPU index (also its initial APIC ID).</summary>
+    public int Id => Kvm.Id;
+
+    /// <summary>The KVM handle, for register set-up before the VM starts.</summary>
+    public KvmVcpu Kvm { get; }
+
+    /// <summary>Exits this vCPU has handled.</summary>
+    public long ExitCount => Interlocked.Read(ref _exitCount);
+
+    internal void Start()
+    {
+        _thread = new Thread(RunLoop, maxStackSize: 256 * 1024)
+        {
+            Name = $"vcpu{Id}",
+            IsBackground = true,
+        };
+        _thread.Start();
+    }
+
+    internal bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
+
+    /// <summary>Makes KVM_RUN return: immediate_exit covers the window before entry, the signal the time inside.</summary>
+    internal void Kick()
+    {
+        Kvm.SetImmediateExit(true);
+        lock (_threadLock)
+        {
+            if (_inRunLoop)
+            {
+                VcpuThreadSignal.Kick(_pthread);
+            }
+        }
+    }
+
+    private void RunLoop()
+    {
+        lock (_threadLock)
+        {
+            _pthread = VcpuThreadSignal.CurrentThread();
+            _inRunLoop = true;
+        }
+
+        try
+        {
+            _vm.OnVcpuFinished(this, Loop());
+        }
+        catch (KvmException ex)
+        {
+            _vm.OnVcpuFinished(this, ExitOutcome.Fatal(VmStopReason.HostError, $"vCPU {Id}: {ex.Message}"), ex);
+        }
+        finally
+        {
+            lock (_threadLock)
+            {
+                _inRunLoop = false;
+            }
+        }
+    }
+
+    private ExitOutcome Loop()
+    {
+        ExitDispatcher dispatcher = _vm.Dispatcher;
+        while (!_vm.IsStopping)
+        {
+            if (!Kvm.Run())
+            {
+                continue; // kicked: the loop condition decides whether to go on
+            }
+
+            Interlocked.Increment(ref _exitCount);
+            ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit);
+            if (outcome.Disposition != ExitDisposition.Continue)
+            {
+                return outcome;
+            }
+
+            _vm.OnExitHandled();
+        }
+
+        return ExitOutcome.Continue;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Kvm.Dispose();
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using SharpVmm.Devices.Bus;
+using SharpVmm.Exits;
+using SharpVmm.Kvm;
+using SharpVmm.Memory;
+
+namespace SharpVmm;
+
+/// <summary>
+/// A running or runnable KVM virtual machine: guest memory, vCPUs (one host thread each), and the I/O and MMIO
+/// buses their exits are dispatched to. Create it with <see cref="VirtualMachineBuilder"/>.
+/// </summary>
+public sealed class VirtualMachine : IDisposable
+{
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly KvmSystem _kvm;
+    private readonly KvmVm _vm;
+    private readonly Vcpu[] _vcpus;
+    private readonly Lock _stateLock = new();
+    private readonly ManualResetEventSlim _finished = new();
+    private int _running;
+    private long _exitCount;
+    private long _maxExits = long.MaxValue;
+    private volatile bool _stopping;
+    private VmRunResult? _result;
+    private bool _disposed;
+
+    internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, Func<VirtualMachine, Vcpu[]> createVcpus)
+    {
+        _kvm = kvm;
+        _vm = vm;
+        Memory = memory;
+        IoBus = io;
+        MmioBus = mmio;
+        Dispatcher = new ExitDispatcher(io, mmio, tracer);
+        _vcpus = createVcpus(this);
+    }
+
+    /// <summary>Guest-physical memory.</summary>
+    public GuestMemory Memory { get; }
+
+    /// <summary>The port I/O bus.</summary>
+    public IoBus IoBus { get; }
+
+    /// <summary>The MMIO bus.</summary>
+    public MmioBus MmioBus { get; }
+
+    /// <summary>The vCPUs, indexed by id.</summary>
+    public IReadOnlyList<Vcpu> Vcpus => _vcpus;
+
+    /// <summary>The KVM VM handle (for platform set-up such as irqchip creation).</summary>
+    public KvmVm Kvm => _vm;
+
+    /// <summary>The KVM system handle.</summary>
+    public KvmSystem KvmSystem => _kvm;
+
+    /// <summary>Exits handled so far, all vCPUs together.</summary>
+    public long ExitCount => Interlocked.Read(ref _exitCount);
+
+    internal ExitDispatcher Dispatcher { get; }
+
+    internal bool IsStopping => _stopping;
+
+    /// <summary>Starts every vCPU thread and waits until the run ends (see <see cref="VmRunResult.Reason"/>).</summary>
+    public VmRunResult Run(VmRunOptions? options = null)
+    {
+        Start(options);
+        return WaitForExit(options?.TimeLimit);
+    }
+
+    /// <summary>Starts every vCPU thread and returns at once.</summary>
+    public void Start(VmRunOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_stateLock)
+        {
+            if (_running != 0 || _result is not null)
+            {
+                throw new InvalidOperationException("a VirtualMachine runs once");
+            }
+
+            _maxExits = options?.MaxExits ?? long.MaxValue;
+            _running = _vcpus.Length;
+        }
+
+        VcpuThreadSignal.EnsureInstalled();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu.Start();
+        }
+    }
+
+    /// <summary>Waits for the run to end; after <paramref name="timeLimit"/>, stops it and reports <see cref="VmStopReason.TimeLimitReached"/>.</summary>
+    public VmRunResult WaitForExit(TimeSpan? timeLimit = null)
+    {
+        if (!_finished.Wait(timeLimit ?? Timeout.InfiniteTimeSpan))
+        {
+            Finish(new VmRunResult(VmStopReason.TimeLimitReached, null, $"time limit of {timeLimit} reached", null, ExitCount));
+        }
+
+        JoinAll();
+        return _result!;
+    }
+
+    /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
+    public void Stop() => Finish(new VmRunResult(VmStopReason.StopRequested, null, "stop requested", null, ExitCount));
+
+    internal void OnExitHandled()
+    {
+        if (Interlocked.Increment(ref _exitCount) >= _maxExits)
+        {
+            Finish(new VmRunResult(VmStopReason.ExitLimitReached, null, $"stopped after {_maxExits} exits", null, ExitCount));
+        }
+    }
+
+    internal void OnVcpuFinished(Vcpu vcpu, ExitOutcome outcome, Exception? error = null)
+    {
+        if (outcome.Disposition == ExitDisposition.Fatal)
+        {
+            Interlocked.Increment(ref _exitCount);
+            string summary = $"vCPU {vcpu.Id}: {outcome.Detail}";
+            string report = VcpuReport.Build(vcpu.Kvm, Memory, summary);
+            Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error));
+        }
+        else if (outcome.Disposition == ExitDisposition.Halt)
+        {
+            Interlocked.Increment(ref _exitCount);
+        }
+
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            Finish(new VmRunResult(VmStopReason.AllVcpusHalted, outcome.Disposition == ExitDisposition.Halt ? vcpu.Id : null,
+                KvmExitReasonNames.Of((uint)KvmExitReason.Hlt), null, ExitCount));
+        }
+    }
+
+    // The first result wins; everything after it only makes sure all vCPUs leave KVM_RUN.
+    private void Finish(VmRunResult result)
+    {
+        lock (_stateLock)
+        {
+            _result ??= result;
+            _stopping = true;
+        }
+
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu.Kick();
+        }
+
+        _finished.Set();
+    }
+
+    private bool JoinAll()
+    {
+        bool all = true;
+        var clock = Stopwatch.StartNew();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            TimeSpan left = JoinTimeout - clock.Elapsed;
+            all &= vcpu.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        return all;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (Volatile.Read(ref _running) > 0)
+        {
+            Finish(new VmRunResult(VmStopReason.StopRequested, null, "disposed while running", null, ExitCount));
+        }
+
+        // Guest memory and kvm_run mappings go away only after every vCPU thread has left KVM_RUN for good.
+        // A thread that never joins keeps them alive (a leak, never a use-after-unmap).
+        if (!JoinAll())
+        {
+            return;
+        }
+
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu.Dispose();
+        }
+
+        _vm.Dispose();
+        Memory.Dispose();
+        _kvm.Dispose();
+        _finished.Dispose();
+    }
+}

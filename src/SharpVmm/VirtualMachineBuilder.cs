@@ -1,0 +1,176 @@
+using SharpVmm.Devices.Bus;
+using SharpVmm.Exits;
+using SharpVmm.Kvm;
+using SharpVmm.Memory;
+
+namespace SharpVmm;
+
+/// <summary>
+/// Describes a VM and creates it: <c>/dev/kvm</c> → <c>KVM_CREATE_VM</c> → guest memory slots → vCPUs (each with
+/// its <c>kvm_run</c> mapped) → devices on the buses.
+/// </summary>
+/// <example>
+/// <code>
+/// using var vm = new VirtualMachineBuilder().WithMemory(1 &lt;&lt; 20).AddIoDevice(0x3f8, 8, uart).Build();
+/// vm.Memory.Write(new GuestAddress(0x1000), code);
+/// CpuModeSetup.EnterRealMode(vm.Vcpus[0].Kvm, 0, 0x1000);
+/// VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = TimeSpan.FromSeconds(5) });
+/// </code>
+/// </example>
+public sealed class VirtualMachineBuilder
+{
+    /// <summary>Default guest memory: 64 MiB.</summary>
+    public const ulong DefaultMemorySize = 64UL << 20;
+
+    /// <summary>Where KVM's three-page real-mode TSS goes on Intel hosts: just below the BIOS area at the top of 4 GiB.</summary>
+    public const ulong TssAddress = 0xFFFB_D000;
+
+    private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _ioDevices = [];
+    private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _mmioDevices = [];
+    private ulong _memorySize = DefaultMemorySize;
+    private int _vcpuCount = 1;
+    private string _kvmDevice = KvmSystem.DefaultDevicePath;
+    private bool _hugePages;
+    private IExitTracer? _tracer;
+    private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
+
+    /// <summary>Guest RAM size in bytes, mapped at guest-physical 0 (a multiple of 4 KiB).</summary>
+    public VirtualMachineBuilder WithMemory(ulong bytes)
+    {
+        if (bytes == 0 || bytes % GuestMemoryRegion.PageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "guest memory must be a non-zero multiple of 4 KiB");
+        }
+
+        if (bytes > TssAddress)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "guest memory above 0xfffbd000 needs a 32-bit hole, which this VMM does not lay out yet");
+        }
+
+        _memorySize = bytes;
+        return this;
+    }
+
+    /// <summary>Number of vCPUs (each gets its own host thread).</summary>
+    public VirtualMachineBuilder WithVcpus(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 255);
+        _vcpuCount = count;
+        return this;
+    }
+
+    /// <summary>The KVM device to open (default <c>/dev/kvm</c>).</summary>
+    public VirtualMachineBuilder WithKvmDevice(string path)
+    {
+        _kvmDevice = path;
+        return this;
+    }
+
+    /// <summary>Advise transparent huge pages for guest memory.</summary>
+    public VirtualMachineBuilder WithHugePages(bool enabled = true)
+    {
+        _hugePages = enabled;
+        return this;
+    }
+
+    /// <summary>Observes every port I/O and MMIO access (e.g. to print them).</summary>
+    public VirtualMachineBuilder WithExitTracer(IExitTracer tracer)
+    {
+        _tracer = tracer;
+        return this;
+    }
+
+    /// <summary>Called once per address for the first access no device claims (bus, address, is-write).</summary>
+    public VirtualMachineBuilder OnFirstUnclaimedAccess(Action<DeviceBus, ulong, bool> callback)
+    {
+        _unclaimedAccess = callback;
+        return this;
+    }
+
+    /// <summary>Puts <paramref name="device"/> on ports [<paramref name="port"/>, +<paramref name="count"/>).</summary>
+    public VirtualMachineBuilder AddIoDevice(ushort port, ushort count, IBusDevice device)
+    {
+        _ioDevices.Add((port, count, device));
+        return this;
+    }
+
+    /// <summary>Puts <paramref name="device"/> at MMIO [<paramref name="address"/>, +<paramref name="length"/>).</summary>
+    public VirtualMachineBuilder AddMmioDevice(ulong address, ulong length, IBusDevice device)
+    {
+        _mmioDevices.Add((address, length, device));
+        return this;
+    }
+
+    /// <summary>Creates the VM. Devices are registered first, so a conflicting layout fails before KVM is touched.</summary>
+    /// <exception cref="KvmUnavailableException">No usable <c>/dev/kvm</c>.</exception>
+    /// <exception cref="BusConflictException">Two devices claim the same addresses.</exception>
+    public VirtualMachine Build()
+    {
+        var io = new IoBus();
+        var mmio = new MmioBus();
+        foreach (var (b, length, device) in _ioDevices)
+        {
+            io.Register(b, length, device);
+        }
+
+        foreach (var (b, length, device) in _mmioDevices)
+        {
+            if (b < _memorySize)
+            {
+                throw new BusConflictException($"MMIO device at 0x{b:x} overlaps guest RAM (0x0-0x{_memorySize - 1:x})");
+            }
+
+            mmio.Register(b, length, device);
+        }
+
+        if (_unclaimedAccess is { } callback)
+        {
+            io.FirstUnclaimedAccess = (address, write) => callback(io, address, write);
+            mmio.FirstUnclaimedAccess = (address, write) => callback(mmio, address, write);
+        }
+
+        var disposables = new Stack<IDisposable>();
+        try
+        {
+            var kvm = KvmSystem.Open(_kvmDevice);
+            disposables.Push(kvm);
+            KvmVm vm = kvm.CreateVm();
+            disposables.Push(vm);
+            if (kvm.CheckExtension(KvmCap.SetTssAddr) > 0)
+            {
+                vm.SetTssAddress(TssAddress);
+            }
+
+            var memory = GuestMemory.CreateFlat(_memorySize, _hugePages);
+            disposables.Push(memory);
+            uint slot = 0;
+            foreach (GuestMemoryRegion region in memory.Regions)
+            {
+                vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
+            }
+
+            return new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, owner =>
+            {
+                var vcpus = new Vcpu[_vcpuCount];
+                for (int i = 0; i < vcpus.Length; i++)
+                {
+                    KvmVcpu handle = vm.CreateVcpu(i);
+                    disposables.Push(handle);
+                    vcpus[i] = new Vcpu(owner, handle);
+                }
+
+                return vcpus;
+            });
+        }
+        catch
+        {
+            while (disposables.TryPop(out IDisposable? d))
+            {
+                d.Dispose();
+            }
+
+            throw;
+        }
+    }
+}

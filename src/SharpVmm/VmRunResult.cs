@@ -1,0 +1,21 @@
+namespace SharpVmm;
+
+/// <summary>The outcome of <see cref="VirtualMachine.Run"/>.</summary>
+/// <param name="Reason">Why the run ended.</param>
+/// <param name="VcpuId">The vCPU whose exit ended the run, when one did.</param>
+/// <param name="Summary">One line a person can read (e.g. <c>vCPU 0: KVM_EXIT_SHUTDOWN (guest triple fault)</c>).</param>
+/// <param name="Report">For abnormal stops: registers, segments and the code at RIP, disassembled.</param>
+/// <param name="ExitCount">Exits handled across all vCPUs.</param>
+/// <param name="Error">The host exception, for <see cref="VmStopReason.HostError"/>.</param>
+public sealed record VmRunResult(
+    VmStopReason Reason,
+    int? VcpuId,
+    string Summary,
+    string? Report,
+    long ExitCount,
+    Exception? Error = null)
+{
+    /// <summary>True when the guest ended in an expected way (halt, limits, an explicit stop).</summary>
+    public bool IsSuccess => Reason is VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached
+        or VmStopReason.TimeLimitReached or VmStopReason.StopRequested;
+}
