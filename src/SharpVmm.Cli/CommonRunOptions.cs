@@ -1,0 +1,70 @@
+using System.CommandLine;
+using SharpVmm.Cli.Parsing;
+
+namespace SharpVmm.Cli;
+
+/// <summary>Options every command that runs a guest shares: memory, vCPUs, tracing and limits.</summary>
+internal sealed class CommonRunOptions
+{
+    private readonly Option<string> _memory = new("--mem", "-m") { Description = "Guest memory size, e.g. 64M, 1G (K/M/G are powers of 1024)", DefaultValueFactory = _ => "64M" };
+    private readonly Option<int> _cpus = new("--cpus") { Description = "Number of vCPUs, each on its own host thread", DefaultValueFactory = _ => 1 };
+    private readonly Option<bool> _traceIo = new("--trace-io") { Description = "Print every port I/O and MMIO access ('out port: P, data: D', decimal)" };
+    private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits" };
+    private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds" };
+    private readonly bool _traceAlwaysOn;
+
+    private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn)
+    {
+        _traceAlwaysOn = traceIoAlwaysOn;
+        if (defaultMaxExits is long max)
+        {
+            _maxExits.DefaultValueFactory = _ => max;
+            _maxExits.Description = $"Stop after N exits (default {max})";
+        }
+    }
+
+    public static CommonRunOptions Create(long? defaultMaxExits = null, bool traceIoAlwaysOn = false) => new(defaultMaxExits, traceIoAlwaysOn);
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_memory);
+        command.Options.Add(_cpus);
+        if (!_traceAlwaysOn)
+        {
+            command.Options.Add(_traceIo);
+        }
+
+        command.Options.Add(_maxExits);
+        command.Options.Add(_timeLimit);
+    }
+
+    public RawGuestSpec ApplyTo(RawGuestSpec spec, ParseResult parse)
+    {
+        long? maxExits = parse.GetValue(_maxExits);
+        if (maxExits is <= 0)
+        {
+            throw new UsageException($"--max-exits must be at least 1, not {maxExits}");
+        }
+
+        double? seconds = parse.GetValue(_timeLimit);
+        if (seconds is <= 0 or > 1e9)
+        {
+            throw new UsageException($"--time-limit must be a positive number of seconds, not {seconds}");
+        }
+
+        int cpus = parse.GetValue(_cpus);
+        if (cpus is < 1 or > 255)
+        {
+            throw new UsageException($"--cpus must be between 1 and 255, not {cpus}");
+        }
+
+        return spec with
+        {
+            MemorySize = NumberParser.ParseSize(parse.GetValue(_memory)!, "--mem"),
+            Vcpus = cpus,
+            TraceIo = spec.TraceIo || parse.GetValue(_traceIo),
+            MaxExits = maxExits,
+            TimeLimit = seconds is double s ? TimeSpan.FromSeconds(s) : null,
+        };
+    }
+}

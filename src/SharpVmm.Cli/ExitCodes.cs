@@ -1,0 +1,41 @@
+namespace SharpVmm.Cli;
+
+/// <summary>The CLI's process exit codes. Each failure class has its own, so scripts can tell them apart.</summary>
+public static class ExitCodes
+{
+    /// <summary>The guest ran and ended normally (HLT, a limit, a power-off).</summary>
+    public const int Success = 0;
+    /// <summary>An unexpected failure inside SharpVmm (a bug; the message says what).</summary>
+    public const int InternalError = 1;
+    /// <summary>Bad command-line arguments.</summary>
+    public const int Usage = 2;
+    /// <summary>No usable <c>/dev/kvm</c>: missing, no permission, or not KVM.</summary>
+    public const int KvmUnavailable = 3;
+    /// <summary>The guest image is missing, unreadable, malformed or larger than guest memory.</summary>
+    public const int BadImage = 4;
+    /// <summary>The load address is not inside guest memory.</summary>
+    public const int LoadAddressOutsideMemory = 5;
+    /// <summary>The guest triple-faulted.</summary>
+    public const int GuestTripleFault = 6;
+    /// <summary>KVM could not enter the guest (invalid vCPU state).</summary>
+    public const int GuestEntryFailure = 7;
+    /// <summary>KVM hit an internal error running the guest (e.g. an instruction it cannot emulate).</summary>
+    public const int GuestInternalError = 8;
+    /// <summary>The guest caused an exit this VMM does not handle.</summary>
+    public const int GuestUnhandledExit = 9;
+    /// <summary>A host system call failed while the guest ran.</summary>
+    public const int HostError = 10;
+
+    /// <summary>The exit code for a run that ended for <paramref name="reason"/>.</summary>
+    public static int For(VmStopReason reason) => reason switch
+    {
+        VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached or VmStopReason.TimeLimitReached
+            or VmStopReason.StopRequested or VmStopReason.SystemEvent => Success,
+        VmStopReason.TripleFault => GuestTripleFault,
+        VmStopReason.EntryFailure => GuestEntryFailure,
+        VmStopReason.InternalError => GuestInternalError,
+        VmStopReason.UnhandledExit => GuestUnhandledExit,
+        VmStopReason.HostError => HostError,
+        _ => InternalError,
+    };
+}

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using SharpVmm.Cli.Parsing;
+using SharpVmm.X86;
+
+namespace SharpVmm.Cli;
+
+/// <summary>The <c>sharpvmm</c> command tree.</summary>
+public sealed class SharpVmmCommand
+{
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+    private readonly Stream _serialOut;
+
+    /// <summary>Creates the command tree writing to the given streams.</summary>
+    public SharpVmmCommand(TextWriter output, TextWriter error, Stream serialOut)
+    {
+        _out = output;
+        _err = error;
+        _serialOut = serialOut;
+    }
+
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns the exit code.</summary>
+    public int Invoke(string[] args)
+    {
+        RootCommand root = CreateRoot();
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                _err.WriteLine($"sharpvmm: error: {error.Message}");
+            }
+
+            _err.WriteLine("Run 'sharpvmm --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false });
+    }
+
+    private RootCommand CreateRoot()
+    {
+        var root = new RootCommand(
+            "SharpVmm: a KVM virtual machine monitor.\n\n" +
+            "Examples:\n" +
+            "  sharpvmm demo add                 the classic 'add two registers' guest: prints 4\n" +
+            "  sharpvmm demo kvmsample --max-exits 5\n" +
+            "  sharpvmm run guest.bin --mode real --load-address 0x10000 --entry 0x1000:0x0 --trace-io --max-exits 5\n" +
+            "  sharpvmm run demo-add.bin --load-address 0x1000 --entry 0x0:0x1000 --reg rax=2 --reg rbx=2");
+        root.Subcommands.Add(CreateRun());
+        root.Subcommands.Add(CreateDemo());
+        return root;
+    }
+
+    private Command CreateRun()
+    {
+        var image = new Argument<string>("IMAGE") { Description = "Raw binary image, copied byte for byte into guest memory" };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "CPU mode at entry, always CPL0: real (16-bit), protected (32-bit flat, no paging), long (64-bit, first 4 GiB identity-mapped)",
+            DefaultValueFactory = _ => "real",
+        };
+        mode.AcceptOnlyFromAmong("real", "protected", "long");
+        var load = new Option<string>("--load-address") { Description = "Guest-physical address to load the image at", DefaultValueFactory = _ => "0x10000" };
+        var entry = new Option<string?>("--entry") { Description = "Entry point: SEG:OFF in real mode (default LOAD/16:0), an address otherwise (default LOAD)" };
+        var regs = new Option<string[]>("--reg") { Description = "Initial register, NAME=VALUE (repeatable), e.g. --reg rax=2", Arity = ArgumentArity.ZeroOrMore };
+        var common = CommonRunOptions.Create();
+        var command = new Command("run", "Run a raw binary guest image; its writes to the serial port 0x3f8 go to stdout, and HLT ends the run")
+        {
+            image, mode, load, entry, regs,
+        };
+        common.AddTo(command);
+        command.SetAction(parse => Guarded(() =>
+        {
+            string? entryText = parse.GetValue(entry);
+            var spec = new RawGuestSpec
+            {
+                ImageName = parse.GetValue(image)!,
+                Mode = parse.GetValue(mode) switch { "protected" => CpuMode.Protected32, "long" => CpuMode.Long64, _ => CpuMode.Real },
+                LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
+                Entry = entryText is null ? null : EntryPoint.Parse(entryText),
+                Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
+            };
+            return Runner().Run(common.ApplyTo(spec, parse));
+        }));
+        return command;
+    }
+
+    private Command CreateDemo()
+    {
+        var demo = new Command("demo", "Run one of the two classic KVM demos, built in");
+
+        var addCommon = CommonRunOptions.Create();
+        var add = new Command("add", "Demo 1: 16-bit code at 0x1000 adds AL=2 and BL=2 and writes the digit and a newline to port 0x3f8, then HLT");
+        addCommon.AddTo(add);
+        add.SetAction(parse => Guarded(() => Runner().Run(addCommon.ApplyTo(new RawGuestSpec
+        {
+            ImageName = "built-in:demo-add",
+            ImageBytes = BuiltInGuests.DemoAdd,
+            LoadAddress = 0x1000,
+            Entry = new EntryPoint(0, 0x1000),
+            Registers = [new RegisterAssignment("rax", 2), new RegisterAssignment("rbx", 2)],
+        }, parse))));
+
+        var sampleCommon = CommonRunOptions.Create(defaultMaxExits: 10, traceIoAlwaysOn: true);
+        var sample = new Command("kvmsample", "Demo 2: a real-mode loop at 1000:0000 writing a counter to port 0x10; prints each exit (default: stop after 10)");
+        sampleCommon.AddTo(sample);
+        sample.SetAction(parse => Guarded(() => Runner().Run(sampleCommon.ApplyTo(new RawGuestSpec
+        {
+            ImageName = "built-in:kvmsample",
+            ImageBytes = BuiltInGuests.KvmSample,
+            LoadAddress = 0x10000,
+            Entry = new EntryPoint(0x1000, 0),
+            TraceIo = true,
+        }, parse))));
+
+        demo.Subcommands.Add(add);
+        demo.Subcommands.Add(sample);
+        return demo;
+    }
+
+    private RawGuestRunner Runner() => new(_out, _err, _serialOut);
+
+    private int Guarded(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex)
+        {
+            (int code, string message) = CliErrors.Describe(ex);
+            _out.Flush();
+            _err.WriteLine($"sharpvmm: error: {message}");
+            return code;
+        }
+    }
+}
