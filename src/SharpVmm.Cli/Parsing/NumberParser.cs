@@ -25,13 +25,13 @@ public static class NumberParser
             throw new UsageException($"{what}: empty size");
         }
 
-        int shift = char.ToUpperInvariant(t[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 0 };
-        string digits = shift == 0 ? t : t[..^1];
-        if (digits.EndsWith('i') || digits.EndsWith('I'))
+        if (t.Length >= 3 && t[^1] is 'i' or 'I' && "KMGkmg".Contains(t[^2], StringComparison.Ordinal))
         {
-            throw new UsageException($"{what}: write '{digits[..^1]}{t[^1]}' rather than '{text}'");
+            throw new UsageException($"{what}: write '{t[..^1]}' rather than '{text}' (sizes are always powers of 1024)");
         }
 
+        int shift = char.ToUpperInvariant(t[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 0 };
+        string digits = shift == 0 ? t : t[..^1];
         ulong value = ParseUnsigned(digits, what);
         if (shift > 0 && value > (ulong.MaxValue >> shift))
         {

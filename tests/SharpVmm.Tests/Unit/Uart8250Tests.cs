@@ -1,0 +1,136 @@
+using SharpVmm.Devices;
+using SharpVmm.Devices.Legacy;
+using Xunit;
+
+namespace SharpVmm.Tests.Unit;
+
+public class Uart8250Tests
+{
+    private const ulong Thr = 0, Ier = 1, Iir = 2, Lcr = 3, Mcr = 4, Lsr = 5, Msr = 6, Scr = 7;
+
+    private sealed class FakeLine : IInterruptLine
+    {
+        public List<bool> Levels { get; } = [];
+
+        public void SetLevel(bool high) => Levels.Add(high);
+    }
+
+    private static byte ReadReg(Uart8250 uart, ulong reg)
+    {
+        Span<byte> b = [0];
+        uart.Read(reg, b);
+        return b[0];
+    }
+
+    private static void WriteReg(Uart8250 uart, ulong reg, byte value) => uart.Write(reg, [value]);
+
+    [Fact]
+    public void Transmitted_bytes_reach_the_output_stream()
+    {
+        using var output = new MemoryStream();
+        var uart = new Uart8250(output);
+
+        WriteReg(uart, Thr, (byte)'4');
+        WriteReg(uart, Thr, (byte)'\n');
+
+        Assert.Equal("4\n"u8.ToArray(), output.ToArray());
+        Assert.Equal(2, uart.BytesTransmitted);
+    }
+
+    [Fact]
+    public void Line_status_reports_an_empty_transmitter_and_received_data()
+    {
+        var uart = new Uart8250(Stream.Null);
+        Assert.Equal(0x60, ReadReg(uart, Lsr));
+
+        uart.EnqueueInput("ab"u8);
+
+        Assert.Equal(0x61, ReadReg(uart, Lsr));
+        Assert.Equal((byte)'a', ReadReg(uart, Thr));
+        Assert.Equal((byte)'b', ReadReg(uart, Thr));
+        Assert.Equal(0x60, ReadReg(uart, Lsr));
+    }
+
+    [Fact]
+    public void Divisor_latch_is_reached_through_dlab_and_does_not_transmit()
+    {
+        using var output = new MemoryStream();
+        var uart = new Uart8250(output);
+
+        WriteReg(uart, Lcr, 0x80);
+        WriteReg(uart, Thr, 0x01);
+        WriteReg(uart, Ier, 0x00);
+        Assert.Equal(0x01, ReadReg(uart, Thr));
+        WriteReg(uart, Lcr, 0x03);
+
+        Assert.Empty(output.ToArray());
+        Assert.Equal(0x03, ReadReg(uart, Lcr));
+    }
+
+    [Fact]
+    public void Receive_interrupt_is_raised_only_with_out2_and_cleared_by_reading()
+    {
+        var line = new FakeLine();
+        var uart = new Uart8250(Stream.Null, line);
+        WriteReg(uart, Ier, 0x01);
+
+        uart.EnqueueInput("x"u8);
+        Assert.Empty(line.Levels); // OUT2 gates the IRQ on a PC
+
+        WriteReg(uart, Mcr, 0x08);
+        Assert.Equal([true], line.Levels);
+        Assert.Equal(0x04, ReadReg(uart, Iir) & 0x0F);
+
+        ReadReg(uart, Thr);
+        Assert.Equal([true, false], line.Levels);
+        Assert.Equal(0x01, ReadReg(uart, Iir) & 0x0F);
+    }
+
+    [Fact]
+    public void Enabling_thr_empty_interrupt_raises_it_at_once_and_reading_iir_clears_it()
+    {
+        var line = new FakeLine();
+        var uart = new Uart8250(Stream.Null, line);
+        WriteReg(uart, Mcr, 0x08);
+
+        WriteReg(uart, Ier, 0x02);
+        Assert.Equal([true], line.Levels);
+
+        Assert.Equal(0x02, ReadReg(uart, Iir) & 0x0F);
+        Assert.Equal([true, false], line.Levels);
+        Assert.Equal(0x01, ReadReg(uart, Iir) & 0x0F);
+    }
+
+    [Fact]
+    public void Loopback_mode_echoes_to_the_receiver_and_wires_modem_lines()
+    {
+        using var output = new MemoryStream();
+        var uart = new Uart8250(output);
+
+        WriteReg(uart, Mcr, 0x10 | 0x0F);
+        WriteReg(uart, Thr, 0x5A);
+
+        Assert.Empty(output.ToArray());
+        Assert.Equal(0x5A, ReadReg(uart, Thr));
+        Assert.Equal(0xF0, ReadReg(uart, Msr));
+    }
+
+    [Fact]
+    public void Scratch_register_holds_its_value()
+    {
+        var uart = new Uart8250(Stream.Null);
+        WriteReg(uart, Scr, 0xA5);
+        Assert.Equal(0xA5, ReadReg(uart, Scr));
+    }
+
+    [Fact]
+    public void Input_beyond_the_buffer_sets_overrun_instead_of_growing()
+    {
+        var uart = new Uart8250(Stream.Null);
+
+        uart.EnqueueInput(new byte[Uart8250.ReceiveBufferSize + 10]);
+
+        Assert.Equal(0x02, ReadReg(uart, Lsr) & 0x02);
+        Assert.Equal(0x00, ReadReg(uart, Lsr) & 0x02); // reading LSR clears the error
+    }
+}
