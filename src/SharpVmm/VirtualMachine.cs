@@ -120,7 +120,7 @@ public sealed class VirtualMachine : IDisposable
         {
             Interlocked.Increment(ref _exitCount);
             string summary = $"vCPU {vcpu.Id}: {outcome.Detail}";
-            string report = VcpuReport.Build(vcpu.Kvm, Memory, summary);
+            string report = VcpuReport.Build(vcpu.Kvm, Memory);
             Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error));
         }
         else if (outcome.Disposition == ExitDisposition.Halt)

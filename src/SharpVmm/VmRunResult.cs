@@ -4,7 +4,7 @@ namespace SharpVmm;
 /// <param name="Reason">Why the run ended.</param>
 /// <param name="VcpuId">The vCPU whose exit ended the run, when one did.</param>
 /// <param name="Summary">One line a person can read (e.g. <c>vCPU 0: KVM_EXIT_SHUTDOWN (guest triple fault)</c>).</param>
-/// <param name="Report">For abnormal stops: registers, segments and the code at RIP, disassembled.</param>
+/// <param name="Report">For abnormal stops: registers, segments and the code at RIP, disassembled (several lines, below <paramref name="Summary"/>).</param>
 /// <param name="ExitCount">Exits handled across all vCPUs.</param>
 /// <param name="Error">The host exception, for <see cref="VmStopReason.HostError"/>.</param>
 public sealed record VmRunResult(

@@ -16,8 +16,8 @@ public static class VcpuReport
     private const ulong Cr0Pe = 1, Cr0Pg = 1UL << 31;
     private const int InstructionsShown = 4;
 
-    /// <summary>Reads <paramref name="vcpu"/>'s state and formats it, headed by <paramref name="headline"/>.</summary>
-    public static string Build(KvmVcpu vcpu, GuestMemory memory, string headline)
+    /// <summary>Reads <paramref name="vcpu"/>'s state and formats it (the caller prints its own headline above).</summary>
+    public static string Build(KvmVcpu vcpu, GuestMemory memory)
     {
         KvmRegs regs;
         KvmSregs sregs;
@@ -28,7 +28,7 @@ public static class VcpuReport
         }
         catch (KvmException ex)
         {
-            return $"{headline}\n  (registers unavailable: {ex.Message})";
+            return $"  (registers unavailable: {ex.Message})\n";
         }
 
         ulong? physical = null;
@@ -49,14 +49,13 @@ public static class VcpuReport
             }
         }
 
-        return Format(headline, regs, sregs, physical, memory);
+        return Format(regs, sregs, physical, memory);
     }
 
     /// <summary>Formats already-read state (also used by tests).</summary>
-    public static string Format(string headline, in KvmRegs regs, in KvmSregs sregs, ulong? ripPhysical, GuestMemory memory)
+    public static string Format(in KvmRegs regs, in KvmSregs sregs, ulong? ripPhysical, GuestMemory memory)
     {
         var text = new StringBuilder();
-        text.Append(headline).Append('\n');
         AppendRow(text, ("rax", regs.Rax), ("rbx", regs.Rbx), ("rcx", regs.Rcx), ("rdx", regs.Rdx));
         AppendRow(text, ("rsi", regs.Rsi), ("rdi", regs.Rdi), ("rsp", regs.Rsp), ("rbp", regs.Rbp));
         AppendRow(text, ("r8", regs.R8), ("r9", regs.R9), ("r10", regs.R10), ("r11", regs.R11));

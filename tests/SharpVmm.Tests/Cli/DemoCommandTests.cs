@@ -1,0 +1,102 @@
+using SharpVmm.Cli;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Cli;
+
+/// <summary>The two classic demos, end to end through the CLI process, byte for byte.</summary>
+public class DemoCommandTests
+{
+    private static string GuestBin(string name) => Path.Combine(RepoPaths.Root, "guests", "bin", name);
+
+    [Fact]
+    public void Demo_add_prints_exactly_what_the_classic_c_program_prints()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["demo", "add"]);
+
+        Assert.Equal("", result.Stderr);
+        Assert.Equal("4\nKVM_EXIT_HLT\n", result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
+    public void Demo_add_from_an_image_file_with_registers_matches_the_built_in_demo()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("demo-add.bin"), "--load-address", "0x1000", "--entry", "0x0:0x1000", "--reg", "rax=2", "--reg", "rbx=2"]);
+
+        Assert.Equal("4\nKVM_EXIT_HLT\n", result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
+    public void Registers_change_what_demo_add_computes()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("demo-add.bin"), "--load-address", "0x1000", "--entry", "0x0:0x1000", "--reg", "rax=3", "--reg", "rbx=4"]);
+
+        Assert.Equal("7\nKVM_EXIT_HLT\n", result.Stdout);
+    }
+
+    [Fact]
+    public void Demo_kvmsample_prints_each_exit_like_the_classic_demo_and_stops_at_the_limit()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["demo", "kvmsample", "--max-exits", "3"]);
+
+        Assert.Equal("KVM_EXIT_IO\nout port: 16, data: 0\nKVM_EXIT_IO\nout port: 16, data: 1\nKVM_EXIT_IO\nout port: 16, data: 2\n", result.Stdout);
+        Assert.Contains("stopped after 3 exits", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
+    public void Run_with_trace_io_prints_each_port_write_of_the_kvmsample_image()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("kvmsample.bin"), "--mode", "real", "--load-address", "0x10000", "--entry", "0x1000:0x0", "--trace-io", "--max-exits", "5"]);
+
+        string expected = string.Concat(Enumerable.Range(0, 5).Select(i => $"KVM_EXIT_IO\nout port: 16, data: {i}\n"));
+        Assert.Equal(expected, result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
+    public void Without_trace_io_writes_to_unclaimed_ports_are_not_printed()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("kvmsample.bin"), "--entry", "0x1000:0x0", "--max-exits", "5"]);
+
+        Assert.Equal("", result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
+    public void A_time_limit_stops_the_endless_kvmsample_loop()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("kvmsample.bin"), "--time-limit", "0.5"]);
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("time limit", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_explains_the_commands()
+    {
+        var result = CliProcess.Run(["run", "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        foreach (string option in new[] { "--mode", "--load-address", "--entry", "--reg", "--mem", "--cpus", "--trace-io", "--max-exits", "--time-limit" })
+        {
+            Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+}

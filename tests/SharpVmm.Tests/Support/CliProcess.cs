@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace SharpVmm.Tests.Support;
+
+/// <summary>Runs the sharpvmm CLI (the build next to the tests) as a separate process, with a timeout.</summary>
+public static class CliProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "SharpVmm.Cli.dll");
+        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var psi = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        if (runAsUser is not null)
+        {
+            psi.FileName = "setpriv";
+            foreach (string a in new[] { $"--reuid={runAsUser}", $"--regid={runAsUser}", "--clear-groups", dotnet, dll })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+        else
+        {
+            psi.FileName = dotnet;
+            psi.ArgumentList.Add(dll);
+        }
+
+        foreach (string arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                psi.Environment[key] = value;
+            }
+        }
+
+        using var process = Process.Start(psi)!;
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(60);
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"sharpvmm {string.Join(' ', args)} did not finish within {limit}");
+        }
+
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
