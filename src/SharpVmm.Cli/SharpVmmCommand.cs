@@ -54,7 +54,11 @@ public sealed class SharpVmmCommand
 
     private Command CreateRun()
     {
-        var image = new Argument<string>("IMAGE") { Description = "Raw binary image, copied byte for byte into guest memory" };
+        var image = new Argument<string?>("IMAGE")
+        {
+            Description = "Raw binary image, copied byte for byte into guest memory (default: the built-in demo 1 guest, run as 'demo add')",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var mode = new Option<string>("--mode")
         {
             Description = "CPU mode at entry, always CPL0: real (16-bit), protected (32-bit flat, no paging), long (64-bit, first 4 GiB identity-mapped)",
@@ -72,15 +76,21 @@ public sealed class SharpVmmCommand
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
         {
+            string? path = parse.GetValue(image);
             string? entryText = parse.GetValue(entry);
-            var spec = new RawGuestSpec
-            {
-                ImageName = parse.GetValue(image)!,
-                Mode = parse.GetValue(mode) switch { "protected" => CpuMode.Protected32, "long" => CpuMode.Long64, _ => CpuMode.Real },
-                LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
-                Entry = entryText is null ? null : EntryPoint.Parse(entryText),
-                Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
-            };
+            RawGuestSpec spec = path is null
+                ? DemoAddSpec() with
+                {
+                    Registers = [.. DemoAddSpec().Registers, .. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
+                }
+                : new RawGuestSpec
+                {
+                    ImageName = path,
+                    Mode = parse.GetValue(mode) switch { "protected" => CpuMode.Protected32, "long" => CpuMode.Long64, _ => CpuMode.Real },
+                    LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
+                    Entry = entryText is null ? null : EntryPoint.Parse(entryText),
+                    Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
+                };
             return Runner().Run(common.ApplyTo(spec, parse));
         }));
         return command;
@@ -93,14 +103,7 @@ public sealed class SharpVmmCommand
         var addCommon = CommonRunOptions.Create();
         var add = new Command("add", "Demo 1: 16-bit code at 0x1000 adds AL=2 and BL=2 and writes the digit and a newline to port 0x3f8, then HLT");
         addCommon.AddTo(add);
-        add.SetAction(parse => Guarded(() => Runner().Run(addCommon.ApplyTo(new RawGuestSpec
-        {
-            ImageName = "built-in:demo-add",
-            ImageBytes = BuiltInGuests.DemoAdd,
-            LoadAddress = 0x1000,
-            Entry = new EntryPoint(0, 0x1000),
-            Registers = [new RegisterAssignment("rax", 2), new RegisterAssignment("rbx", 2)],
-        }, parse))));
+        add.SetAction(parse => Guarded(() => Runner().Run(addCommon.ApplyTo(DemoAddSpec(), parse))));
 
         var sampleCommon = CommonRunOptions.Create(defaultMaxExits: 10, traceIoAlwaysOn: true);
         var sample = new Command("kvmsample", "Demo 2: a real-mode loop at 1000:0000 writing a counter to port 0x10; prints each exit (default: stop after 10)");
@@ -118,6 +121,15 @@ public sealed class SharpVmmCommand
         demo.Subcommands.Add(sample);
         return demo;
     }
+
+    private static RawGuestSpec DemoAddSpec() => new()
+    {
+        ImageName = "built-in:demo-add",
+        ImageBytes = BuiltInGuests.DemoAdd,
+        LoadAddress = 0x1000,
+        Entry = new EntryPoint(0, 0x1000),
+        Registers = [new RegisterAssignment("rax", 2), new RegisterAssignment("rbx", 2)],
+    };
 
     private RawGuestRunner Runner() => new(_out, _err, _serialOut);
 

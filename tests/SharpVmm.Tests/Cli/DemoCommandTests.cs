@@ -89,6 +89,17 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Run_without_an_image_boots_the_built_in_default_guest()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run"]);
+
+        Assert.Equal("4\nKVM_EXIT_HLT\n", result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
     public void Help_explains_the_commands()
     {
         var result = CliProcess.Run(["run", "--help"]);
