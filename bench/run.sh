@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-gcc -O2 -Wall -Werror -o "$work/kvm_reference" "$root/bench/reference/kvm_reference.c"
+gcc -O2 -Wall -Werror -pthread -o "$work/kvm_reference" "$root/bench/reference/kvm_reference.c"
 "$root/sharpvmm" --help >/dev/null   # publishes the Native AOT CLI if needed
 dotnet run -c Release --project "$root/bench/SharpVmm.Bench" -- "$work/kvm_reference" "$root/artifacts/cli/SharpVmm.Cli" "$@"

@@ -28,17 +28,17 @@ Console.WriteLine($"SharpVmm benchmarks ({Environment.ProcessorCount} CPUs, {(Di
 
 // 1. Port-I/O exit round trip: guest `out %ax,$0x10` in a loop, one exit each.
 RunExits(5_000); // warm-up: JIT, tiering
-double csExit = Median(5, () => RunExits(exits).NsPerExit);
-double cExit = Median(5, () => double.Parse(Capture(reference, $"exits {exits}"), inv));
+// The two sides alternate, so drift in the host's load hits both alike.
+(double csExit, double cExit) = Interleaved(7, () => RunExits(exits).NsPerExit, () => double.Parse(Capture(reference, $"exits {exits}"), inv));
 long allocatedPerExit = AllocationPerExit();
 Console.WriteLine($"port-I/O exit round trip: SharpVmm {csExit:F0} ns, C reference {cExit:F0} ns, ratio {csExit / cExit:F3} (managed overhead {(csExit / cExit - 1) * 100:+0.0;-0.0}%)");
 Console.WriteLine($"allocations per exit: {allocatedPerExit} bytes");
 
 // 2. VM creation: open /dev/kvm, create VM, 64 MiB, 1 vCPU, run demo 1 to HLT, dispose.
 CreateVms(10);
-double csCreate = Median(3, () => CreateVms(vms));
-double cCreate = Median(3, () => double.Parse(Capture(reference, $"create {vms}"), inv));
-Console.WriteLine($"VM create+run-to-HLT+dispose: SharpVmm {csCreate:F0} us, C reference {cCreate:F0} us, ratio {csCreate / cCreate:F3}");
+(double csCreate, double cCreate) = Interleaved(5, () => CreateVms(vms), () => double.Parse(Capture(reference, $"create {vms}"), inv));
+double cCreateThreaded = Median(5, () => double.Parse(Capture(reference, $"create-threaded {vms}"), inv));
+Console.WriteLine($"VM create+run-to-HLT+dispose: SharpVmm {csCreate:F0} us, C reference {cCreate:F0} us (vCPU on its own pthread: {cCreateThreaded:F0} us), ratio {csCreate / cCreate:F3}");
 
 // 3. Whole process: demo 1 from exec to exit, AOT CLI against the C program.
 string expected = "4\nKVM_EXIT_HLT\n";
@@ -48,8 +48,7 @@ if (Capture(cli, "demo add", trim: false) != expected || Capture(reference, "dem
     return 1;
 }
 
-double csProcess = Median(3, () => TimeProcess(cli, "demo add", processes));
-double cProcess = Median(3, () => TimeProcess(reference, "demo", processes));
+(double csProcess, double cProcess) = Interleaved(5, () => TimeProcess(cli, "demo add", processes), () => TimeProcess(reference, "demo", processes));
 Console.WriteLine($"demo 1 whole process: SharpVmm AOT CLI {csProcess:F2} ms, C reference {cProcess:F2} ms, ratio {csProcess / cProcess:F2}");
 return 0;
 
@@ -129,6 +128,21 @@ static string Capture(string file, string arguments, bool trim = true)
     }
 
     return trim ? output.Trim() : output;
+}
+
+static (double A, double B) Interleaved(int runs, Func<double> a, Func<double> b)
+{
+    var first = new double[runs];
+    var second = new double[runs];
+    for (int i = 0; i < runs; i++)
+    {
+        first[i] = a();
+        second[i] = b();
+    }
+
+    Array.Sort(first);
+    Array.Sort(second);
+    return (first[runs / 2], second[runs / 2]);
 }
 
 static double Median(int runs, Func<double> measure)

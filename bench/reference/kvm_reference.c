@@ -5,8 +5,10 @@
  *   kvm_reference demo          demo 1: prints "4\nKVM_EXIT_HLT\n" exactly as the classic program does
  *   kvm_reference exits N       runs the kvmsample loop for N port-I/O exits; prints ns per exit
  *   kvm_reference create N      N times: create VM + memory + 1 vCPU, run demo 1 to HLT, tear down; prints us per VM
+ *   kvm_reference create-threaded N   the same, with the vCPU run on its own pthread (SharpVmm's architecture)
  */
 #include <err.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -113,6 +115,12 @@ static void run_demo(struct vm *v, int echo)
     }
 }
 
+static void *vcpu_thread(void *arg)
+{
+    run_demo(arg, 0);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "demo") == 0) {
@@ -140,18 +148,26 @@ int main(int argc, char **argv)
         printf("%.1f\n", elapsed / n);
         return 0;
     }
-    if (argc >= 3 && strcmp(argv[1], "create") == 0) {
+    if (argc >= 3 && (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "create-threaded") == 0)) {
         long n = atol(argv[2]);
+        int threaded = strcmp(argv[1], "create-threaded") == 0;
         double start = now_ns();
         for (long i = 0; i < n; i++) {
             struct vm v;
             vm_create(&v, demo_add, sizeof demo_add, 0x1000, 0, 0x1000);
-            run_demo(&v, 0);
+            if (threaded) {
+                pthread_t t;
+                if (pthread_create(&t, NULL, vcpu_thread, &v) != 0)
+                    errx(1, "pthread_create");
+                pthread_join(t, NULL);
+            } else {
+                run_demo(&v, 0);
+            }
             vm_destroy(&v);
         }
         printf("%.1f\n", (now_ns() - start) / n / 1000.0);
         return 0;
     }
-    fprintf(stderr, "usage: %s demo | exits N | create N\n", argv[0]);
+    fprintf(stderr, "usage: %s demo | exits N | create N | create-threaded N\n", argv[0]);
     return 2;
 }
