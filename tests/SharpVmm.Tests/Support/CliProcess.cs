@@ -8,9 +8,30 @@ public static class CliProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    private static readonly Lazy<string> SharedCopy = new(() =>
+    {
+        // Another user may not be able to read the build folder (a clone under a 0700 temp directory, say),
+        // so that user runs a copy in a folder everyone can read.
+        string dir = Path.Combine(Path.GetTempPath(), $"sharpvmm-cli-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(dir, Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory)
+            .Where(f => f.EndsWith(".dll", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("SharpVmm.Cli.", StringComparison.Ordinal)))
+        {
+            string target = Path.Combine(dir, Path.GetFileName(file));
+            File.Copy(file, target, overwrite: true);
+            File.SetUnixFileMode(target, Readable);
+        }
+
+        return dir;
+    });
+
+    private static string WorldReadableCopy() => SharedCopy.Value;
+
     public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "SharpVmm.Cli.dll");
+        string dll = Path.Combine(runAsUser is null ? AppContext.BaseDirectory : WorldReadableCopy(), "SharpVmm.Cli.dll");
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         var psi = new ProcessStartInfo
         {
