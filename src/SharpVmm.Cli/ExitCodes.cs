@@ -30,7 +30,7 @@ public static class ExitCodes
     public static int For(VmStopReason reason) => reason switch
     {
         VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached or VmStopReason.TimeLimitReached
-            or VmStopReason.StopRequested or VmStopReason.SystemEvent => Success,
+            or VmStopReason.StopRequested or VmStopReason.SystemEvent or VmStopReason.GuestReset or VmStopReason.GuestPowerOff => Success,
         VmStopReason.TripleFault => GuestTripleFault,
         VmStopReason.EntryFailure => GuestEntryFailure,
         VmStopReason.InternalError => GuestInternalError,

@@ -3,6 +3,7 @@ using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
+using SharpVmm.Platform;
 
 namespace SharpVmm;
 
@@ -17,6 +18,7 @@ public sealed class VirtualMachine : IDisposable
     private readonly KvmSystem _kvm;
     private readonly KvmVm _vm;
     private readonly Vcpu[] _vcpus;
+    private readonly GsiInterruptLine[] _interruptLines;
     private readonly Lock _stateLock = new();
     private readonly ManualResetEventSlim _finished = new();
     private int _running;
@@ -26,8 +28,11 @@ public sealed class VirtualMachine : IDisposable
     private VmRunResult? _result;
     private bool _disposed;
 
-    internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, Func<VirtualMachine, Vcpu[]> createVcpus)
+    internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
+        GsiInterruptLine[] interruptLines, Func<VirtualMachine, Vcpu[]> createVcpus)
     {
+        HasIrqchip = hasIrqchip;
+        _interruptLines = interruptLines;
         _kvm = kvm;
         _vm = vm;
         Memory = memory;
@@ -48,6 +53,9 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>The vCPUs, indexed by id.</summary>
     public IReadOnlyList<Vcpu> Vcpus => _vcpus;
+
+    /// <summary>Whether KVM's in-kernel PIC, IOAPIC, local APICs and PIT are present.</summary>
+    public bool HasIrqchip { get; }
 
     /// <summary>The KVM VM handle (for platform set-up such as irqchip creation).</summary>
     public KvmVm Kvm => _vm;
@@ -105,6 +113,18 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
     public void Stop() => Finish(new VmRunResult(VmStopReason.StopRequested, null, "stop requested", null, ExitCount));
+
+    /// <summary>
+    /// Ends the run because the guest asked the platform to reset (the keyboard controller's reset line, the ACPI
+    /// reset register): <see cref="VmRunResult.Reason"/> is <see cref="VmStopReason.GuestReset"/>. Like
+    /// Firecracker, this VMM does not reboot the guest: a reset ends the VM. Callable from any thread.
+    /// </summary>
+    public void RequestReset(string source) =>
+        Finish(new VmRunResult(VmStopReason.GuestReset, null, $"guest requested a reset ({source})", null, ExitCount));
+
+    /// <summary>Ends the run because the guest powered the machine off (e.g. ACPI S5). Callable from any thread.</summary>
+    public void RequestPowerOff(string source) =>
+        Finish(new VmRunResult(VmStopReason.GuestPowerOff, null, $"guest powered off ({source})", null, ExitCount));
 
     internal void OnExitHandled()
     {
@@ -189,6 +209,11 @@ public sealed class VirtualMachine : IDisposable
         foreach (Vcpu vcpu in _vcpus)
         {
             vcpu.Dispose();
+        }
+
+        foreach (GsiInterruptLine line in _interruptLines)
+        {
+            line.Disconnect();
         }
 
         _vm.Dispose();

@@ -2,6 +2,8 @@ using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
+using SharpVmm.Platform;
+using SharpVmm.Devices;
 
 namespace SharpVmm;
 
@@ -25,12 +27,20 @@ public sealed class VirtualMachineBuilder
     /// <summary>Where KVM's three-page real-mode TSS goes on Intel hosts: just below the BIOS area at the top of 4 GiB.</summary>
     public const ulong TssAddress = 0xFFFB_D000;
 
+    /// <summary>Where KVM's one-page EPT identity map goes on Intel hosts: the page below the TSS.</summary>
+    public const ulong IdentityMapAddress = 0xFFFB_C000;
+
+    // KVM_PIT_SPEAKER_DUMMY: the PIT's speaker port (0x61) is answered in the kernel.
+    private const uint PitSpeakerDummy = 1;
+
     private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _ioDevices = [];
     private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _mmioDevices = [];
     private ulong _memorySize = DefaultMemorySize;
     private int _vcpuCount = 1;
     private string _kvmDevice = KvmSystem.DefaultDevicePath;
     private bool _hugePages;
+    private bool _irqchip;
+    private readonly Dictionary<uint, GsiInterruptLine> _interruptLines = [];
     private IExitTracer? _tracer;
     private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
 
@@ -65,6 +75,34 @@ public sealed class VirtualMachineBuilder
     {
         _kvmDevice = path;
         return this;
+    }
+
+    /// <summary>
+    /// Gives the VM KVM's in-kernel interrupt controllers and timer, as a PC has them: two 8259 PICs, an IOAPIC at
+    /// 0xfec00000, a local APIC per vCPU (<c>KVM_CREATE_IRQCHIP</c>) and the i8254 PIT on ports 0x40-0x43
+    /// (<c>KVM_CREATE_PIT2</c>). With it, HLT waits for an interrupt in the kernel instead of ending the run, and
+    /// vCPUs other than 0 wait for INIT/SIPI from the boot processor.
+    /// </summary>
+    public VirtualMachineBuilder WithInKernelIrqchip(bool enabled = true)
+    {
+        _irqchip = enabled;
+        return this;
+    }
+
+    /// <summary>
+    /// The interrupt line for global system interrupt <paramref name="gsi"/> (ISA IRQ n is GSI n), to hand to a
+    /// device before the VM is built. Needs <see cref="WithInKernelIrqchip"/>.
+    /// </summary>
+    public IInterruptLine InterruptLine(uint gsi)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(gsi, 23u); // the IOAPIC's 24 pins
+        if (!_interruptLines.TryGetValue(gsi, out GsiInterruptLine? line))
+        {
+            line = new GsiInterruptLine(gsi);
+            _interruptLines.Add(gsi, line);
+        }
+
+        return line;
     }
 
     /// <summary>Advise transparent huge pages for guest memory.</summary>
@@ -142,6 +180,26 @@ public sealed class VirtualMachineBuilder
                 vm.SetTssAddress(TssAddress);
             }
 
+            if (kvm.CheckExtension(KvmCap.SetIdentityMapAddr) > 0)
+            {
+                vm.SetIdentityMapAddress(IdentityMapAddress); // must precede KVM_CREATE_VCPU
+            }
+
+            if (_interruptLines.Count > 0 && !_irqchip)
+            {
+                throw new InvalidOperationException("interrupt lines need the in-kernel irqchip: call WithInKernelIrqchip()");
+            }
+
+            if (_irqchip)
+            {
+                vm.CreateIrqchip(); // must precede KVM_CREATE_VCPU, so every vCPU gets a local APIC
+                vm.CreatePit2(PitSpeakerDummy);
+                foreach (GsiInterruptLine line in _interruptLines.Values)
+                {
+                    line.Connect(vm);
+                }
+            }
+
             var memory = GuestMemory.CreateFlat(_memorySize, _hugePages);
             disposables.Push(memory);
             uint slot = 0;
@@ -150,7 +208,7 @@ public sealed class VirtualMachineBuilder
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            return new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, owner =>
+            return new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, [.. _interruptLines.Values], owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)

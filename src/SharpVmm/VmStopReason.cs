@@ -23,4 +23,8 @@ public enum VmStopReason
     UnhandledExit,
     /// <summary>A host-side failure (an ioctl failed) stopped the VM.</summary>
     HostError,
+    /// <summary>The guest asked the platform to reset (keyboard controller reset line, ACPI reset register).</summary>
+    GuestReset,
+    /// <summary>The guest powered the machine off (ACPI S5).</summary>
+    GuestPowerOff,
 }

@@ -12,7 +12,7 @@ public sealed record CpuModeLayout
     public GuestAddress Gdt { get; init; } = new(0x500);
 
     /// <summary>The (empty) IDT: a guest that takes an exception before setting its own triple-faults, visibly.</summary>
-    public GuestAddress Idt { get; init; } = new(0x520);
+    public GuestAddress Idt { get; init; } = new(0x540);
 
     /// <summary>Six pages of page tables for long mode: PML4, PDPT and four page directories.</summary>
     public GuestAddress PageTables { get; init; } = new(0x9000);

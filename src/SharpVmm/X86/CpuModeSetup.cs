@@ -12,7 +12,9 @@ public static class CpuModeSetup
     private const ulong EferLme = 1UL << 8, EferLma = 1UL << 10;
     private const ulong PtePresent = 1, PteWritable = 2, PtePageSize = 1UL << 7;
 
-    private const ushort CodeSelector = 0x08, DataSelector = 0x10, TssSelector = 0x18;
+    // The Linux boot protocol's selectors (__BOOT_CS = 0x10, __BOOT_DS = 0x18, boot.rst "32-bit/64-bit boot protocol"):
+    // every mode uses them, so one GDT layout serves raw guests and kernels alike. Entry 1 stays null.
+    private const ushort CodeSelector = 0x10, DataSelector = 0x18, TssSelector = 0x20;
 
     /// <summary>Real mode at <paramref name="segment"/>:<paramref name="offset"/>; every segment register gets <paramref name="segment"/>.</summary>
     public static void EnterRealMode(KvmVcpu vcpu, ushort segment, ushort offset)
@@ -87,7 +89,7 @@ public static class CpuModeSetup
         ulong code = GdtEntry.Encode(0, 0xFFFFF, GdtEntry.CodeAccess, codeFlags);
         ulong data = GdtEntry.Encode(0, 0xFFFFF, GdtEntry.DataAccess, GdtEntry.Flags32);
         ulong tss = GdtEntry.Encode(0, 0x67, GdtEntry.BusyTssAccess, 0);
-        ReadOnlySpan<ulong> gdt = [0, code, data, tss];
+        ReadOnlySpan<ulong> gdt = [0, 0, code, data, tss];
         for (int i = 0; i < gdt.Length; i++)
         {
             memory.Write(layout.Gdt.Add((ulong)i * 8), gdt[i]);
