@@ -41,6 +41,7 @@ public sealed class VirtualMachineBuilder
     private bool _hugePages;
     private bool _irqchip;
     private readonly Dictionary<uint, GsiInterruptLine> _interruptLines = [];
+    private readonly List<Action<VirtualMachine>> _whenBuilt = [];
     private IExitTracer? _tracer;
     private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
 
@@ -103,6 +104,16 @@ public sealed class VirtualMachineBuilder
         }
 
         return line;
+    }
+
+    /// <summary>The guest memory size chosen so far.</summary>
+    public ulong MemorySize => _memorySize;
+
+    /// <summary>Runs <paramref name="callback"/> with the new VM at the end of <see cref="Build"/> (devices use it to reach the VM).</summary>
+    public VirtualMachineBuilder WhenBuilt(Action<VirtualMachine> callback)
+    {
+        _whenBuilt.Add(callback);
+        return this;
     }
 
     /// <summary>Advise transparent huge pages for guest memory.</summary>
@@ -208,7 +219,7 @@ public sealed class VirtualMachineBuilder
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            return new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, [.. _interruptLines.Values], owner =>
+            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, [.. _interruptLines.Values], owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)
@@ -220,6 +231,13 @@ public sealed class VirtualMachineBuilder
 
                 return vcpus;
             });
+
+            foreach (Action<VirtualMachine> callback in _whenBuilt)
+            {
+                callback(machine);
+            }
+
+            return machine;
         }
         catch
         {

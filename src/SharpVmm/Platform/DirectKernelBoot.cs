@@ -1,0 +1,135 @@
+using System.Text;
+using SharpVmm.Boot;
+using SharpVmm.Boot.Linux;
+using SharpVmm.Boot.MemoryMap;
+using SharpVmm.Boot.Pvh;
+using SharpVmm.Kvm;
+using SharpVmm.Kvm.Structs;
+using SharpVmm.X86;
+
+namespace SharpVmm.Platform;
+
+/// <summary>
+/// Starts a kernel the way Firecracker, kvmtool and QEMU's <c>-kernel</c> do, with no firmware: the loader places
+/// the kernel, initrd, command line and boot parameters; this class adds the platform tables (MP table) and puts
+/// every vCPU in the state the boot protocol requires: vCPU 0 at the entry point, the others waiting for INIT/SIPI.
+/// </summary>
+public static class DirectKernelBoot
+{
+    private static readonly byte[] ElfMagic = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
+
+    /// <summary>True where guest ring-0 code runs in KVM's instruction emulator (a kvm_pvm host, no VT-x/AMD-V).</summary>
+    public static bool HostEmulatesGuestKernel => Directory.Exists("/sys/module/kvm_pvm");
+
+    /// <summary>
+    /// The kernel parameters this host needs so a Linux guest avoids instructions KVM's emulator lacks
+    /// (see ARCHITECTURE.md); empty on hosts with hardware virtualization.
+    /// </summary>
+    public static string HostWorkaroundParameters => HostEmulatesGuestKernel ? "noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1" : "";
+
+    /// <summary>
+    /// Tells the format from the first bytes: "HdrS" at 0x202 is a bzImage; an ELF file is started through its PVH
+    /// note. Anything else is rejected with the list of what was checked.
+    /// </summary>
+    public static KernelFormat DetectFormat(ReadOnlySpan<byte> image, string name)
+    {
+        if (image.Length >= 0x206 && image.Slice(0x202, 4).SequenceEqual("HdrS"u8))
+        {
+            return KernelFormat.BzImage;
+        }
+
+        if (image.Length >= 4 && image[..4].SequenceEqual(ElfMagic))
+        {
+            return KernelFormat.Pvh;
+        }
+
+        throw new BootImageException(name, BootImageError.Unsupported,
+            $"not a kernel image SharpVmm can boot (checked: Linux bzImage, 'HdrS' at offset 0x202; ELF with a PVH entry note, '\\x7fELF' at offset 0)");
+    }
+
+    /// <summary>
+    /// Loads the kernel into <paramref name="vm"/> and sets up every vCPU for it. Call once, before
+    /// <see cref="VirtualMachine.Run"/>. More than one vCPU needs <see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>
+    /// (the boot processor wakes the others with INIT/SIPI through the local APICs).
+    /// </summary>
+    /// <exception cref="BootImageException">The kernel or initrd is malformed, unsupported, or does not fit.</exception>
+    public static KernelBootResult Prepare(VirtualMachine vm, KernelBootOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(options);
+        if (vm.Vcpus.Count > 1 && !vm.HasIrqchip)
+        {
+            throw new InvalidOperationException("a kernel on more than one vCPU needs the in-kernel irqchip (WithInKernelIrqchip)");
+        }
+
+        ReadOnlySpan<byte> kernel = options.Kernel.Span;
+        KernelFormat format = options.Format == KernelFormat.Auto ? DetectFormat(kernel, options.KernelName) : options.Format;
+        IReadOnlyList<E820Entry> e820 = E820Map.ForGuestMemory(vm.Memory);
+
+        // Platform tables first: a loader error must not leave half a machine, but these are cheap to redo.
+        if (options.WriteMpTable)
+        {
+            MpTable.Write(vm.Memory, MpTable.DefaultAddress, vm.Vcpus.Count);
+        }
+
+        KvmCpuidEntry2[] supported = vm.KvmSystem.GetSupportedCpuid();
+        CpuidPolicy policy = options.CpuidPolicy ?? new CpuidPolicy { HideEmulatorGaps = HostEmulatesGuestKernel };
+        var refused = new List<uint>();
+        foreach (Vcpu vcpu in vm.Vcpus)
+        {
+            foreach (uint msr in VcpuPlatformSetup.Apply(vcpu.Kvm, policy.ForVcpu(supported, vcpu.Id, vm.Vcpus.Count), vm.HasIrqchip))
+            {
+                if (!refused.Contains(msr))
+                {
+                    refused.Add(msr);
+                }
+            }
+        }
+
+        KvmVcpu boot = vm.Vcpus[0].Kvm;
+        switch (format)
+        {
+            case KernelFormat.BzImage:
+            {
+                LinuxBootInfo info = LinuxKernelLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
+                    LinuxBootLayout.Default, e820, options.KernelName, options.InitrdName);
+                CpuModeSetup.EnterLongMode(boot, vm.Memory, info.EntryPoint.Value);
+                SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rsi = v, info.ZeroPage.Value);
+                return new KernelBootResult(format, info.EntryPoint, info.ZeroPage, info.InitrdAddress, info.MemoryMap, refused);
+            }
+
+            case KernelFormat.Pvh:
+            {
+                PvhBootInfo info = PvhLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
+                    PvhBootLayout.Default, e820, options.KernelName, options.InitrdName);
+                CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
+                SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rbx = v, info.StartInfo.Value);
+                return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused);
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(options), format, "unknown kernel format");
+        }
+    }
+
+    /// <summary>Joins the host's workaround parameters (if any) and the user's command line.</summary>
+    public static string CommandLineFor(string userCommandLine)
+    {
+        var text = new StringBuilder(HostWorkaroundParameters);
+        if (userCommandLine.Length > 0)
+        {
+            text.Append(text.Length > 0 ? " " : "").Append(userCommandLine);
+        }
+
+        return text.ToString();
+    }
+
+    private delegate void RegisterSetter(ref KvmRegs regs, ulong value);
+
+    private static void SetRegister(KvmVcpu vcpu, RegisterSetter set, ulong value)
+    {
+        KvmRegs regs = vcpu.GetRegs();
+        set(ref regs, value);
+        vcpu.SetRegs(regs);
+    }
+}

@@ -1,0 +1,12 @@
+namespace SharpVmm.Platform;
+
+/// <summary>The kernel image formats <see cref="DirectKernelBoot"/> can start.</summary>
+public enum KernelFormat
+{
+    /// <summary>Decide from the file's contents (see <see cref="DirectKernelBoot.DetectFormat"/>).</summary>
+    Auto,
+    /// <summary>A Linux bzImage (x86 boot protocol 2.06+), entered at its 64-bit entry point in long mode.</summary>
+    BzImage,
+    /// <summary>An ELF kernel with a Xen PVH entry note, entered in 32-bit protected mode with <c>hvm_start_info</c>.</summary>
+    Pvh,
+}

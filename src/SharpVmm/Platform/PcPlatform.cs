@@ -1,0 +1,88 @@
+using SharpVmm.Devices.Legacy;
+
+namespace SharpVmm.Platform;
+
+/// <summary>
+/// The legacy PC devices a booting operating system expects, wired to KVM's in-kernel irqchip: a 16550A UART at
+/// 0x3f8 on IRQ 4 (COM1), the i8042 keyboard controller at 0x60/0x64 on IRQs 1 and 12 (its reset line ends the run),
+/// the MC146818 RTC/CMOS at 0x70, and the POST-code port 0x80. The PIT (0x40-0x43) and speaker port (0x61) are
+/// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// var builder = new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithVcpus(2);
+/// PcPlatform pc = PcPlatform.AddTo(builder, Console.OpenStandardOutput());
+/// using VirtualMachine vm = builder.Build();
+/// pc.Serial.EnqueueInput("ls\n"u8);
+/// </code>
+/// </example>
+public sealed class PcPlatform
+{
+    /// <summary>COM1's base port.</summary>
+    public const ushort Com1Port = 0x3F8;
+
+    /// <summary>COM1's ISA IRQ.</summary>
+    public const uint Com1Irq = 4;
+
+    /// <summary>The i8042's data port (the status/command port is 4 above it).</summary>
+    public const ushort I8042DataPort = 0x60;
+
+    /// <summary>The i8042's keyboard IRQ.</summary>
+    public const uint KeyboardIrq = 1;
+
+    /// <summary>The i8042's auxiliary (mouse) IRQ.</summary>
+    public const uint AuxIrq = 12;
+
+    /// <summary>The RTC/CMOS index port (data is the next one).</summary>
+    public const ushort RtcPort = 0x70;
+
+    /// <summary>The POST-code diagnostic port.</summary>
+    public const ushort PostPort = 0x80;
+
+    private VirtualMachine? _vm;
+
+    private PcPlatform(Uart8250 serial, CmosRtc rtc, PostCodePort postCode, Func<PcPlatform, I8042Controller> keyboard)
+    {
+        Serial = serial;
+        Rtc = rtc;
+        PostCode = postCode;
+        Keyboard = keyboard(this);
+    }
+
+    /// <summary>COM1.</summary>
+    public Uart8250 Serial { get; }
+
+    /// <summary>The keyboard controller.</summary>
+    public I8042Controller Keyboard { get; }
+
+    /// <summary>The real-time clock and CMOS RAM.</summary>
+    public CmosRtc Rtc { get; }
+
+    /// <summary>The POST-code port.</summary>
+    public PostCodePort PostCode { get; }
+
+    /// <summary>
+    /// Adds the devices to <paramref name="builder"/> (and turns on its in-kernel irqchip). COM1's output goes to
+    /// <paramref name="serialOutput"/>; the RTC reads <paramref name="time"/> (default: the host clock).
+    /// </summary>
+    public static PcPlatform AddTo(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.WithInKernelIrqchip();
+        var platform = new PcPlatform(
+            new Uart8250(serialOutput, builder.InterruptLine(Com1Irq)),
+            new CmosRtc(time ?? TimeProvider.System, builder.MemorySize),
+            new PostCodePort(),
+            self => new I8042Controller(builder.InterruptLine(KeyboardIrq), builder.InterruptLine(AuxIrq),
+                () => self._vm?.RequestReset("i8042 reset line")));
+
+        builder
+            .AddIoDevice(Com1Port, Uart8250.PortCount, platform.Serial)
+            .AddIoDevice(I8042DataPort, 1, platform.Keyboard.DataPort)
+            .AddIoDevice(I8042DataPort + I8042Controller.StatusCommandOffset, 1, platform.Keyboard.StatusCommandPort)
+            .AddIoDevice(RtcPort, CmosRtc.PortCount, platform.Rtc)
+            .AddIoDevice(PostPort, 1, platform.PostCode)
+            .WhenBuilt(vm => platform._vm = vm);
+        return platform;
+    }
+}
