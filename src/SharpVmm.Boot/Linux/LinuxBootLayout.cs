@@ -15,4 +15,7 @@ public sealed record LinuxBootLayout(GuestAddress ZeroPage, GuestAddress Command
     /// </summary>
     public static LinuxBootLayout Default => new(
         new GuestAddress(0x7000), new GuestAddress(0x2_0000), new GuestAddress(0x10_0000), 0xFE00);
+
+    /// <summary>acpi_rsdp_addr to hand to the kernel, if the VM layer built ACPI tables; <c>null</c> lets the kernel search.</summary>
+    public GuestAddress? AcpiRsdp { get; init; }
 }

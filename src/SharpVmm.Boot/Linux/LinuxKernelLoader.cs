@@ -84,6 +84,11 @@ public static class LinuxKernelLoader
             zeroPage.SetRamdisk(ramdisk, (ulong)initrd.Length);
         }
 
+        if (layout.AcpiRsdp is { } rsdp)
+        {
+            zeroPage.SetAcpiRsdpAddress(rsdp);
+        }
+
         zeroPage.SetE820Map(e820);
         zeroPage.WriteTo(memory, layout.ZeroPage);
 
