@@ -13,9 +13,11 @@ internal sealed class CommonRunOptions
     private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds" };
     private readonly bool _traceAlwaysOn;
 
-    private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn)
+    private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn, string defaultMemory)
     {
         _traceAlwaysOn = traceIoAlwaysOn;
+        _memory.DefaultValueFactory = _ => defaultMemory;
+        _memory.Description = $"Guest memory size, e.g. 64M, 1G (K/M/G are powers of 1024; default {defaultMemory})";
         if (defaultMaxExits is long max)
         {
             _maxExits.DefaultValueFactory = _ => max;
@@ -23,7 +25,8 @@ internal sealed class CommonRunOptions
         }
     }
 
-    public static CommonRunOptions Create(long? defaultMaxExits = null, bool traceIoAlwaysOn = false) => new(defaultMaxExits, traceIoAlwaysOn);
+    public static CommonRunOptions Create(long? defaultMaxExits = null, bool traceIoAlwaysOn = false, string defaultMemory = "64M") =>
+        new(defaultMaxExits, traceIoAlwaysOn, defaultMemory);
 
     public void AddTo(Command command)
     {
@@ -39,6 +42,25 @@ internal sealed class CommonRunOptions
     }
 
     public RawGuestSpec ApplyTo(RawGuestSpec spec, ParseResult parse)
+    {
+        (ulong memory, int cpus, bool traceIo, long? maxExits, TimeSpan? timeLimit) = Read(parse);
+        return spec with
+        {
+            MemorySize = memory,
+            Vcpus = cpus,
+            TraceIo = spec.TraceIo || traceIo,
+            MaxExits = maxExits,
+            TimeLimit = timeLimit,
+        };
+    }
+
+    public KernelBootSpec ApplyTo(KernelBootSpec spec, ParseResult parse)
+    {
+        (ulong memory, int cpus, bool traceIo, long? maxExits, TimeSpan? timeLimit) = Read(parse);
+        return spec with { MemorySize = memory, Vcpus = cpus, TraceIo = traceIo, MaxExits = maxExits, TimeLimit = timeLimit };
+    }
+
+    private (ulong Memory, int Cpus, bool TraceIo, long? MaxExits, TimeSpan? TimeLimit) Read(ParseResult parse)
     {
         long? maxExits = parse.GetValue(_maxExits);
         if (maxExits is <= 0)
@@ -58,13 +80,7 @@ internal sealed class CommonRunOptions
             throw new UsageException($"--cpus must be between 1 and 255, not {cpus}");
         }
 
-        return spec with
-        {
-            MemorySize = NumberParser.ParseSize(parse.GetValue(_memory)!, "--mem"),
-            Vcpus = cpus,
-            TraceIo = spec.TraceIo || parse.GetValue(_traceIo),
-            MaxExits = maxExits,
-            TimeLimit = seconds is double s ? TimeSpan.FromSeconds(s) : null,
-        };
+        return (NumberParser.ParseSize(parse.GetValue(_memory)!, "--mem"), cpus, parse.GetValue(_traceIo), maxExits,
+            seconds is double s ? TimeSpan.FromSeconds(s) : null);
     }
 }

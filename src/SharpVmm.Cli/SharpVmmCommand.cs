@@ -46,8 +46,10 @@ public sealed class SharpVmmCommand
             "  sharpvmm demo add                 the classic 'add two registers' guest: prints 4\n" +
             "  sharpvmm demo kvmsample --max-exits 5\n" +
             "  sharpvmm run guest.bin --mode real --load-address 0x10000 --entry 0x1000:0x0 --trace-io --max-exits 5\n" +
-            "  sharpvmm run demo-add.bin --load-address 0x1000 --entry 0x0:0x1000 --reg rax=2 --reg rbx=2");
+            "  sharpvmm run demo-add.bin --load-address 0x1000 --entry 0x0:0x1000 --reg rax=2 --reg rbx=2\n" +
+            "  sharpvmm boot --kernel bzImage --initrd initramfs.cpio --append 'console=ttyS0' --cpus 2 --mem 256M");
         root.Subcommands.Add(CreateRun());
+        root.Subcommands.Add(CreateBoot());
         root.Subcommands.Add(CreateDemo());
         return root;
     }
@@ -92,6 +94,49 @@ public sealed class SharpVmmCommand
                     Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
                 };
             return Runner().Run(common.ApplyTo(spec, parse));
+        }));
+        return command;
+    }
+
+    private Command CreateBoot()
+    {
+        var kernel = new Option<string>("--kernel", "-k")
+        {
+            Description = "Kernel image: a Linux bzImage (64-bit boot protocol) or an ELF vmlinux with a PVH entry note; the format is detected",
+            Required = true,
+        };
+        var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
+        var append = new Option<string>("--append", "-a")
+        {
+            Description = $"Kernel command line (default: \"{KernelBootSpec.DefaultCommandLine}\")",
+            DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
+        };
+        var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage or pvh", DefaultValueFactory = _ => "auto" };
+        format.AcceptOnlyFromAmong("auto", "bzimage", "pvh");
+        var noWorkarounds = new Option<bool>("--no-host-workarounds")
+        {
+            Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
+                "'noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1' on kvm_pvm hosts)",
+        };
+        var common = CommonRunOptions.Create(defaultMemory: "256M");
+        var command = new Command("boot",
+            "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
+            "PIC/IOAPIC/LAPIC), an MP table for SMP. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
+        {
+            kernel, initrd, append, format, noWorkarounds,
+        };
+        common.AddTo(command);
+        command.SetAction(parse => Guarded(() =>
+        {
+            var spec = new KernelBootSpec
+            {
+                KernelPath = parse.GetValue(kernel)!,
+                InitrdPath = parse.GetValue(initrd),
+                CommandLine = parse.GetValue(append)!,
+                HostWorkarounds = !parse.GetValue(noWorkarounds),
+                Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, _ => Platform.KernelFormat.Auto },
+            };
+            return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
         }));
         return command;
     }

@@ -1,0 +1,40 @@
+using SharpVmm.Platform;
+
+namespace SharpVmm.Cli;
+
+/// <summary>Everything <c>sharpvmm boot</c> was asked to do.</summary>
+public sealed record KernelBootSpec
+{
+    /// <summary>The default kernel command line: serial console, and a reboot (which ends the VMM) when the kernel panics.</summary>
+    public const string DefaultCommandLine = "console=ttyS0 reboot=k panic=-1";
+
+    /// <summary>Path of the kernel image.</summary>
+    public required string KernelPath { get; init; }
+
+    /// <summary>Path of the initrd, if any.</summary>
+    public string? InitrdPath { get; init; }
+
+    /// <summary>The kernel command line, before the host's workaround parameters are added.</summary>
+    public string CommandLine { get; init; } = DefaultCommandLine;
+
+    /// <summary>Whether to prepend the parameters this host needs (see <see cref="DirectKernelBoot.HostWorkaroundParameters"/>).</summary>
+    public bool HostWorkarounds { get; init; } = true;
+
+    /// <summary>How to start the kernel.</summary>
+    public KernelFormat Format { get; init; } = KernelFormat.Auto;
+
+    /// <summary>Guest RAM in bytes.</summary>
+    public ulong MemorySize { get; init; } = 256UL << 20;
+
+    /// <summary>Number of vCPUs.</summary>
+    public int Vcpus { get; init; } = 1;
+
+    /// <summary>Print every port I/O and MMIO access.</summary>
+    public bool TraceIo { get; init; }
+
+    /// <summary>Stop after this many exits.</summary>
+    public long? MaxExits { get; init; }
+
+    /// <summary>Stop after this long.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+}

@@ -1,0 +1,108 @@
+using SharpVmm.Boot;
+using SharpVmm.Platform;
+
+namespace SharpVmm.Cli;
+
+/// <summary>Builds a PC-like VM for a kernel (<c>sharpvmm boot</c>), runs it with the serial console on stdio, and reports how it ended.</summary>
+public sealed class KernelRunner
+{
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+    private readonly Stream _serialOut;
+    private readonly bool _consoleInput;
+
+    /// <summary>Creates a runner; guest serial output goes to <paramref name="serialOut"/>, and with
+    /// <paramref name="consoleInput"/> the host's stdin goes to the guest's serial port.</summary>
+    public KernelRunner(TextWriter output, TextWriter error, Stream serialOut, bool consoleInput = true)
+    {
+        _out = output;
+        _err = error;
+        _serialOut = serialOut;
+        _consoleInput = consoleInput;
+    }
+
+    /// <summary>Boots the kernel and returns the process exit code.</summary>
+    public int Run(KernelBootSpec spec)
+    {
+        byte[] kernel = ReadImage(spec.KernelPath, "kernel");
+        byte[] initrd = spec.InitrdPath is null ? [] : ReadImage(spec.InitrdPath, "initrd");
+        string commandLine = spec.HostWorkarounds ? DirectKernelBoot.CommandLineFor(spec.CommandLine) : spec.CommandLine;
+
+        var builder = new VirtualMachineBuilder()
+            .WithMemory(spec.MemorySize)
+            .WithVcpus(spec.Vcpus)
+            .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
+        PcPlatform pc = PcPlatform.AddTo(builder, _serialOut);
+        if (spec.TraceIo)
+        {
+            builder.WithExitTracer(new IoTraceWriter(_out));
+        }
+
+        using VirtualMachine vm = builder.Build();
+        KernelBootResult boot = DirectKernelBoot.Prepare(vm, new KernelBootOptions
+        {
+            Kernel = kernel,
+            KernelName = spec.KernelPath,
+            Initrd = initrd,
+            InitrdName = spec.InitrdPath ?? "initrd",
+            CommandLine = commandLine,
+            Format = spec.Format,
+        });
+        _err.WriteLine($"sharpvmm: booting {spec.KernelPath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) with {spec.Vcpus} vCPU(s), " +
+            $"{spec.MemorySize >> 20} MiB; command line: {commandLine}");
+        if (boot.RefusedMsrs.Count > 0)
+        {
+            _err.WriteLine($"sharpvmm: note: this host's KVM refused boot MSRs {string.Join(", ", boot.RefusedMsrs.Select(m => $"0x{m:x}"))}");
+        }
+
+        using SerialConsoleInput? input = _consoleInput ? new SerialConsoleInput(pc.Serial, vm.Stop, _err) : null;
+        if (input is { IsTerminal: true })
+        {
+            _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
+        }
+
+        input?.Start();
+        VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
+        _out.Flush();
+        return Report(result);
+    }
+
+    private static string FormatName(KernelFormat format) => format switch
+    {
+        KernelFormat.BzImage => "bzImage, 64-bit boot protocol",
+        KernelFormat.Pvh => "ELF, PVH entry",
+        _ => format.ToString(),
+    };
+
+    private static byte[] ReadImage(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BootImageException(path, BootImageError.Unreadable, $"cannot read the {what} file: {ex.Message}", ex);
+        }
+    }
+
+    private int Report(VmRunResult result)
+    {
+        bool ok = ExitCodes.For(result.Reason) == ExitCodes.Success;
+        _err.WriteLine(ok ? $"sharpvmm: {result.Summary}" : $"sharpvmm: error: {result.Summary}");
+        if (!ok && result.Report is not null)
+        {
+            _err.Write(result.Report);
+        }
+
+        return ExitCodes.For(result.Reason);
+    }
+}
