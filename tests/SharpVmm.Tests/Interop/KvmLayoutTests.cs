@@ -84,8 +84,8 @@ public class KvmLayoutTests
     [Fact]
     public void Emulation_failure_bytes_are_read_where_the_header_puts_them()
     {
-        Assert.Equal(CLayout.Value["offset kvm_run.emulation_failure.insn_bytes"], VcpuExit.EmulationInstructionBytesOffset);
-        Assert.Equal(CLayout.Value["member kvm_run.emulation_failure.insn_bytes"], VcpuExit.EmulationInstructionBytesCapacity);
+        Assert.Equal(VcpuExit.EmulationInstructionBytesOffset, CLayout.Value["offset kvm_run.emulation_failure.insn_bytes"]);
+        Assert.Equal(VcpuExit.EmulationInstructionBytesCapacity, CLayout.Value["member kvm_run.emulation_failure.insn_bytes"]);
     }
 
     [Fact]
