@@ -25,5 +25,6 @@ public enum KvmCap
     SignalMsi = 77,
     ImmediateExit = 136,
     SyncRegs = 74,
+    ExitOnEmulationFailure = 204,
 #pragma warning restore CS1591
 }

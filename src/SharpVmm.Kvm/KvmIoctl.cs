@@ -28,6 +28,7 @@ public static class KvmIoctl
     public static readonly uint CreateIrqchip = Io(0x60);
     public static readonly uint IrqLine = IoW<KvmIrqLevel>(0x61);
     public static readonly uint CreatePit2 = IoW<KvmPitConfig>(0x77);
+    public static readonly uint EnableCap = IoW<KvmEnableCap>(0xa3);
 
     // vCPU ioctls.
     public static readonly uint Run = Io(0x80);

@@ -5,7 +5,7 @@ using SharpVmm.Kvm.Structs;
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM vCPU file descriptor and its mmapped <c>kvm_run</c> area.</summary>
-public sealed unsafe class KvmVcpu : IDisposable
+public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
 {
     private readonly FileDescriptorHandle _fd;
     private readonly int _runSize;

@@ -18,6 +18,18 @@ public sealed unsafe class KvmVm : IDisposable
     /// <summary>Returns the VM-level <c>KVM_CHECK_EXTENSION</c> value for <paramref name="cap"/>.</summary>
     public int CheckExtension(KvmCap cap) => Math.Max(0, Libc.Ioctl(_fd.Fd, KvmIoctl.CheckExtension, (nint)cap));
 
+    /// <summary>
+    /// Enables a VM capability (<c>KVM_ENABLE_CAP</c> on the VM file descriptor) with its first argument
+    /// <paramref name="arg0"/>. Check <see cref="CheckExtension"/> first: KVM refuses capabilities it lacks.
+    /// </summary>
+    public void EnableCapability(KvmCap cap, ulong arg0 = 0)
+    {
+        var request = new KvmEnableCap { Cap = (uint)cap };
+        request.Args[0] = arg0;
+        // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
+        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.EnableCap, &request), $"KVM_ENABLE_CAP({cap})");
+    }
+
     /// <summary>Maps host memory into the guest-physical address space (<c>KVM_SET_USER_MEMORY_REGION</c>).</summary>
     public void SetUserMemoryRegion(uint slot, ulong guestPhysicalAddress, ulong size, nint hostAddress, uint flags = 0)
     {

@@ -15,6 +15,21 @@ public readonly ref struct VcpuExit
     /// <summary><c>KVM_EXIT_IO_OUT</c>.</summary>
     public const byte IoOut = 1;
 
+    /// <summary><c>KVM_INTERNAL_ERROR_EMULATION</c>: KVM's instruction emulator failed.</summary>
+    public const uint InternalErrorEmulation = 1;
+
+    /// <summary><c>KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES</c>: <c>insn_size</c>/<c>insn_bytes</c> are valid.</summary>
+    public const ulong EmulationFlagInstructionBytes = 1;
+
+    /// <summary>
+    /// Offset of <c>kvm_run.emulation_failure.insn_bytes</c> in the kvm_run area: 17 bytes into the exit union,
+    /// after suberror, ndata, flags and insn_size (checked against &lt;linux/kvm.h&gt; by the layout tests).
+    /// </summary>
+    public const int EmulationInstructionBytesOffset = KvmRun.ExitUnionOffset + 17;
+
+    /// <summary>Capacity of <c>insn_bytes</c> (the longest x86 instruction).</summary>
+    public const int EmulationInstructionBytesCapacity = 15;
+
     private readonly Span<byte> _area;
 
     /// <summary>Creates a view over a kvm_run area (the vCPU mapping, or a buffer in tests).</summary>
@@ -82,6 +97,15 @@ public readonly ref struct VcpuExit
     /// <summary>For <c>KVM_EXIT_INTERNAL_ERROR</c>: the suberror.</summary>
     public uint InternalSuberror => Run.Internal.Suberror;
 
+    /// <summary>For <c>KVM_EXIT_INTERNAL_ERROR</c>: the number of valid data words KVM reported (not clamped).</summary>
+    public uint InternalNdata => Run.Internal.Ndata;
+
+    /// <summary>True for <c>KVM_EXIT_INTERNAL_ERROR</c> with suberror <c>KVM_INTERNAL_ERROR_EMULATION</c>.</summary>
+    public bool IsEmulationFailure => Reason == KvmExitReason.InternalError && Run.Internal.Suberror == InternalErrorEmulation;
+
+    /// <summary>For an emulation failure: <c>emulation_failure.flags</c> (<see cref="EmulationFlagInstructionBytes"/>).</summary>
+    public ulong EmulationFailureFlags => Run.EmulationFailure.Flags;
+
     /// <summary>For <c>KVM_EXIT_INTERNAL_ERROR</c>: the valid data words (at most 16).</summary>
     public ReadOnlySpan<ulong> InternalData =>
         MemoryMarshal.Cast<byte, ulong>(_area.Slice(KvmRun.ExitUnionOffset + 8, 16 * sizeof(ulong)))[..(int)Math.Min(Run.Internal.Ndata, 16u)];
@@ -95,14 +119,12 @@ public readonly ref struct VcpuExit
         get
         {
             ref readonly var failure = ref Run.EmulationFailure;
-            const ulong FlagInstructionBytes = 1;
-            if (failure.Suberror != 1 || (failure.Flags & FlagInstructionBytes) == 0)
+            if (failure.Suberror != InternalErrorEmulation || (failure.Flags & EmulationFlagInstructionBytes) == 0)
             {
                 return [];
             }
 
-            // insn_size sits 16 bytes into the exit union, insn_bytes right after it.
-            return _area.Slice(KvmRun.ExitUnionOffset + 17, Math.Min((int)failure.InsnSize, 15));
+            return _area.Slice(EmulationInstructionBytesOffset, Math.Min((int)failure.InsnSize, EmulationInstructionBytesCapacity));
         }
     }
 }

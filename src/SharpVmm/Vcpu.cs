@@ -92,7 +92,7 @@ public sealed class Vcpu : IDisposable
             }
 
             Interlocked.Increment(ref _exitCount);
-            ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit);
+            ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
             if (outcome.Disposition != ExitDisposition.Continue)
             {
                 return outcome;

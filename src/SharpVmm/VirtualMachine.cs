@@ -38,7 +38,8 @@ public sealed class VirtualMachine : IDisposable
         Memory = memory;
         IoBus = io;
         MmioBus = mmio;
-        Dispatcher = new ExitDispatcher(io, mmio, tracer);
+        EmulationFailures = new EmulationFailureHandler(memory);
+        Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures);
         _vcpus = createVcpus(this);
     }
 
@@ -50,6 +51,9 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>The MMIO bus.</summary>
     public MmioBus MmioBus { get; }
+
+    /// <summary>Handles the instructions KVM's emulator cannot run, and counts them (<see cref="EmulationFailureHandler.HandledCounts"/>).</summary>
+    public EmulationFailureHandler EmulationFailures { get; }
 
     /// <summary>The vCPUs, indexed by id.</summary>
     public IReadOnlyList<Vcpu> Vcpus => _vcpus;

@@ -18,17 +18,25 @@ public sealed class ExitDispatcher
     private readonly IoBus _io;
     private readonly MmioBus _mmio;
     private readonly IExitTracer? _tracer;
+    private readonly EmulationFailureHandler? _emulation;
 
-    /// <summary>Creates a dispatcher over the VM's buses.</summary>
-    public ExitDispatcher(IoBus io, MmioBus mmio, IExitTracer? tracer = null)
+    /// <summary>
+    /// Creates a dispatcher over the VM's buses. With <paramref name="emulation"/>, an instruction KVM could not emulate
+    /// goes to it first, and only stops the VM when it cannot handle the instruction either.
+    /// </summary>
+    public ExitDispatcher(IoBus io, MmioBus mmio, IExitTracer? tracer = null, EmulationFailureHandler? emulation = null)
     {
         _io = io;
         _mmio = mmio;
         _tracer = tracer;
+        _emulation = emulation;
     }
 
-    /// <summary>Handles <paramref name="exit"/> for vCPU <paramref name="vcpuId"/>.</summary>
-    public ExitOutcome Dispatch(int vcpuId, VcpuExit exit)
+    /// <summary>
+    /// Handles <paramref name="exit"/> for vCPU <paramref name="vcpuId"/>. <paramref name="vcpu"/> is needed only for
+    /// exits that change vCPU state (emulation failures); without it they stop the VM with a report.
+    /// </summary>
+    public ExitOutcome Dispatch(int vcpuId, VcpuExit exit, IKvmVcpuState? vcpu = null)
     {
         switch (exit.Reason)
         {
@@ -48,7 +56,9 @@ public sealed class ExitDispatcher
                 return ExitOutcome.Fatal(VmStopReason.EntryFailure,
                     $"KVM_EXIT_FAIL_ENTRY: hardware_entry_failure_reason = 0x{fail.HardwareEntryFailureReason:x} on host CPU {fail.Cpu}");
             case KvmExitReason.InternalError:
-                return ExitOutcome.Fatal(VmStopReason.InternalError, DescribeInternalError(exit));
+                return _emulation is not null && vcpu is not null && exit.InternalSuberror == InternalErrorEmulation
+                    ? HandleEmulationFailure(_emulation, vcpu, exit)
+                    : ExitOutcome.Fatal(VmStopReason.InternalError, DescribeInternalError(exit));
             case KvmExitReason.SystemEvent:
                 return ExitOutcome.Fatal(VmStopReason.SystemEvent, DescribeSystemEvent(exit));
             default:
@@ -103,6 +113,14 @@ public sealed class ExitDispatcher
 
         _tracer?.OnMmio(vcpuId, exit.MmioAddress, exit.MmioIsWrite, data);
         return ExitOutcome.Continue;
+    }
+
+    private static ExitOutcome HandleEmulationFailure(EmulationFailureHandler emulation, IKvmVcpuState vcpu, VcpuExit exit)
+    {
+        EmulationAction action = emulation.Handle(vcpu, exit.EmulationFailureInstruction);
+        return action.Kind == EmulationActionKind.Stop
+            ? ExitOutcome.Fatal(VmStopReason.InternalError, $"{DescribeInternalError(exit)}: {action.Message}")
+            : ExitOutcome.Continue;
     }
 
     private static string DescribeInternalError(VcpuExit exit)

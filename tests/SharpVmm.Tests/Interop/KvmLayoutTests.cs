@@ -66,6 +66,8 @@ public class KvmLayoutTests
                 "KVM_EXIT_IO_IN" => VcpuExit.IoIn,
                 "KVM_EXIT_IO_OUT" => VcpuExit.IoOut,
                 "KVM_API_VERSION" => KvmSystem.ExpectedApiVersion,
+                "KVM_INTERNAL_ERROR_EMULATION" => VcpuExit.InternalErrorEmulation,
+                "KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES" => (long)VcpuExit.EmulationFlagInstructionBytes,
                 _ when name.StartsWith("KVM_EXIT_", StringComparison.Ordinal) => (long)Enum.Parse<KvmExitReason>(Pascal(name["KVM_EXIT_".Length..])),
                 _ => (long)Enum.Parse<KvmCap>(Pascal(name["KVM_CAP_".Length..])),
             };
@@ -77,6 +79,13 @@ public class KvmLayoutTests
         {
             Assert.True(CLayout.Value.ContainsKey($"const KVM_CAP_{Snake(cap.ToString())}"), $"KVM_CAP_{Snake(cap.ToString())} is not checked");
         }
+    }
+
+    [Fact]
+    public void Emulation_failure_bytes_are_read_where_the_header_puts_them()
+    {
+        Assert.Equal(VcpuExit.EmulationInstructionBytesOffset, CLayout.Value["offset kvm_run.emulation_failure.insn_bytes"]);
+        Assert.Equal(VcpuExit.EmulationInstructionBytesCapacity, CLayout.Value["member kvm_run.emulation_failure.insn_bytes"]);
     }
 
     [Fact]

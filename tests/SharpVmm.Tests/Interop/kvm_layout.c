@@ -14,7 +14,7 @@ int main(void)
     SIZE(kvm_run); SIZE(kvm_regs); SIZE(kvm_sregs); SIZE(kvm_segment); SIZE(kvm_dtable); SIZE(kvm_fpu);
     SIZE(kvm_userspace_memory_region); SIZE(kvm_cpuid2); SIZE(kvm_cpuid_entry2); SIZE(kvm_msrs); SIZE(kvm_msr_entry);
     SIZE(kvm_vcpu_events); SIZE(kvm_lapic_state); SIZE(kvm_pit_config); SIZE(kvm_irq_level); SIZE(kvm_guest_debug);
-    SIZE(kvm_translation);
+    SIZE(kvm_translation); SIZE(kvm_enable_cap);
 
     OFF(kvm_run, request_interrupt_window); OFF(kvm_run, immediate_exit); OFF(kvm_run, exit_reason);
     OFF(kvm_run, ready_for_interrupt_injection); OFF(kvm_run, if_flag); OFF(kvm_run, flags); OFF(kvm_run, cr8);
@@ -22,6 +22,7 @@ int main(void)
     OFF(kvm_run, io.count); OFF(kvm_run, io.data_offset); OFF(kvm_run, mmio.phys_addr); OFF(kvm_run, mmio.data);
     OFF(kvm_run, mmio.len); OFF(kvm_run, mmio.is_write); OFF(kvm_run, fail_entry.hardware_entry_failure_reason);
     OFF(kvm_run, fail_entry.cpu); OFF(kvm_run, internal.suberror); OFF(kvm_run, internal.ndata); OFF(kvm_run, internal.data);
+    OFF(kvm_run, emulation_failure.suberror); OFF(kvm_run, emulation_failure.ndata);
     OFF(kvm_run, emulation_failure.flags); OFF(kvm_run, emulation_failure.insn_size); OFF(kvm_run, emulation_failure.insn_bytes);
     OFF(kvm_run, system_event.type); OFF(kvm_run, system_event.ndata); OFF(kvm_run, system_event.data);
     OFF(kvm_run, hw.hardware_exit_reason); OFF(kvm_run, debug.arch.exception); OFF(kvm_run, debug.arch.pc);
@@ -56,6 +57,8 @@ int main(void)
     OFF(kvm_guest_debug, control); OFF(kvm_guest_debug, arch.debugreg);
     OFF(kvm_translation, linear_address); OFF(kvm_translation, physical_address); OFF(kvm_translation, valid);
     OFF(kvm_translation, writeable); OFF(kvm_translation, usermode);
+    OFF(kvm_enable_cap, cap); OFF(kvm_enable_cap, flags); OFF(kvm_enable_cap, args);
+    printf("member kvm_run.emulation_failure.insn_bytes %zu\n", sizeof(((struct kvm_run *)0)->emulation_failure.insn_bytes));
 
     IOCTL(KVM_GET_API_VERSION); IOCTL(KVM_CREATE_VM); IOCTL(KVM_CHECK_EXTENSION); IOCTL(KVM_GET_VCPU_MMAP_SIZE);
     IOCTL(KVM_GET_SUPPORTED_CPUID); IOCTL(KVM_CREATE_VCPU); IOCTL(KVM_SET_USER_MEMORY_REGION); IOCTL(KVM_SET_TSS_ADDR);
@@ -63,6 +66,7 @@ int main(void)
     IOCTL(KVM_RUN); IOCTL(KVM_GET_REGS); IOCTL(KVM_SET_REGS); IOCTL(KVM_GET_SREGS); IOCTL(KVM_SET_SREGS); IOCTL(KVM_TRANSLATE);
     IOCTL(KVM_GET_MSRS); IOCTL(KVM_SET_MSRS); IOCTL(KVM_GET_FPU); IOCTL(KVM_SET_FPU); IOCTL(KVM_GET_LAPIC); IOCTL(KVM_SET_LAPIC);
     IOCTL(KVM_SET_CPUID2); IOCTL(KVM_SET_GUEST_DEBUG); IOCTL(KVM_GET_VCPU_EVENTS); IOCTL(KVM_SET_VCPU_EVENTS);
+    IOCTL(KVM_ENABLE_CAP);
 
     CONST(KVM_EXIT_UNKNOWN); CONST(KVM_EXIT_EXCEPTION); CONST(KVM_EXIT_IO); CONST(KVM_EXIT_HYPERCALL); CONST(KVM_EXIT_DEBUG);
     CONST(KVM_EXIT_HLT); CONST(KVM_EXIT_MMIO); CONST(KVM_EXIT_IRQ_WINDOW_OPEN); CONST(KVM_EXIT_SHUTDOWN); CONST(KVM_EXIT_FAIL_ENTRY);
@@ -73,10 +77,11 @@ int main(void)
     CONST(KVM_EXIT_MEMORY_FAULT);
 #endif
     CONST(KVM_EXIT_IO_IN); CONST(KVM_EXIT_IO_OUT);
+    CONST(KVM_INTERNAL_ERROR_EMULATION); CONST(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
     CONST(KVM_CAP_IRQCHIP); CONST(KVM_CAP_HLT); CONST(KVM_CAP_USER_MEMORY); CONST(KVM_CAP_SET_TSS_ADDR); CONST(KVM_CAP_EXT_CPUID);
     CONST(KVM_CAP_NR_VCPUS); CONST(KVM_CAP_NR_MEMSLOTS); CONST(KVM_CAP_PIT); CONST(KVM_CAP_IOEVENTFD);
     CONST(KVM_CAP_SET_IDENTITY_MAP_ADDR); CONST(KVM_CAP_ADJUST_CLOCK); CONST(KVM_CAP_IRQFD); CONST(KVM_CAP_PIT2);
     CONST(KVM_CAP_VCPU_EVENTS); CONST(KVM_CAP_XSAVE); CONST(KVM_CAP_XCRS); CONST(KVM_CAP_TSC_CONTROL); CONST(KVM_CAP_MAX_VCPUS);
-    CONST(KVM_CAP_SIGNAL_MSI); CONST(KVM_CAP_IMMEDIATE_EXIT); CONST(KVM_CAP_SYNC_REGS); CONST(KVM_API_VERSION);
+    CONST(KVM_CAP_SIGNAL_MSI); CONST(KVM_CAP_IMMEDIATE_EXIT); CONST(KVM_CAP_SYNC_REGS); CONST(KVM_CAP_EXIT_ON_EMULATION_FAILURE); CONST(KVM_API_VERSION);
     return 0;
 }
