@@ -12,7 +12,7 @@ public struct Termios
     /// <summary>Size of the C struct in bytes.</summary>
     public const int Size = 60;
 
-    /// <summary>Local-mode flag that keeps output processing (newline translation) in raw mode.</summary>
+    /// <summary>Output-mode flag (c_oflag) that keeps output processing, such as newline translation, in raw mode.</summary>
     public const uint OPOST = 0x1;
 
     /// <summary>Input mode flags.</summary>
