@@ -1,0 +1,13 @@
+using System.Runtime.CompilerServices;
+
+namespace SharpVmm.Cli.Terminal;
+
+/// <summary><c>c_cc[NCCS]</c> of glibc's <c>struct termios</c> (NCCS = 32 on Linux).</summary>
+[InlineArray(Length)]
+public struct TermiosControlChars
+{
+    /// <summary>NCCS.</summary>
+    public const int Length = 32;
+
+    private byte _element0;
+}
