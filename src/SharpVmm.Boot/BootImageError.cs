@@ -25,4 +25,6 @@ public enum BootImageError
     InitrdDoesNotFit,
     /// <summary>An ELF kernel has no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY).</summary>
     NoPvhEntryPoint,
+    /// <summary>Two things the loader would place (kernel, boot structures, command line) overlap in guest memory.</summary>
+    Overlap,
 }

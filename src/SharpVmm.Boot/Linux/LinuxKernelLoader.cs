@@ -1,3 +1,4 @@
+using System.Text;
 using SharpVmm.Boot.MemoryMap;
 using SharpVmm.Memory;
 
@@ -68,6 +69,11 @@ public static class LinuxKernelLoader
 
         GuestAddress? initrdAddress = initrd.IsEmpty ? null
             : PlaceInitrd(memory, e820, header, (ulong)initrd.Length, AlignUp(kernelMemoryEnd, PageSize), initrdName);
+
+        PlacementCheck.RequireDisjoint(kernelName,
+            ("the kernel and its init_size", load.Value, kernelMemoryEnd - load.Value),
+            ("the zero page", layout.ZeroPage.Value, BootParams.Size),
+            ("the command line", layout.CommandLine.Value, (ulong)Encoding.UTF8.GetByteCount(cmdline) + 1));
 
         int cmdlineSize = CommandLineWriter.Write(memory, layout.CommandLine, cmdline, header.CommandLineSize, kernelName);
         memory.Write(load, kernel);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using SharpVmm.Boot.Elf;
 using SharpVmm.Boot.MemoryMap;
 using SharpVmm.Memory;
@@ -91,6 +92,16 @@ public static class PvhLoader
                 ?? throw new BootImageException(initrdName, BootImageError.InitrdDoesNotFit,
                     $"initrd of {initrd.Length} bytes does not fit in guest RAM between the kernel's end (0x{lowest:x}) and min(4 GiB, end of RAM)");
         }
+
+        var ranges = new List<(string What, ulong Start, ulong Length)>
+        {
+            ("hvm_start_info", layout.StartInfo.Value, HvmStartInfo.Size),
+            ("the module list", layout.ModuleList.Value, initrd.IsEmpty ? 0UL : HvmModuleListEntry.EncodedSize),
+            ("the memory map", layout.MemoryMap.Value, (ulong)e820.Count * HvmMemoryMap.EntrySize),
+            ("the command line", layout.CommandLine.Value, (ulong)Encoding.UTF8.GetByteCount(cmdline) + 1),
+        };
+        ranges.AddRange(image.LoadSegments.Select(p => ($"PT_LOAD segment at 0x{p.PhysicalAddress:x}", p.PhysicalAddress, p.MemorySize)));
+        PlacementCheck.RequireDisjoint(kernelName, [.. ranges]);
 
         int cmdlineSize = CommandLineWriter.Write(memory, layout.CommandLine, cmdline, (ulong)layout.MaxCommandLineLength, kernelName);
         image.LoadSegmentsInto(memory, elf);

@@ -223,6 +223,29 @@ public class LinuxKernelLoaderTests
     }
 
     [Fact]
+    public void Zero_page_inside_the_kernel_is_an_overlap()
+    {
+        using var memory = GuestMemory.CreateFlat(64 * MiB);
+        LinuxBootLayout layout = LinuxBootLayout.Default with { ZeroPage = new GuestAddress(0x10_1000) };
+
+        var ex = Assert.Throws<BootImageException>(() => LinuxKernelLoader.Load(memory, new BzImageBuilder().Build(), [], "", layout));
+
+        Assert.Equal(BootImageError.Overlap, ex.Error);
+        Assert.Contains("overlaps the zero page at 0x101000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Acpi_rsdp_from_the_layout_goes_in_the_zero_page()
+    {
+        using var memory = GuestMemory.CreateFlat(64 * MiB);
+        LinuxBootLayout layout = LinuxBootLayout.Default with { AcpiRsdp = new GuestAddress(0xE_0000) };
+
+        LinuxKernelLoader.Load(memory, new BzImageBuilder().Build(), [], "", layout);
+
+        Assert.Equal(0xE_0000ul, memory.Read<ulong>(new GuestAddress(0x7000 + 0x070)));
+    }
+
+    [Fact]
     public void Boot_params_split_high_addresses_into_the_ext_fields()
     {
         var zeroPage = new BootParams(LinuxSetupHeader.Parse("k", new BzImageBuilder().Build()));

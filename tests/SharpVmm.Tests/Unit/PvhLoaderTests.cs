@@ -115,6 +115,19 @@ public class PvhLoaderTests
     }
 
     [Fact]
+    public void Segment_over_a_boot_structure_is_an_overlap()
+    {
+        using var memory = GuestMemory.CreateFlat(32 * MiB);
+        var builder = new ElfBuilder();
+        builder.Segments.Add((0x1_F000, 0x10, 0x2000));
+
+        var ex = Assert.Throws<BootImageException>(() => PvhLoader.Load(memory, builder.Build(), [], "x", PvhBootLayout.Default));
+
+        Assert.Equal(BootImageError.Overlap, ex.Error);
+        Assert.Contains("PT_LOAD segment at 0x1f000 [0x1f000, 0x21000) overlaps the command line at 0x20000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Segment_outside_memory_is_rejected()
     {
         using var memory = GuestMemory.CreateFlat(MiB);
