@@ -10,21 +10,28 @@ public static class RawImageLoader
     /// <exception cref="BootImageException">The file is missing or unreadable, the address is outside memory, or the image does not fit.</exception>
     public static int Load(string path, GuestMemory memory, GuestAddress loadAddress)
     {
-        byte[] image;
+        return Load(path, ReadFile(path), memory, loadAddress);
+    }
+
+    /// <summary>
+    /// Reads a whole image file (a raw image, kernel, initrd), turning every failure into a
+    /// <see cref="BootImageException"/> that names the file and, through <paramref name="what"/>, its role.
+    /// </summary>
+    /// <exception cref="BootImageException">The file is missing or cannot be read.</exception>
+    public static byte[] ReadFile(string path, string what = "image")
+    {
         try
         {
-            image = File.ReadAllBytes(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new BootImageException(path, BootImageError.Missing, "image file not found", ex);
+            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new BootImageException(path, BootImageError.Unreadable, $"cannot read image: {ex.Message}", ex);
+            throw new BootImageException(path, BootImageError.Unreadable, $"cannot read {what}: {ex.Message}", ex);
         }
-
-        return Load(path, image, memory, loadAddress);
     }
 
     /// <summary>Copies <paramref name="image"/> (named <paramref name="name"/> in errors) to <paramref name="loadAddress"/>.</summary>

@@ -24,8 +24,9 @@ public sealed class KernelRunner
     /// <summary>Boots the kernel and returns the process exit code.</summary>
     public int Run(KernelBootSpec spec)
     {
-        byte[] kernel = ReadImage(spec.KernelPath, "kernel");
-        byte[] initrd = spec.InitrdPath is null ? [] : ReadImage(spec.InitrdPath, "initrd");
+        byte[] kernel = RawImageLoader.ReadFile(spec.KernelPath, "kernel");
+        byte[] initrd = spec.InitrdPath is null ? [] : RawImageLoader.ReadFile(spec.InitrdPath, "initrd");
+        KernelFormat format = DirectKernelBoot.Inspect(kernel, spec.KernelPath, spec.Format);
         string commandLine = spec.HostWorkarounds ? DirectKernelBoot.CommandLineFor(spec.CommandLine) : spec.CommandLine;
 
         var builder = new VirtualMachineBuilder()
@@ -46,7 +47,7 @@ public sealed class KernelRunner
             Initrd = initrd,
             InitrdName = spec.InitrdPath ?? "initrd",
             CommandLine = commandLine,
-            Format = spec.Format,
+            Format = format,
         });
         _err.WriteLine($"sharpvmm: booting {spec.KernelPath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) with {spec.Vcpus} vCPU(s), " +
             $"{spec.MemorySize >> 20} MiB; command line: {commandLine}");
@@ -73,26 +74,6 @@ public sealed class KernelRunner
         KernelFormat.Pvh => "ELF, PVH entry",
         _ => format.ToString(),
     };
-
-    private static byte[] ReadImage(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException ex)
-        {
-            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
-        }
-        catch (DirectoryNotFoundException ex)
-        {
-            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new BootImageException(path, BootImageError.Unreadable, $"cannot read the {what} file: {ex.Message}", ex);
-        }
-    }
 
     private int Report(VmRunResult result)
     {

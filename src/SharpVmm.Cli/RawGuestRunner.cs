@@ -32,6 +32,7 @@ public sealed class RawGuestRunner
     {
         EntryPoint entry = spec.Entry ?? DefaultEntry(spec);
         ValidateEntry(spec.Mode, entry);
+        byte[] image = spec.ImageBytes ?? RawImageLoader.ReadFile(spec.ImageName); // a bad path is reported before KVM is touched
 
         var builder = new VirtualMachineBuilder()
             .WithMemory(spec.MemorySize)
@@ -45,14 +46,7 @@ public sealed class RawGuestRunner
 
         using VirtualMachine vm = builder.Build();
         var load = new GuestAddress(spec.LoadAddress);
-        if (spec.ImageBytes is { } bytes)
-        {
-            RawImageLoader.Load(spec.ImageName, bytes, vm.Memory, load);
-        }
-        else
-        {
-            RawImageLoader.Load(spec.ImageName, vm.Memory, load);
-        }
+        RawImageLoader.Load(spec.ImageName, image, vm.Memory, load);
 
         foreach (Vcpu vcpu in vm.Vcpus)
         {

@@ -232,9 +232,9 @@ public sealed class VirtualMachineBuilder
                 return vcpus;
             });
 
-            foreach (Action<VirtualMachine> callback in _whenBuilt)
+            foreach (Action<VirtualMachine> onBuilt in _whenBuilt)
             {
-                callback(machine);
+                onBuilt(machine);
             }
 
             return machine;

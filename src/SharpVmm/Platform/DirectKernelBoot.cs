@@ -48,6 +48,27 @@ public static class DirectKernelBoot
     }
 
     /// <summary>
+    /// Checks a kernel image without a VM: detects (or confirms) its format and parses its headers, so a broken or
+    /// unsupported file is reported before KVM is touched.
+    /// </summary>
+    /// <returns>The format the kernel will be started as.</returns>
+    /// <exception cref="BootImageException">The file is not a kernel SharpVmm can start, or its headers are malformed.</exception>
+    public static KernelFormat Inspect(ReadOnlySpan<byte> kernel, string name, KernelFormat format = KernelFormat.Auto)
+    {
+        KernelFormat resolved = format == KernelFormat.Auto ? DetectFormat(kernel, name) : format;
+        if (resolved == KernelFormat.BzImage)
+        {
+            LinuxSetupHeader.Parse(name, kernel).Require64BitEntry(name);
+        }
+        else
+        {
+            PvhLoader.FindEntryPoint(Boot.Elf.ElfImage.Parse(name, kernel));
+        }
+
+        return resolved;
+    }
+
+    /// <summary>
     /// Loads the kernel into <paramref name="vm"/> and sets up every vCPU for it. Call once, before
     /// <see cref="VirtualMachine.Run"/>. More than one vCPU needs <see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>
     /// (the boot processor wakes the others with INIT/SIPI through the local APICs).

@@ -1,0 +1,90 @@
+using SharpVmm.Cli;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Cli;
+
+/// <summary>Bad input to <c>sharpvmm boot</c>: every case is reported before KVM is opened, so none needs /dev/kvm.</summary>
+public class BootCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sharpvmm-boot-").FullName;
+
+    private static string FirstErrorLine(CliProcess.Result r) =>
+        r.Stderr.Split('\n').First(l => l.StartsWith("sharpvmm: error: ", StringComparison.Ordinal));
+
+    [Fact]
+    public void A_missing_kernel_is_reported_by_path()
+    {
+        var result = CliProcess.Run(["boot", "--kernel", "/no/such/bzImage"]);
+
+        Assert.Equal(ExitCodes.BadImage, result.ExitCode);
+        Assert.Equal("sharpvmm: error: /no/such/bzImage: kernel file not found", FirstErrorLine(result));
+    }
+
+    [Fact]
+    public void A_missing_initrd_is_reported_by_path()
+    {
+        string kernel = Write("bzImage", new BzImageBuilder().Build());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel, "--initrd", "/no/such/initrd"]);
+
+        Assert.Equal(ExitCodes.BadImage, result.ExitCode);
+        Assert.Equal("sharpvmm: error: /no/such/initrd: initrd file not found", FirstErrorLine(result));
+    }
+
+    [Fact]
+    public void A_file_that_is_no_kernel_is_refused_with_what_was_checked()
+    {
+        string kernel = Write("notes.txt", "this is not a kernel\n"u8.ToArray());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel]);
+
+        Assert.Equal(ExitCodes.BadImage, result.ExitCode);
+        Assert.StartsWith($"sharpvmm: error: {kernel}: not a kernel image SharpVmm can boot (checked: Linux bzImage", FirstErrorLine(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_truncated_bzimage_is_refused()
+    {
+        byte[] whole = new BzImageBuilder().Build();
+        string kernel = Write("bzImage", whole.AsSpan(0, 0x400).ToArray());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel]);
+
+        Assert.Equal(ExitCodes.BadImage, result.ExitCode);
+        Assert.StartsWith($"sharpvmm: error: {kernel}: ", FirstErrorLine(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_elf_without_a_pvh_note_is_refused()
+    {
+        string kernel = Write("vmlinux", new ElfBuilder { IncludePvhNote = false }.Build());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel]);
+
+        Assert.Equal(ExitCodes.BadImage, result.ExitCode);
+        Assert.Contains("XEN_ELFNOTE_PHYS32_ENTRY", FirstErrorLine(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Boot_without_a_kernel_is_a_usage_error()
+    {
+        var result = CliProcess.Run(["boot"]);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--kernel", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
