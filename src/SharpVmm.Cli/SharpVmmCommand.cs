@@ -50,6 +50,7 @@ public sealed class SharpVmmCommand
             "  sharpvmm boot --kernel bzImage --initrd initramfs.cpio --append 'console=ttyS0' --cpus 2 --mem 256M");
         root.Subcommands.Add(CreateRun());
         root.Subcommands.Add(CreateBoot());
+        root.Subcommands.Add(CreateInitramfs());
         root.Subcommands.Add(CreateDemo());
         return root;
     }
@@ -137,6 +138,45 @@ public sealed class SharpVmmCommand
                 Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, _ => Platform.KernelFormat.Auto },
             };
             return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
+        }));
+        return command;
+    }
+
+    private Command CreateInitramfs()
+    {
+        var output = new Argument<string>("OUTPUT") { Description = "The archive to write (newc cpio, uncompressed)" };
+        var busybox = new Option<string>("--busybox")
+        {
+            Description = "Statically linked busybox to include (Debian's busybox-static)",
+            DefaultValueFactory = _ => Boot.Initramfs.BusyboxInitramfs.DefaultBusyboxPath,
+        };
+        var init = new Option<string?>("--init") { Description = "File to use as /init (default: mount /proc, /sys, /dev and start a shell; leaving it reboots)" };
+        var command = new Command("initramfs", "Write a small busybox initramfs for 'boot --initrd'")
+        {
+            output, busybox, init,
+        };
+        command.SetAction(parse => Guarded(() =>
+        {
+            string? initPath = parse.GetValue(init);
+            var archive = new Boot.Initramfs.BusyboxInitramfs
+            {
+                BusyboxPath = parse.GetValue(busybox)!,
+                InitScript = initPath is null ? Boot.Initramfs.BusyboxInitramfs.DefaultInitScript
+                    : System.Text.Encoding.UTF8.GetString(Boot.RawImageLoader.ReadFile(initPath, "init script")),
+            };
+            byte[] bytes = archive.ToArray();
+            string path = parse.GetValue(output)!;
+            try
+            {
+                File.WriteAllBytes(path, bytes);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot write {path}: {ex.Message}");
+            }
+
+            _err.WriteLine($"sharpvmm: wrote {path} ({bytes.Length} bytes)");
+            return ExitCodes.Success;
         }));
         return command;
     }
