@@ -1,0 +1,95 @@
+using SharpVmm.Boot.Initramfs;
+using SharpVmm.Platform;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Linux;
+
+/// <summary>
+/// The project's guest kernel boots with a busybox initramfs. On a kvm_pvm host the evidence is what the kernel
+/// itself does (all CPUs up, the initramfs unpacked, /init started, then init dies and panic=-1 reboots through the
+/// i8042 reset line); where guest user mode runs, /init's own output is checked too.
+/// </summary>
+[Collection(LinuxGuestCollection.Name)]
+public class LinuxBootTests
+{
+    // Ring-0 code is emulated on a kvm_pvm host (about 1 us per instruction), so a boot takes minutes there.
+    private static readonly TimeSpan BootLimit = TimeSpan.FromMinutes(10);
+
+    private const string InitMarker = "SHARPVMM-INIT-RAN";
+
+    private static readonly string TestInit =
+        "#!/bin/sh\n" +
+        "mount -t proc proc /proc\n" +
+        $"echo {InitMarker} nproc=$(nproc)\n" +
+        "reboot -f\n";
+
+    [Fact]
+    public void The_pvh_entry_boots_to_init_with_two_cpus_and_a_reboot_ends_the_run()
+    {
+        KvmTestEnvironment.RequireKvm();
+        (VmRunResult result, string console) = Boot(GuestKernel.Vmlinux, cpus: 2);
+
+        AssertBootedToInit(result, console);
+        Assert.Contains("smp: Brought up 1 node, 2 CPUs", console, StringComparison.Ordinal);
+        Assert.Contains("Booting paravirtualized kernel on KVM", console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_bzimage_entry_boots_to_init()
+    {
+        KvmTestEnvironment.RequireKvm();
+        (VmRunResult result, string console) = Boot(GuestKernel.BzImage, cpus: 1);
+
+        AssertBootedToInit(result, console);
+        Assert.Contains("smp: Brought up 1 node, 1 CPU", console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Init_runs_in_user_mode_and_sees_every_cpu()
+    {
+        KvmTestEnvironment.RequireKvm();
+        GuestKernel.RequireGuestUserMode();
+        (VmRunResult result, string console) = Boot(GuestKernel.Vmlinux, cpus: 2);
+
+        Assert.Contains($"{InitMarker} nproc=2", console, StringComparison.Ordinal);
+        Assert.Equal(VmStopReason.GuestReset, result.Reason);
+    }
+
+    private static void AssertBootedToInit(VmRunResult result, string console)
+    {
+        Assert.True(result.Reason == VmStopReason.GuestReset,
+            $"the run ended with {result.Reason} ({result.Summary}), not with the guest's reset; console:\n{Tail(console)}\n{result.Report}");
+        Assert.Contains("Linux version 6.1", console, StringComparison.Ordinal);
+        Assert.Contains("Trying to unpack rootfs image as initramfs", console, StringComparison.Ordinal);
+        Assert.Contains("Run /init as init process", console, StringComparison.Ordinal);
+        Assert.DoesNotContain("Oops", console, StringComparison.Ordinal);
+        if (GuestKernel.UserModeUnavailable)
+        {
+            Assert.Contains("Attempted to kill init", console, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains(InitMarker, console, StringComparison.Ordinal);
+        }
+    }
+
+    private static (VmRunResult Result, string Console) Boot(string kernel, int cpus)
+    {
+        var serial = new SerialCapture();
+        var builder = new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(cpus);
+        PcPlatform.AddTo(builder, serial);
+        using VirtualMachine vm = builder.Build();
+        DirectKernelBoot.Prepare(vm, new KernelBootOptions
+        {
+            Kernel = File.ReadAllBytes(kernel),
+            KernelName = kernel,
+            Initrd = new BusyboxInitramfs { InitScript = TestInit }.ToArray(),
+            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine),
+        });
+        VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = BootLimit });
+        return (result, serial.Text);
+    }
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+}
