@@ -17,7 +17,7 @@ internal sealed class CommonRunOptions
     {
         _traceAlwaysOn = traceIoAlwaysOn;
         _memory.DefaultValueFactory = _ => defaultMemory;
-        _memory.Description = $"Guest memory size, e.g. 64M, 1G (K/M/G are powers of 1024; default {defaultMemory})";
+
         if (defaultMaxExits is long max)
         {
             _maxExits.DefaultValueFactory = _ => max;

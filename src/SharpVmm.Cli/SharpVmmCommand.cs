@@ -109,7 +109,7 @@ public sealed class SharpVmmCommand
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
         var append = new Option<string>("--append", "-a")
         {
-            Description = $"Kernel command line (default: \"{KernelBootSpec.DefaultCommandLine}\")",
+            Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front)",
             DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
         };
         var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage or pvh", DefaultValueFactory = _ => "auto" };
