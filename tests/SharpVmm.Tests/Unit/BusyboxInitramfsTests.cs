@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using SharpVmm.Boot;
 using SharpVmm.Boot.Initramfs;
+using SharpVmm.Tests.Support;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
@@ -17,7 +17,7 @@ public class BusyboxInitramfsTests
             File.WriteAllBytes(busybox, "\x7fELF fake busybox"u8.ToArray());
             File.WriteAllBytes(archive, new BusyboxInitramfs { BusyboxPath = busybox, InitScript = "#!/bin/sh\necho hi\n" }.ToArray());
 
-            string[] lines = ListWithSystemCpio(archive);
+            string[] lines = SystemCpio.ListVerbose(archive);
 
             Assert.Contains(lines, l => l.StartsWith("crw-------", StringComparison.Ordinal) && l.EndsWith(" dev/console", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("-rwxr-xr-x", StringComparison.Ordinal) && l.EndsWith(" bin/busybox", StringComparison.Ordinal));
@@ -51,20 +51,5 @@ public class BusyboxInitramfsTests
         Assert.StartsWith("#!/bin/sh\n", init, StringComparison.Ordinal);
         Assert.Contains("mount -t proc proc /proc", init, StringComparison.Ordinal);
         Assert.EndsWith("reboot -f\n", init, StringComparison.Ordinal);
-    }
-
-    private static string[] ListWithSystemCpio(string path)
-    {
-        var start = new ProcessStartInfo("cpio", ["-i", "-t", "-v", "--quiet", "-F", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process cpio = Process.Start(start)!;
-        string output = cpio.StandardOutput.ReadToEnd();
-        string errors = cpio.StandardError.ReadToEnd();
-        Assert.True(cpio.WaitForExit(30_000), "cpio did not finish");
-        Assert.True(cpio.ExitCode == 0, $"cpio failed ({cpio.ExitCode}): {errors}");
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SharpVmm.Boot.Initramfs;
+using SharpVmm.Tests.Support;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
@@ -96,18 +96,7 @@ public class CpioArchiveWriterTests
         try
         {
             File.WriteAllBytes(path, SampleArchive());
-            var start = new ProcessStartInfo("cpio", ["-i", "-t", "-v", "--quiet", "-F", path])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using Process cpio = Process.Start(start)!;
-            string output = cpio.StandardOutput.ReadToEnd();
-            string errors = cpio.StandardError.ReadToEnd();
-            Assert.True(cpio.WaitForExit(30_000), "cpio did not finish");
-
-            Assert.True(cpio.ExitCode == 0, $"cpio failed ({cpio.ExitCode}): {errors}");
-            string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            string[] lines = SystemCpio.ListVerbose(path);
             Assert.Equal(6, lines.Length);
             Assert.Matches(@"^drwxr-xr-x\s+2 root\s+root\s+0 .* dev$", lines[0]);
             Assert.Matches(@"^crw-------\s+1 root\s+root\s+5,\s+1 .* dev/console$", lines[1]);

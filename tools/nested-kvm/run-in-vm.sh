@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs a shell script (busybox sh) inside a QEMU/TCG VM with an SVM-capable AMD CPU and kvm_amd loaded,
+# so the script sees a working /dev/kvm. Prints the serial console; exits with the script's exit code.
+#
+# usage: run-in-vm.sh [-m MEM] [-t TIMEOUT_S] [-c CPUS] [-d] [-a SRC=DEST]... SCRIPT
+#   -d           also include the .NET runtime (artifacts/device/dotnet.tar.xz) at /usr/share/dotnet
+#   -a SRC=DEST  copy a file or folder SRC from this machine to DEST inside the VM
+# Inside the VM: /bin/SharpVmm.Cli (the Native AOT CLI), /guest/{vmlinux,bzImage,initramfs.cpio}.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=${NESTED_KVM_WORK:-/work/nested-kvm-work}
+mem=3G timeout=1800 cpus=2 dotnet=0 adds=()
+while getopts m:t:c:da: opt; do
+    case $opt in
+        m) mem=$OPTARG ;; t) timeout=$OPTARG ;; c) cpus=$OPTARG ;; d) dotnet=1 ;; a) adds+=("$OPTARG") ;;
+        *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
+script=$1
+[ -e "$work/kernel/.done" ] || "$here/setup.sh"
+kdir=$(echo "$work"/kernel/lib/modules/*)
+vmlinuz=$(echo "$work"/kernel/boot/vmlinuz-*)
+
+root=$(mktemp -d "$work/root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,usr/bin,sbin,etc,modules,guest,lib64,lib/x86_64-linux-gnu}
+cp /bin/busybox "$root/bin/busybox"
+install -m 755 "$here/init" "$root/init"
+install -m 755 "$script" "$root/run.sh"
+for m in irqbypass kvm ccp kvm-amd; do
+    f=$(find "$kdir" -name "$m.ko*" | head -1)
+    case $f in *.xz) xz -dc "$f" >"$root/modules/$m.ko" ;; *.zst) zstd -dcq "$f" >"$root/modules/$m.ko" ;; *) cp "$f" "$root/modules/$m.ko" ;; esac
+done
+cp "$repo/artifacts/cli/SharpVmm.Cli" "$root/bin/"
+cp "$repo"/artifacts/guest/{vmlinux,bzImage,initramfs.cpio} "$root/guest/"
+libs() { ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true; }
+copy_libs() { for l in $(libs "$1"); do [ -e "$root$l" ] || cp -L "$l" "$root$l"; done; }
+copy_libs "$root/bin/SharpVmm.Cli"
+: >"$root/etc/env"
+if [ $dotnet -eq 1 ]; then
+    mkdir -p "$root/usr/share/dotnet"
+    tar -xJf "$repo/artifacts/device/dotnet.tar.xz" -C "$root/usr/share/dotnet"
+    # The runtime's native parts need libstdc++, libgcc_s, and friends besides libc.
+    for f in "$root/usr/share/dotnet/dotnet" $(find "$root/usr/share/dotnet" -name '*.so'); do copy_libs "$f"; done
+    echo 'export DOTNET_ROOT=/usr/share/dotnet PATH=$PATH:/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1' >>"$root/etc/env"
+    mkdir -p "$root/usr/lib/ssl" "$root/etc/ssl"   # harmless placeholders
+fi
+for a in ${adds[@]+"${adds[@]}"}; do
+    src=${a%%=*} dest=${a#*=}
+    mkdir -p "$root$(dirname "$dest")"
+    cp -a "$src" "$root$dest"
+    while read -r f; do copy_libs "$f"; done < <(find "$root$dest" -type f -perm -u+x)
+done
+initrd="$work/initrd.cpio"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$initrd"
+echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG, -cpu EPYC,+svm,+npt, $cpus CPU(s), $mem)" >&2
+
+log="$work/last-run.log"
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
+    -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
+    -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null | tee "$log" || true
+rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
+[ -n "$rc" ] || { echo "run-in-vm: no END marker (VM crashed or timed out); log in $log" >&2; exit 125; }
+exit "$rc"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One-time setup: installs QEMU and fetches Debian's 6.1 kernel (which has kvm/kvm_amd as modules)
+# into the work folder. Idempotent.
+set -euo pipefail
+work=${NESTED_KVM_WORK:-/work/nested-kvm-work}
+mkdir -p "$work"
+command -v qemu-system-x86_64 >/dev/null || apt-get install -y qemu-system-x86
+cd "$work"
+if [ ! -e kernel/.done ]; then
+    pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    echo "setup: downloading $pkg" >&2
+    rm -rf kernel && apt-get download "$pkg" && dpkg-deb -x "$pkg"_*.deb kernel && touch kernel/.done
+fi
+echo "setup: kernel $(ls kernel/boot/vmlinuz-*) ready in $work" >&2
