@@ -138,7 +138,10 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
                 throw new KvmException(name, 0, $"{name} handled {done} of {entries.Length} MSRs; MSR 0x{entries[done].Index:x} was refused");
             }
 
-            body.CopyTo(results);
+            if (!results.IsEmpty)
+            {
+                body.CopyTo(results); // KVM_GET_MSRS only: a write has nothing to hand back
+            }
         }
         finally
         {

@@ -94,10 +94,12 @@ public static class MpTable
         offset += ShortEntrySize;
         entries++;
 
-        // ISA IRQ n arrives on IOAPIC pin n (KVM's default GSI routing); pin 0 carries the PIC's output (ExtINT).
+        // ISA IRQ n arrives on IOAPIC pin n, KVM's default GSI routing, IRQ 0 (the PIT) included. The PIC's output
+        // reaches the CPUs through LINT0 (below), not through an IOAPIC pin: listing pin 0 as ExtINT makes Linux's
+        // timer check look for an ExtINT pin KVM's IOAPIC does not wire, and 6.1 then oopses in check_timer().
         for (byte irq = 0; irq < IsaIrqCount; irq++)
         {
-            WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryIoInterrupt, irq == 0 ? InterruptExtInt : InterruptInt, irq, ioApicId, irq);
+            WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryIoInterrupt, InterruptInt, irq, ioApicId, irq);
             offset += ShortEntrySize;
             entries++;
         }
