@@ -26,6 +26,10 @@ public static class ExitCodes
     /// <summary>A host system call failed while the guest ran.</summary>
     public const int HostError = 10;
 
+    /// <summary>The exit code for <paramref name="result"/>: the guest's own status for isa-debug-exit (its low 8 bits, as a process keeps them).</summary>
+    public static int For(VmRunResult result) =>
+        result.Reason == VmStopReason.GuestDebugExit && result.GuestExitStatus is int status ? status & 0xFF : For(result.Reason);
+
     /// <summary>The exit code for a run that ended for <paramref name="reason"/>.</summary>
     public static int For(VmStopReason reason) => reason switch
     {

@@ -77,13 +77,13 @@ public sealed class KernelRunner
 
     private int Report(VmRunResult result)
     {
-        bool ok = ExitCodes.For(result.Reason) == ExitCodes.Success;
+        bool ok = result.IsSuccess || result.Reason == VmStopReason.GuestDebugExit;
         _err.WriteLine(ok ? $"sharpvmm: {result.Summary}" : $"sharpvmm: error: {result.Summary}");
         if (!ok && result.Report is not null)
         {
             _err.Write(result.Report);
         }
 
-        return ExitCodes.For(result.Reason);
+        return ExitCodes.For(result);
     }
 }

@@ -39,6 +39,9 @@ public sealed class RawGuestRunner
             .WithVcpus(spec.Vcpus)
             .WithKvmDevice(Environment.GetEnvironmentVariable(KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath)
             .AddIoDevice(SerialPort, Uart8250.PortCount, new Uart8250(_serialOut));
+        VirtualMachine? built = null;
+        builder.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(status => built?.RequestDebugExit(status)))
+            .WhenBuilt(vm => built = vm);
         if (spec.TraceIo)
         {
             builder.WithExitTracer(new IoTraceWriter(_out));
@@ -79,6 +82,7 @@ public sealed class RawGuestRunner
             case VmStopReason.TimeLimitReached:
             case VmStopReason.StopRequested:
             case VmStopReason.SystemEvent:
+            case VmStopReason.GuestDebugExit:
                 _err.WriteLine($"sharpvmm: {result.Summary}");
                 break;
             default:
@@ -92,7 +96,7 @@ public sealed class RawGuestRunner
         }
 
         _out.Flush();
-        return ExitCodes.For(result.Reason);
+        return ExitCodes.For(result);
     }
 
     private static EntryPoint DefaultEntry(RawGuestSpec spec) =>

@@ -130,6 +130,14 @@ public sealed class VirtualMachine : IDisposable
     public void RequestPowerOff(string source) =>
         Finish(new VmRunResult(VmStopReason.GuestPowerOff, null, $"guest powered off ({source})", null, ExitCount));
 
+    /// <summary>
+    /// Ends the run because the guest asked the VMM to exit with <paramref name="status"/> (QEMU's isa-debug-exit:
+    /// test kernels report pass or fail this way). Callable from any thread.
+    /// </summary>
+    public void RequestDebugExit(int status) =>
+        Finish(new VmRunResult(VmStopReason.GuestDebugExit, null, $"guest requested exit status {status} (isa-debug-exit)", null, ExitCount,
+            GuestExitStatus: status));
+
     internal void OnExitHandled()
     {
         if (Interlocked.Increment(ref _exitCount) >= _maxExits)

@@ -106,6 +106,9 @@ public sealed class VirtualMachineBuilder
         return line;
     }
 
+    /// <summary>The number of vCPUs chosen so far.</summary>
+    public int VcpuCount => _vcpuCount;
+
     /// <summary>The guest memory size chosen so far.</summary>
     public ulong MemorySize => _memorySize;
 

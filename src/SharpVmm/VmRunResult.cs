@@ -7,15 +7,17 @@ namespace SharpVmm;
 /// <param name="Report">For abnormal stops: registers, segments and the code at RIP, disassembled (several lines, below <paramref name="Summary"/>).</param>
 /// <param name="ExitCount">Exits handled across all vCPUs.</param>
 /// <param name="Error">The host exception, for <see cref="VmStopReason.HostError"/>.</param>
+/// <param name="GuestExitStatus">For <see cref="VmStopReason.GuestDebugExit"/>: the status the guest asked the VMM to exit with.</param>
 public sealed record VmRunResult(
     VmStopReason Reason,
     int? VcpuId,
     string Summary,
     string? Report,
     long ExitCount,
-    Exception? Error = null)
+    Exception? Error = null,
+    int? GuestExitStatus = null)
 {
     /// <summary>True when the guest ended in an expected way (halt, limits, an explicit stop).</summary>
     public bool IsSuccess => Reason is VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached
-        or VmStopReason.TimeLimitReached or VmStopReason.StopRequested;
+        or VmStopReason.TimeLimitReached or VmStopReason.StopRequested or VmStopReason.GuestReset or VmStopReason.GuestPowerOff;
 }

@@ -27,4 +27,6 @@ public enum VmStopReason
     GuestReset,
     /// <summary>The guest powered the machine off (ACPI S5).</summary>
     GuestPowerOff,
+    /// <summary>The guest wrote to the isa-debug-exit port: <see cref="VmRunResult.GuestExitStatus"/> says with what status.</summary>
+    GuestDebugExit,
 }

@@ -1,3 +1,4 @@
+using SharpVmm.Devices.Firmware;
 using SharpVmm.Devices.Legacy;
 
 namespace SharpVmm.Platform;
@@ -5,7 +6,9 @@ namespace SharpVmm.Platform;
 /// <summary>
 /// The legacy PC devices a booting operating system expects, wired to KVM's in-kernel irqchip: a 16550A UART at
 /// 0x3f8 on IRQ 4 (COM1), the i8042 keyboard controller at 0x60/0x64 on IRQs 1 and 12 (its reset line ends the run),
-/// the MC146818 RTC/CMOS at 0x70, and the POST-code port 0x80. The PIT (0x40-0x43) and speaker port (0x61) are
+/// the MC146818 RTC/CMOS at 0x70, the POST-code port 0x80, and two of QEMU's interfaces that test kernels and
+/// firmware use: isa-debug-exit at 0xf4 (a write of V ends the run with status (V &lt;&lt; 1) | 1) and fw_cfg at
+/// 0x510/0x511 (signature, RAM size, CPU count, and whatever callers add). The PIT (0x40-0x43) and speaker port (0x61) are
 /// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>).
 /// </summary>
 /// <example>
@@ -41,12 +44,15 @@ public sealed class PcPlatform
 
     private VirtualMachine? _vm;
 
-    private PcPlatform(Uart8250 serial, CmosRtc rtc, PostCodePort postCode, Func<PcPlatform, I8042Controller> keyboard)
+    private PcPlatform(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider time)
     {
-        Serial = serial;
-        Rtc = rtc;
-        PostCode = postCode;
-        Keyboard = keyboard(this);
+        Serial = new Uart8250(serialOutput, builder.InterruptLine(Com1Irq));
+        Keyboard = new I8042Controller(builder.InterruptLine(KeyboardIrq), builder.InterruptLine(AuxIrq),
+            () => _vm?.RequestReset("i8042 reset line"));
+        Rtc = new CmosRtc(time, builder.MemorySize);
+        PostCode = new PostCodePort();
+        DebugExit = new DebugExitPort(status => _vm?.RequestDebugExit(status));
+        FirmwareConfig = FwCfgDevice.ForMachine(builder.MemorySize, builder.VcpuCount);
     }
 
     /// <summary>COM1.</summary>
@@ -61,6 +67,12 @@ public sealed class PcPlatform
     /// <summary>The POST-code port.</summary>
     public PostCodePort PostCode { get; }
 
+    /// <summary>QEMU's isa-debug-exit port.</summary>
+    public DebugExitPort DebugExit { get; }
+
+    /// <summary>QEMU's fw_cfg interface; add items and files before the guest runs.</summary>
+    public FwCfgDevice FirmwareConfig { get; }
+
     /// <summary>
     /// Adds the devices to <paramref name="builder"/> (and turns on its in-kernel irqchip). COM1's output goes to
     /// <paramref name="serialOutput"/>; the RTC reads <paramref name="time"/> (default: the host clock).
@@ -69,19 +81,15 @@ public sealed class PcPlatform
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.WithInKernelIrqchip();
-        var platform = new PcPlatform(
-            new Uart8250(serialOutput, builder.InterruptLine(Com1Irq)),
-            new CmosRtc(time ?? TimeProvider.System, builder.MemorySize),
-            new PostCodePort(),
-            self => new I8042Controller(builder.InterruptLine(KeyboardIrq), builder.InterruptLine(AuxIrq),
-                () => self._vm?.RequestReset("i8042 reset line")));
-
+        var platform = new PcPlatform(builder, serialOutput, time ?? TimeProvider.System);
         builder
             .AddIoDevice(Com1Port, Uart8250.PortCount, platform.Serial)
             .AddIoDevice(I8042DataPort, 1, platform.Keyboard.DataPort)
             .AddIoDevice(I8042DataPort + I8042Controller.StatusCommandOffset, 1, platform.Keyboard.StatusCommandPort)
             .AddIoDevice(RtcPort, CmosRtc.PortCount, platform.Rtc)
             .AddIoDevice(PostPort, 1, platform.PostCode)
+            .AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, platform.DebugExit)
+            .AddIoDevice(FwCfgDevice.SelectorPort, FwCfgDevice.PortCount, platform.FirmwareConfig)
             .WhenBuilt(vm => platform._vm = vm);
         return platform;
     }
