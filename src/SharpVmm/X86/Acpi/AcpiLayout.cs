@@ -10,6 +10,7 @@ namespace SharpVmm.X86.Acpi;
 /// record, so the tables always describe the ports the devices answer on.
 /// </summary>
 /// <example>
+/// <see cref="Platform.AcpiPlatform.AddTo"/> registers the devices from a layout and writes the tables; by hand it is:
 /// <code>
 /// AcpiLayout acpi = AcpiLayout.Default;
 /// builder
