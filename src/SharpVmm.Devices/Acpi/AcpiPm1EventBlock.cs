@@ -1,0 +1,140 @@
+using SharpVmm.Devices.Bus;
+
+namespace SharpVmm.Devices.Acpi;
+
+/// <summary>
+/// The PM1a event register block (ACPI 6.4 section 4.8.3.1, PM1a_EVT_BLK): the 16-bit PM1 status register at offset
+/// <see cref="StatusOffset"/> (write 1 to clear a bit) and the 16-bit PM1 enable register at offset
+/// <see cref="EnableOffset"/>. The system control interrupt is driven high while an enabled status bit is set; the
+/// only event this machine raises is the fixed power button (<see cref="PressPowerButton"/>).
+/// </summary>
+public sealed class AcpiPm1EventBlock : IBusDevice
+{
+    /// <summary>Number of I/O ports the block decodes (PM1_EVT_LEN): status, then enable.</summary>
+    public const int BlockLength = 4;
+
+    /// <summary>Offset of PM1_STS.</summary>
+    public const int StatusOffset = 0;
+
+    /// <summary>Offset of PM1_EN.</summary>
+    public const int EnableOffset = 2;
+
+    /// <summary>PM1_STS.PWRBTN_STS: the power button was pressed (ACPI 6.4 table 4.16).</summary>
+    public const ushort PowerButtonStatus = 1 << 8;
+
+    /// <summary>PM1_EN.PWRBTN_EN: a power-button press raises the SCI (ACPI 6.4 table 4.17).</summary>
+    public const ushort PowerButtonEnable = 1 << 8;
+
+    // PM1_STS bits (ACPI 6.4 table 4.16): TMR_STS, BM_STS, GBL_STS, PWRBTN_STS, SLPBTN_STS, RTC_STS, PCIEXP_WAKE_STS,
+    // WAK_STS. All are write-1-to-clear.
+    private const ushort StatusMask = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 14) | (1 << 15);
+
+    // PM1_EN bits (ACPI 6.4 table 4.17): TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN, PCIEXP_WAKE_DIS.
+    private const ushort EnableMask = (1 << 0) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 14);
+
+    // Status bits whose enable bit (same position) makes them raise the SCI; PCIEXP_WAKE_DIS is a disable bit.
+    private const ushort SciSources = (1 << 0) | (1 << 5) | (1 << 8) | (1 << 9) | (1 << 10);
+
+    private readonly Lock _lock = new();
+    private readonly IInterruptLine _sci;
+    private ushort _status;
+    private ushort _enable;
+    private bool _sciHigh;
+
+    /// <summary>Creates the block; <paramref name="sci"/> is the system control interrupt (the FADT's SCI_INT).</summary>
+    public AcpiPm1EventBlock(IInterruptLine sci)
+    {
+        ArgumentNullException.ThrowIfNull(sci);
+        _sci = sci;
+    }
+
+    /// <summary>PM1_STS as the guest would read it.</summary>
+    public ushort Status
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <summary>PM1_EN as the guest last wrote it.</summary>
+    public ushort Enable
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _enable;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Presses the fixed-feature power button: sets PWRBTN_STS and, if the guest enabled PWRBTN_EN, raises the SCI.
+    /// An operating system answers with an orderly shutdown. Callable from any thread.
+    /// </summary>
+    public void PressPowerButton()
+    {
+        lock (_lock)
+        {
+            _status |= PowerButtonStatus;
+            UpdateSci();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Read(ulong offset, Span<byte> data)
+    {
+        lock (_lock)
+        {
+            uint registers = _status | ((uint)_enable << 16);
+            for (int i = 0; i < data.Length; i++)
+            {
+                ulong at = offset + (ulong)i;
+                data[i] = at < BlockLength ? (byte)(registers >> (int)(at * 8)) : (byte)0xFF;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < data.Length; i++)
+            {
+                ulong at = offset + (ulong)i;
+                if (at >= BlockLength)
+                {
+                    break;
+                }
+
+                int shift = (int)(at % 2) * 8;
+                if (at < EnableOffset)
+                {
+                    _status &= (ushort)~(data[i] << shift);
+                }
+                else
+                {
+                    int merged = (_enable & ~(0xFF << shift)) | (data[i] << shift);
+                    _enable = (ushort)(merged & EnableMask);
+                }
+            }
+
+            UpdateSci();
+        }
+    }
+
+    private void UpdateSci()
+    {
+        bool high = (_status & _enable & SciSources & StatusMask) != 0;
+        if (high != _sciHigh)
+        {
+            _sciHigh = high;
+            _sci.SetLevel(high);
+        }
+    }
+}

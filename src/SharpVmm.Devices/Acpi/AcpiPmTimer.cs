@@ -1,0 +1,60 @@
+using SharpVmm.Devices.Bus;
+
+namespace SharpVmm.Devices.Acpi;
+
+/// <summary>
+/// The ACPI power-management timer (ACPI 6.4 section 4.8.3.3, PM_TMR_BLK): a free-running 24-bit counter at
+/// 3.579545 MHz, read as one 32-bit register whose bits 24-31 read as zero (the FADT's TMR_VAL_EXT flag is clear). The
+/// count comes from the injected <see cref="TimeProvider"/>'s timestamp, so it is monotonic and wraps at 2^24.
+/// Writes are ignored: the register is read-only.
+/// </summary>
+/// <remarks>TMR_STS (the carry out of bit 23) is not raised: Linux uses the timer as a clocksource only.</remarks>
+public sealed class AcpiPmTimer : IBusDevice
+{
+    /// <summary>Number of I/O ports the timer decodes (PM_TMR_LEN).</summary>
+    public const int BlockLength = 4;
+
+    /// <summary>The counter's rate in Hz (ACPI 6.4 section 4.8.3.3).</summary>
+    public const long Frequency = 3_579_545;
+
+    /// <summary>The counter's width: it counts modulo 2^24.</summary>
+    public const uint CounterMask = 0xFF_FFFF;
+
+    private readonly TimeProvider _time;
+    private readonly long _start;
+
+    /// <summary>Creates a timer that reads 0 now and counts with <paramref name="timeProvider"/>'s timestamp.</summary>
+    public AcpiPmTimer(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _time = timeProvider;
+        _start = timeProvider.GetTimestamp();
+    }
+
+    /// <summary>The counter as the guest reads it now (24 bits).</summary>
+    public uint Value
+    {
+        get
+        {
+            long elapsed = _time.GetTimestamp() - _start;
+            UInt128 ticks = (UInt128)(ulong)Math.Max(elapsed, 0) * Frequency / (ulong)_time.TimestampFrequency;
+            return (uint)(ticks & CounterMask);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Read(ulong offset, Span<byte> data)
+    {
+        uint value = Value;
+        for (int i = 0; i < data.Length; i++)
+        {
+            ulong at = offset + (ulong)i;
+            data[i] = at < BlockLength ? (byte)(value >> (int)(at * 8)) : (byte)0xFF;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+    }
+}
