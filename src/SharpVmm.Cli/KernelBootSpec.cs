@@ -20,6 +20,9 @@ public sealed record KernelBootSpec
     /// <summary>Whether to prepend the parameters this host needs (see <see cref="DirectKernelBoot.HostWorkaroundParameters"/>).</summary>
     public bool HostWorkarounds { get; init; } = true;
 
+    /// <summary>Give the guest ACPI tables (RSDP, FADT with PM timer, reset register and S5, MADT, DSDT) and their devices.</summary>
+    public bool Acpi { get; init; } = true;
+
     /// <summary>How to start the kernel.</summary>
     public KernelFormat Format { get; init; } = KernelFormat.Auto;
 

@@ -34,6 +34,7 @@ public sealed class KernelRunner
             .WithVcpus(spec.Vcpus)
             .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
         PcPlatform pc = PcPlatform.AddTo(builder, _serialOut);
+        AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder) : null;
         if (spec.TraceIo)
         {
             builder.WithExitTracer(new IoTraceWriter(_out));
@@ -48,6 +49,7 @@ public sealed class KernelRunner
             InitrdName = spec.InitrdPath ?? "initrd",
             CommandLine = commandLine,
             Format = format,
+            Acpi = acpi?.Layout,
         });
         _err.WriteLine($"sharpvmm: booting {spec.KernelPath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) with {spec.Vcpus} vCPU(s), " +
             $"{spec.MemorySize >> 20} MiB; command line: {commandLine}");

@@ -119,12 +119,13 @@ public sealed class SharpVmmCommand
             Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
                 "'noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1' on kvm_pvm hosts)",
         };
+        var noAcpi = new Option<bool>("--no-acpi") { Description = "No ACPI tables or ACPI devices (the kernel then finds its CPUs in the MP table)" };
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
         {
-            kernel, initrd, append, format, noWorkarounds,
+            kernel, initrd, append, format, noWorkarounds, noAcpi,
         };
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
@@ -135,6 +136,7 @@ public sealed class SharpVmmCommand
                 InitrdPath = parse.GetValue(initrd),
                 CommandLine = parse.GetValue(append)!,
                 HostWorkarounds = !parse.GetValue(noWorkarounds),
+                Acpi = !parse.GetValue(noAcpi),
                 Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, _ => Platform.KernelFormat.Auto },
             };
             return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));

@@ -5,7 +5,9 @@ using SharpVmm.Boot.MemoryMap;
 using SharpVmm.Boot.Pvh;
 using SharpVmm.Kvm;
 using SharpVmm.Kvm.Structs;
+using SharpVmm.Memory;
 using SharpVmm.X86;
+using SharpVmm.X86.Acpi;
 
 namespace SharpVmm.Platform;
 
@@ -93,6 +95,8 @@ public static class DirectKernelBoot
             MpTable.Write(vm.Memory, MpTable.DefaultAddress, vm.Vcpus.Count);
         }
 
+        GuestAddress? rsdp = options.Acpi is { } acpi ? AcpiTables.Write(vm.Memory, vm.Vcpus.Count, acpi) : null;
+
         KvmCpuidEntry2[] supported = vm.KvmSystem.GetSupportedCpuid();
         CpuidPolicy policy = options.CpuidPolicy ?? new CpuidPolicy { HideEmulatorGaps = HostEmulatesGuestKernel };
         var refused = new List<uint>();
@@ -113,19 +117,19 @@ public static class DirectKernelBoot
             case KernelFormat.BzImage:
             {
                 LinuxBootInfo info = LinuxKernelLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
-                    LinuxBootLayout.Default, e820, options.KernelName, options.InitrdName);
+                    LinuxBootLayout.Default with { AcpiRsdp = rsdp }, e820, options.KernelName, options.InitrdName);
                 CpuModeSetup.EnterLongMode(boot, vm.Memory, info.EntryPoint.Value);
                 SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rsi = v, info.ZeroPage.Value);
-                return new KernelBootResult(format, info.EntryPoint, info.ZeroPage, info.InitrdAddress, info.MemoryMap, refused);
+                return new KernelBootResult(format, info.EntryPoint, info.ZeroPage, info.InitrdAddress, info.MemoryMap, refused, rsdp);
             }
 
             case KernelFormat.Pvh:
             {
                 PvhBootInfo info = PvhLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
-                    PvhBootLayout.Default, e820, options.KernelName, options.InitrdName);
+                    PvhBootLayout.Default with { AcpiRsdp = rsdp }, e820, options.KernelName, options.InitrdName);
                 CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
                 SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rbx = v, info.StartInfo.Value);
-                return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused);
+                return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused, rsdp);
             }
 
             default:

@@ -24,6 +24,12 @@ public sealed record KernelBootOptions
     /// <summary>Whether to write an MP table listing every vCPU and the IOAPIC (needed without ACPI for SMP).</summary>
     public bool WriteMpTable { get; init; } = true;
 
+    /// <summary>
+    /// When set, ACPI tables describing these ports (<see cref="AcpiPlatform"/> must have put its devices there)
+    /// and every vCPU are written, and their RSDP is handed to the kernel in its boot parameters.
+    /// </summary>
+    public X86.Acpi.AcpiLayout? Acpi { get; init; }
+
     /// <summary>CPUID policy for every vCPU; <c>null</c> chooses one for this host (see <see cref="DirectKernelBoot"/>).</summary>
     public X86.CpuidPolicy? CpuidPolicy { get; init; }
 }

@@ -10,10 +10,12 @@ namespace SharpVmm.Platform;
 /// <param name="InitrdAddress">Where the initrd went, if there is one.</param>
 /// <param name="MemoryMap">The memory map the kernel was given.</param>
 /// <param name="RefusedMsrs">Boot MSRs this host's KVM did not accept (reported, not fatal).</param>
+/// <param name="AcpiRsdp">Where the ACPI RSDP was written, when ACPI tables were.</param>
 public sealed record KernelBootResult(
     KernelFormat Format,
     GuestAddress EntryPoint,
     GuestAddress BootParameters,
     GuestAddress? InitrdAddress,
     IReadOnlyList<E820Entry> MemoryMap,
-    IReadOnlyList<uint> RefusedMsrs);
+    IReadOnlyList<uint> RefusedMsrs,
+    GuestAddress? AcpiRsdp = null);

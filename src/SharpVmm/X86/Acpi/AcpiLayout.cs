@@ -28,9 +28,10 @@ public sealed record AcpiLayout
 
     /// <summary>
     /// Where the RSDP goes, the other tables following it: 16-byte aligned in the BIOS read-only area
-    /// [0xE0000, 0x100000), where an operating system searches for it (ACPI 6.4 section 5.2.5.1).
+    /// [0xE0000, 0x100000), where an operating system searches for it (ACPI 6.4 section 5.2.5.1). The default,
+    /// 0xF0000, is inside the range the e820 map already reserves, so the kernel never reuses the tables' memory.
     /// </summary>
-    public GuestAddress TablesAddress { get; init; } = new(0xE_0000);
+    public GuestAddress TablesAddress { get; init; } = new(0xF_0000);
 
     /// <summary>PM1a_EVT_BLK: the PM1 status and enable registers (<see cref="AcpiPm1EventBlock.BlockLength"/> ports).</summary>
     public ushort Pm1aEventPort { get; init; } = 0x600;
