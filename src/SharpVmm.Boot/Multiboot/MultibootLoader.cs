@@ -95,7 +95,7 @@ public static class MultibootLoader
             ("the memory map", layout.MemoryMap.Value, (ulong)memoryMap.Length),
             ("the command line and strings", layout.Strings.Value, (ulong)strings.Count),
         };
-        ranges.AddRange(kernel.Segments.Select(s => ($"the kernel at 0x{s.Address:x}", s.Address, s.MemorySize)));
+        ranges.AddRange(kernel.Segments.Select(s => ("the kernel", s.Address, s.MemorySize)));
         PlacementCheck.RequireDisjoint(name, [.. ranges]);
 
         var busy = ranges.Where(r => r.Length > 0).Select(r => (r.Start, r.Start + r.Length)).ToList();
