@@ -74,6 +74,7 @@ public sealed class KernelRunner
     {
         KernelFormat.BzImage => "bzImage, 64-bit boot protocol",
         KernelFormat.Pvh => "ELF, PVH entry",
+        KernelFormat.Multiboot => "Multiboot",
         _ => format.ToString(),
     };
 

@@ -103,7 +103,7 @@ public sealed class SharpVmmCommand
     {
         var kernel = new Option<string>("--kernel", "-k")
         {
-            Description = "Kernel image: a Linux bzImage (64-bit boot protocol) or an ELF vmlinux with a PVH entry note; the format is detected",
+            Description = "Kernel image: a Linux bzImage (64-bit boot protocol), an ELF vmlinux with a PVH entry note, or a Multiboot kernel (the initrd becomes its module); the format is detected",
             Required = true,
         };
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
@@ -112,8 +112,8 @@ public sealed class SharpVmmCommand
             Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front)",
             DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
         };
-        var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage or pvh", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong("auto", "bzimage", "pvh");
+        var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage, pvh or multiboot", DefaultValueFactory = _ => "auto" };
+        format.AcceptOnlyFromAmong("auto", "bzimage", "pvh", "multiboot");
         var noWorkarounds = new Option<bool>("--no-host-workarounds")
         {
             Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
@@ -137,7 +137,7 @@ public sealed class SharpVmmCommand
                 CommandLine = parse.GetValue(append)!,
                 HostWorkarounds = !parse.GetValue(noWorkarounds),
                 Acpi = !parse.GetValue(noAcpi),
-                Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, _ => Platform.KernelFormat.Auto },
+                Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
             };
             return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
         }));

@@ -2,6 +2,7 @@ using System.Text;
 using SharpVmm.Boot;
 using SharpVmm.Boot.Linux;
 using SharpVmm.Boot.MemoryMap;
+using SharpVmm.Boot.Multiboot;
 using SharpVmm.Boot.Pvh;
 using SharpVmm.Kvm;
 using SharpVmm.Kvm.Structs;
@@ -31,7 +32,8 @@ public static class DirectKernelBoot
 
     /// <summary>
     /// Tells the format from the first bytes: "HdrS" at 0x202 is a bzImage; an ELF file is started through its PVH
-    /// note. Anything else is rejected with the list of what was checked.
+    /// note when it has one, else through its Multiboot header when it has one; any other file with a Multiboot
+    /// header in its first 8 KiB is a Multiboot kernel. Anything else is rejected with the list of what was checked.
     /// </summary>
     public static KernelFormat DetectFormat(ReadOnlySpan<byte> image, string name)
     {
@@ -42,11 +44,17 @@ public static class DirectKernelBoot
 
         if (image.Length >= 4 && image[..4].SequenceEqual(ElfMagic))
         {
-            return KernelFormat.Pvh;
+            return !HasPvhNote(image, name) && MultibootHeader.IsPresent(image) ? KernelFormat.Multiboot : KernelFormat.Pvh;
+        }
+
+        if (MultibootHeader.IsPresent(image))
+        {
+            return KernelFormat.Multiboot;
         }
 
         throw new BootImageException(name, BootImageError.Unsupported,
-            $"not a kernel image SharpVmm can boot (checked: Linux bzImage, 'HdrS' at offset 0x202; ELF with a PVH entry note, '\\x7fELF' at offset 0)");
+            "not a kernel image SharpVmm can boot (checked: Linux bzImage, 'HdrS' at offset 0x202; ELF with a PVH entry note, " +
+            "'\\x7fELF' at offset 0; Multiboot header, magic 0x1BADB002 in the first 8 KiB)");
     }
 
     /// <summary>
@@ -58,13 +66,17 @@ public static class DirectKernelBoot
     public static KernelFormat Inspect(ReadOnlySpan<byte> kernel, string name, KernelFormat format = KernelFormat.Auto)
     {
         KernelFormat resolved = format == KernelFormat.Auto ? DetectFormat(kernel, name) : format;
-        if (resolved == KernelFormat.BzImage)
+        switch (resolved)
         {
-            LinuxSetupHeader.Parse(name, kernel).Require64BitEntry(name);
-        }
-        else
-        {
-            PvhLoader.FindEntryPoint(Boot.Elf.ElfImage.Parse(name, kernel));
+            case KernelFormat.BzImage:
+                LinuxSetupHeader.Parse(name, kernel).Require64BitEntry(name);
+                break;
+            case KernelFormat.Multiboot:
+                MultibootHeader.Find(kernel, name);
+                break;
+            default:
+                PvhLoader.FindEntryPoint(Boot.Elf.ElfImage.Parse(name, kernel));
+                break;
         }
 
         return resolved;
@@ -132,6 +144,20 @@ public static class DirectKernelBoot
                 return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused, rsdp);
             }
 
+            case KernelFormat.Multiboot:
+            {
+                MultibootModule[] modules = options.Initrd.IsEmpty ? [] : [new MultibootModule(options.Initrd, options.InitrdName, options.InitrdName)];
+                MultibootBootInfo info = MultibootLoader.Load(vm.Memory, kernel, modules, options.CommandLine, e820,
+                    MultibootLayout.Default, options.KernelName);
+                CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
+                KvmRegs regs = boot.GetRegs();
+                regs.Rax = MultibootLoader.BootloaderMagic;
+                regs.Rbx = info.InfoAddress.Value;
+                boot.SetRegs(regs);
+                GuestAddress? module = info.Modules.Count > 0 ? new GuestAddress(info.Modules[0].Start) : null;
+                return new KernelBootResult(format, info.EntryPoint, info.InfoAddress, module, info.MemoryMap, refused, rsdp);
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), format, "unknown kernel format");
         }
@@ -147,6 +173,19 @@ public static class DirectKernelBoot
         }
 
         return text.ToString();
+    }
+
+    private static bool HasPvhNote(ReadOnlySpan<byte> image, string name)
+    {
+        try
+        {
+            PvhLoader.FindEntryPoint(Boot.Elf.ElfImage.Parse(name, image));
+            return true;
+        }
+        catch (BootImageException)
+        {
+            return false;
+        }
     }
 
     private delegate void RegisterSetter(ref KvmRegs regs, ulong value);

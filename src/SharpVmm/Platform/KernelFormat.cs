@@ -9,4 +9,6 @@ public enum KernelFormat
     BzImage,
     /// <summary>An ELF kernel with a Xen PVH entry note, entered in 32-bit protected mode with <c>hvm_start_info</c>.</summary>
     Pvh,
+    /// <summary>A Multiboot (version 1) kernel, entered in 32-bit protected mode with EAX = 0x2BADB002 and EBX = the information structure.</summary>
+    Multiboot,
 }

@@ -35,6 +35,31 @@ public class DirectKernelBootTests
     }
 
     [Fact]
+    public void A_flat_multiboot_kernel_is_detected_by_its_header()
+    {
+        byte[] image = new MultibootImageBuilder().BuildFlat();
+
+        Assert.Equal(KernelFormat.Multiboot, DirectKernelBoot.Inspect(image, "kernel.bin"));
+    }
+
+    [Fact]
+    public void An_elf_with_a_multiboot_header_and_no_pvh_note_is_a_multiboot_kernel()
+    {
+        byte[] image = MultibootImageBuilder.ForElf().BuildElf();
+
+        Assert.Equal(KernelFormat.Multiboot, DirectKernelBoot.Inspect(image, "kernel.elf"));
+    }
+
+    [Fact]
+    public void A_multiboot_kernel_with_a_bad_checksum_is_refused()
+    {
+        byte[] image = new MultibootImageBuilder { Checksum = 0x1234 }.BuildFlat();
+
+        var ex = Assert.Throws<BootImageException>(() => DirectKernelBoot.Inspect(image, "kernel.bin"));
+        Assert.Contains("kernel.bin", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_file_of_no_known_format_names_what_was_checked()
     {
         byte[] junk = new byte[4096];
@@ -46,6 +71,7 @@ public class DirectKernelBootTests
         Assert.StartsWith("junk.bin: not a kernel image SharpVmm can boot", ex.Message, StringComparison.Ordinal);
         Assert.Contains("bzImage", ex.Message, StringComparison.Ordinal);
         Assert.Contains("PVH", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Multiboot", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
