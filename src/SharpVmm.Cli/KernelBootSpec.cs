@@ -23,6 +23,9 @@ public sealed record KernelBootSpec
     /// <summary>Give the guest ACPI tables (RSDP, FADT with PM timer, reset register and S5, MADT, DSDT) and their devices.</summary>
     public bool Acpi { get; init; } = true;
 
+    /// <summary>Where COM1's output goes: <c>null</c> for stdout, else a file path (created or truncated).</summary>
+    public string? ConsoleFile { get; init; }
+
     /// <summary>How to start the kernel.</summary>
     public KernelFormat Format { get; init; } = KernelFormat.Auto;
 

@@ -33,7 +33,8 @@ public sealed class KernelRunner
             .WithMemory(spec.MemorySize)
             .WithVcpus(spec.Vcpus)
             .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
-        PcPlatform pc = PcPlatform.AddTo(builder, _serialOut);
+        using FileStream? consoleFile = spec.ConsoleFile is null ? null : OpenConsoleFile(spec.ConsoleFile);
+        PcPlatform pc = PcPlatform.AddTo(builder, consoleFile ?? _serialOut);
         AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder) : null;
         if (spec.TraceIo)
         {
@@ -58,7 +59,7 @@ public sealed class KernelRunner
             _err.WriteLine($"sharpvmm: note: this host's KVM refused boot MSRs {string.Join(", ", boot.RefusedMsrs.Select(m => $"0x{m:x}"))}");
         }
 
-        using SerialConsoleInput? input = _consoleInput ? new SerialConsoleInput(pc.Serial, vm.Stop, _err) : null;
+        using SerialConsoleInput? input = _consoleInput && spec.ConsoleFile is null ? new SerialConsoleInput(pc.Serial, vm.Stop, _err) : null;
         if (input is { IsTerminal: true })
         {
             _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
@@ -68,6 +69,18 @@ public sealed class KernelRunner
         VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
         _out.Flush();
         return Report(result);
+    }
+
+    private static FileStream OpenConsoleFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--console file:{path}: {ex.Message}");
+        }
     }
 
     private static string FormatName(KernelFormat format) => format switch
@@ -80,6 +93,14 @@ public sealed class KernelRunner
 
     private int Report(VmRunResult result)
     {
+        if (result.Reason == VmStopReason.TripleFault)
+        {
+            // A kernel resets the machine by triple-faulting when nothing else works (reboot=t, or the last
+            // resort of every reboot method); like Firecracker, a reset ends the VMM successfully.
+            _err.WriteLine($"sharpvmm: guest reset by triple fault ({result.Summary})");
+            return ExitCodes.Success;
+        }
+
         bool ok = result.IsSuccess || result.Reason == VmStopReason.GuestDebugExit;
         _err.WriteLine(ok ? $"sharpvmm: {result.Summary}" : $"sharpvmm: error: {result.Summary}");
         if (!ok && result.Report is not null)

@@ -37,8 +37,9 @@ public sealed class RawGuestRunner
         var builder = new VirtualMachineBuilder()
             .WithMemory(spec.MemorySize)
             .WithVcpus(spec.Vcpus)
-            .WithKvmDevice(Environment.GetEnvironmentVariable(KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath)
-            .AddIoDevice(SerialPort, Uart8250.PortCount, new Uart8250(_serialOut));
+            .WithKvmDevice(Environment.GetEnvironmentVariable(KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
+        var uart = new Uart8250(_serialOut);
+        builder.AddIoDevice(SerialPort, Uart8250.PortCount, uart);
         VirtualMachine? built = null;
         builder.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(status => built?.RequestDebugExit(status)))
             .WhenBuilt(vm => built = vm);
@@ -66,6 +67,8 @@ public sealed class RawGuestRunner
             }
         }
 
+        using SerialConsoleInput? input = spec.SerialInput ? new SerialConsoleInput(uart, vm.Stop, _err) : null;
+        input?.Start();
         VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
         _out.Flush();
         return Report(result);

@@ -33,6 +33,9 @@ public sealed record RawGuestSpec
     /// <summary>Print every device access.</summary>
     public bool TraceIo { get; init; }
 
+    /// <summary>Feed the host's stdin to the UART's receiver (raw mode on a terminal; Ctrl-A x quits).</summary>
+    public bool SerialInput { get; init; }
+
     /// <summary>Stop after this many exits.</summary>
     public long? MaxExits { get; init; }
 

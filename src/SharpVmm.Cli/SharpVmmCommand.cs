@@ -93,6 +93,7 @@ public sealed class SharpVmmCommand
                     LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
                     Entry = entryText is null ? null : EntryPoint.Parse(entryText),
                     Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
+                    SerialInput = true,
                 };
             return Runner().Run(common.ApplyTo(spec, parse));
         }));
@@ -119,13 +120,18 @@ public sealed class SharpVmmCommand
             Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
                 "'noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1' on kvm_pvm hosts)",
         };
+        var console = new Option<string>("--console")
+        {
+            Description = "Where the guest's serial console (COM1) goes: stdio (output to stdout, input from stdin) or file:PATH (output only)",
+            DefaultValueFactory = _ => "stdio",
+        };
         var noAcpi = new Option<bool>("--no-acpi") { Description = "No ACPI tables or ACPI devices (the kernel then finds its CPUs in the MP table)" };
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
         {
-            kernel, initrd, append, format, noWorkarounds, noAcpi,
+            kernel, initrd, append, console, format, noWorkarounds, noAcpi,
         };
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
@@ -137,12 +143,20 @@ public sealed class SharpVmmCommand
                 CommandLine = parse.GetValue(append)!,
                 HostWorkarounds = !parse.GetValue(noWorkarounds),
                 Acpi = !parse.GetValue(noAcpi),
+                ConsoleFile = ParseConsole(parse.GetValue(console)!),
                 Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
             };
             return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
         }));
         return command;
     }
+
+    private static string? ParseConsole(string value) => value switch
+    {
+        "stdio" => null,
+        _ when value.StartsWith("file:", StringComparison.Ordinal) && value.Length > 5 => value[5..],
+        _ => throw new UsageException($"--console must be stdio or file:PATH, not '{value}'"),
+    };
 
     private Command CreateInitramfs()
     {

@@ -29,7 +29,8 @@ public static class CliProcess
 
     private static string WorldReadableCopy() => SharedCopy.Value;
 
-    public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null)
+    public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null,
+        string? stdin = null)
     {
         string dll = Path.Combine(runAsUser is null ? AppContext.BaseDirectory : WorldReadableCopy(), "SharpVmm.Cli.dll");
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
@@ -67,6 +68,11 @@ public static class CliProcess
         }
 
         using var process = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
