@@ -37,16 +37,24 @@ done
 cp "$repo/artifacts/cli/SharpVmm.Cli" "$root/bin/"
 cp "$repo"/artifacts/guest/{vmlinux,bzImage,initramfs.cpio} "$root/guest/"
 libs() { ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true; }
-copy_libs() { for l in $(libs "$1"); do [ -e "$root$l" ] || cp -L "$l" "$root$l"; done; }
+copy_libs() {   # the shared libraries (from this machine's /lib, /usr/lib) a binary in the VM needs
+    for l in $(libs "$1"); do
+        case $l in "$root"/*) continue ;; esac
+        [ -e "$root$l" ] || { mkdir -p "$root$(dirname "$l")" && cp -L "$l" "$root$l"; }
+    done
+}
 copy_libs "$root/bin/SharpVmm.Cli"
 : >"$root/etc/env"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"   # .NET's Environment.UserName needs an entry
+echo 'root:x:0:' >"$root/etc/group"
 if [ $dotnet -eq 1 ]; then
     mkdir -p "$root/usr/share/dotnet"
     tar -xJf "$repo/artifacts/device/dotnet.tar.xz" -C "$root/usr/share/dotnet"
     # The runtime's native parts need libstdc++, libgcc_s, and friends besides libc.
     for f in "$root/usr/share/dotnet/dotnet" $(find "$root/usr/share/dotnet" -name '*.so'); do copy_libs "$f"; done
-    echo 'export DOTNET_ROOT=/usr/share/dotnet PATH=$PATH:/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1' >>"$root/etc/env"
-    mkdir -p "$root/usr/lib/ssl" "$root/etc/ssl"   # harmless placeholders
+    # OpenSSL is loaded with dlopen (ldd does not list it); ICU is left out and globalization runs invariant.
+    for l in /usr/lib/x86_64-linux-gnu/lib{ssl,crypto}.so.3; do cp -L "$l" "$root/lib/x86_64-linux-gnu/"; done
+    echo 'export DOTNET_ROOT=/usr/share/dotnet PATH=$PATH:/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1' >>"$root/etc/env"
 fi
 for a in ${adds[@]+"${adds[@]}"}; do
     src=${a%%=*} dest=${a#*=}
@@ -61,7 +69,7 @@ echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG, -cpu
 log="$work/last-run.log"
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
     -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
-    -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null | tee "$log" || true
+    -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
 rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
 [ -n "$rc" ] || { echo "run-in-vm: no END marker (VM crashed or timed out); log in $log" >&2; exit 125; }
 exit "$rc"
