@@ -16,6 +16,14 @@ public static class VcpuReport
     private const ulong Cr0Pe = 1, Cr0Pg = 1UL << 31;
     private const int InstructionsShown = 4;
 
+    /// <summary>
+    /// Said below the registers when they are the x86 reset state (CS base 0xffff0000, IP 0xfff0, real mode): on AMD
+    /// SVM, KVM re-initializes a vCPU when it intercepts a shutdown, so after a triple fault the state at the fault is
+    /// gone and only the reset state can be read.
+    /// </summary>
+    public const string ResetStateNote =
+        "note: these registers are the CPU's reset state: KVM reset this vCPU when it intercepted the shutdown (KVM on AMD SVM does), so the state at the fault is lost";
+
     /// <summary>Reads <paramref name="vcpu"/>'s state and formats it (the caller prints its own headline above).</summary>
     public static string Build(KvmVcpu vcpu, GuestMemory memory)
     {
@@ -71,6 +79,11 @@ public static class VcpuReport
         text.Append(CultureInfo.InvariantCulture, $"  gdt base=0x{sregs.Gdt.Base:x} limit=0x{sregs.Gdt.Limit:x}  idt base=0x{sregs.Idt.Base:x} limit=0x{sregs.Idt.Limit:x}\n");
         AppendRow(text, ("cr0", sregs.Cr0), ("cr2", sregs.Cr2), ("cr3", sregs.Cr3), ("cr4", sregs.Cr4));
         AppendRow(text, ("efer", sregs.Efer), ("apic_base", sregs.ApicBase));
+
+        if (regs.Rip == 0xFFF0 && sregs.Cs.Base == 0xFFFF_0000 && (sregs.Cr0 & Cr0Pe) == 0)
+        {
+            text.Append("  ").Append(ResetStateNote).Append('\n');
+        }
 
         int bitness = (sregs.Cr0 & Cr0Pe) == 0 ? 16 : sregs.Cs.L != 0 ? 64 : sregs.Cs.Db != 0 ? 32 : 16;
         AppendCode(text, regs.Rip, ripPhysical, bitness, memory);

@@ -61,7 +61,7 @@ public class LinuxBootTests
         Assert.True(result.Reason == VmStopReason.GuestReset,
             $"the run ended with {result.Reason} ({result.Summary}), not with the guest's reset; console:\n{Tail(console)}\n{result.Report}");
         Assert.Contains("Linux version 6.1", console, StringComparison.Ordinal);
-        Assert.Contains("Trying to unpack rootfs image as initramfs", console, StringComparison.Ordinal);
+        Assert.Contains("Unpacking initramfs...", console, StringComparison.Ordinal);
         Assert.Contains("Run /init as init process", console, StringComparison.Ordinal);
         Assert.DoesNotContain("Oops", console, StringComparison.Ordinal);
         if (GuestKernel.UserModeUnavailable)
