@@ -111,9 +111,11 @@ public class CliErrorTests
         Assert.Equal(ExitCodes.GuestTripleFault, result.ExitCode);
         Assert.Equal("sharpvmm: error: vCPU 0: KVM_EXIT_SHUTDOWN (guest triple fault)", FirstErrorLine(result));
         // KVM on AMD SVM resets the vCPU at shutdown; the report then says so instead of showing the faulting code.
-        Assert.True(result.Stderr.Contains("ud2", StringComparison.Ordinal) || result.Stderr.Contains(SharpVmm.Exits.VcpuReport.ResetStateNote, StringComparison.Ordinal),
-            result.Stderr);
-        Assert.Contains("rip=0x0000000000100000", result.Stderr, StringComparison.Ordinal);
+        if (!result.Stderr.Contains(SharpVmm.Exits.VcpuReport.ResetStateNote, StringComparison.Ordinal))
+        {
+            Assert.Contains("ud2", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("rip=0x0000000000100000", result.Stderr, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

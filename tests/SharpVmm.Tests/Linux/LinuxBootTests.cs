@@ -56,6 +56,48 @@ public class LinuxBootTests
         Assert.Equal(VmStopReason.GuestReset, result.Reason);
     }
 
+    [Fact]
+    public void A_command_typed_on_the_serial_console_runs_in_the_guest_shell()
+    {
+        KvmTestEnvironment.RequireKvm();
+        GuestKernel.RequireGuestUserMode();
+        var serial = new SerialCapture();
+        var builder = new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(1);
+        PcPlatform pc = PcPlatform.AddTo(builder, serial);
+        using VirtualMachine vm = builder.Build();
+        DirectKernelBoot.Prepare(vm, new KernelBootOptions
+        {
+            Kernel = File.ReadAllBytes(GuestKernel.Vmlinux),
+            KernelName = GuestKernel.Vmlinux,
+            Initrd = new BusyboxInitramfs().ToArray(), // the default /init: a shell on the console, reboot when it ends
+            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine),
+        });
+
+        vm.Start();
+        WaitFor(serial, "/ # ", vm);
+        pc.Serial.EnqueueInput("echo typed-$((6*7))\n"u8);
+        WaitFor(serial, "typed-42", vm);
+        pc.Serial.EnqueueInput("exit\n"u8);
+        VmRunResult result = vm.WaitForExit(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(VmStopReason.GuestReset, result.Reason);
+    }
+
+    private static void WaitFor(SerialCapture serial, string text, VirtualMachine vm)
+    {
+        DateTime deadline = DateTime.UtcNow + BootLimit;
+        while (!serial.Text.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                vm.Stop();
+                Assert.Fail($"'{text}' did not appear on the console within {BootLimit}; console:\n{Tail(serial.Text)}");
+            }
+
+            Thread.Sleep(100);
+        }
+    }
+
     private static void AssertBootedToInit(VmRunResult result, string console)
     {
         Assert.True(result.Reason == VmStopReason.GuestReset,
