@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Kvm;
+
+/// <summary>
+/// Boots guests/testkernel (a Multiboot v1 kernel built here with as/ld/gcc) with 2 vCPUs: it checks the Multiboot
+/// handoff, fw_cfg, the ACPI tables' checksums, the PM timer and INIT/SIPI start-up of the AP, and ends the run
+/// through isa-debug-exit or ACPI S5 as its command line says.
+/// </summary>
+public class TestKernelTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    private static readonly Lazy<string> Kernel = new(Build);
+
+    private static readonly string[] OkLines = ["fw_cfg ok", "acpi ok", "pmtimer ok", "AP 1 up", "smp ok 2 cpus"];
+
+    [Fact]
+    public void The_test_kernel_passes_its_checks_and_exits_through_isa_debug_exit()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+
+        var result = CliProcess.Run(Boot(kernel, "mem=128 cpus=2 exit=debug"), timeout: Timeout);
+
+        AssertChecksPassed(result);
+        Assert.Contains("boot loader: SharpVmm", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("cmdline: mem=128 cpus=2 exit=debug", result.Stdout, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33 (isa-debug-exit 0x10)\n{Describe(result)}");
+        Assert.Contains("guest requested exit status 33 (isa-debug-exit)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_test_kernel_powers_off_through_acpi_s5()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+
+        var result = CliProcess.Run(Boot(kernel, "mem=128 cpus=2 exit=acpi"), timeout: Timeout);
+
+        AssertChecksPassed(result);
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}, expected 0 (ACPI S5 power-off)\n{Describe(result)}");
+        Assert.Contains("guest powered off", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static string[] Boot(string kernel, string append) =>
+        ["boot", "--kernel", kernel, "--cpus", "2", "--mem", "128M", "--append", append, "--time-limit", "100"];
+
+    private static void AssertChecksPassed(CliProcess.Result result)
+    {
+        Assert.False(result.Stdout.Contains("FAIL:", StringComparison.Ordinal), $"the test kernel reported a failure\n{Describe(result)}");
+        string[] lines = result.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        foreach (string ok in OkLines)
+        {
+            Assert.True(lines.Contains(ok), $"no line '{ok}' in the serial output\n{Describe(result)}");
+        }
+    }
+
+    private static string Describe(CliProcess.Result r) => $"--- stdout ---\n{r.Stdout}\n--- stderr ---\n{r.Stderr}";
+
+    /// <summary>Set to a prebuilt test kernel to use it instead of building one (on a host without as/ld/gcc, such as the nested-KVM VM).</summary>
+    public const string PrebuiltVariable = "SHARPVMM_TEST_KERNEL";
+
+    /// <summary>Builds the kernel once per test run with guests/testkernel/build.sh into a temporary folder.</summary>
+    private static string Build()
+    {
+        if (Environment.GetEnvironmentVariable(PrebuiltVariable) is { Length: > 0 } prebuilt)
+        {
+            Assert.True(File.Exists(prebuilt), $"{PrebuiltVariable}={prebuilt}: no such file");
+            return prebuilt;
+        }
+
+        foreach (string tool in new[] { "as", "ld", "gcc" })
+        {
+            if (!OnPath(tool))
+            {
+                Assert.Fail($"'{tool}' is not on PATH: building guests/testkernel needs binutils (as, ld) and gcc (or set {PrebuiltVariable} to a prebuilt kernel)");
+            }
+        }
+
+        string dir = Directory.CreateTempSubdirectory("sharpvmm-testkernel-").FullName;
+        string output = Path.Combine(dir, "testkernel");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "guests", "testkernel", "build.sh"));
+        psi.ArgumentList.Add(output);
+        using var process = Process.Start(psi)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("guests/testkernel/build.sh did not finish within 60 s");
+        }
+
+        if (process.ExitCode != 0 || !File.Exists(output))
+        {
+            Assert.Fail($"guests/testkernel/build.sh failed (exit {process.ExitCode})\n{stdout.Result}{stderr.Result}");
+        }
+
+        return output;
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(d => File.Exists(Path.Combine(d, tool)));
+}
