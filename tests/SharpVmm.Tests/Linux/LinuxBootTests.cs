@@ -46,6 +46,29 @@ public class LinuxBootTests
     }
 
     [Fact]
+    public void With_acpi_and_no_mp_table_both_cpus_come_up_and_the_reboot_goes_through_the_acpi_reset_register()
+    {
+        KvmTestEnvironment.RequireKvm();
+        (VmRunResult result, string console) = Boot(GuestKernel.Vmlinux, cpus: 2, acpi: true, extraCommandLine: "reboot=acpi");
+
+        AssertBootedToInit(result, console);
+        Assert.Contains("ACPI: RSDP 0x00000000000F0000", console, StringComparison.Ordinal);
+        Assert.DoesNotContain("found SMP MP-table", console, StringComparison.Ordinal);
+        Assert.Contains("smp: Brought up 1 node, 2 CPUs", console, StringComparison.Ordinal);
+        Assert.Contains("ACPI reset register", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Poweroff_in_the_guest_ends_the_run_through_acpi_s5()
+    {
+        KvmTestEnvironment.RequireKvm();
+        GuestKernel.RequireGuestUserMode();
+        (VmRunResult result, string console) = Boot(GuestKernel.BzImage, cpus: 1, acpi: true, init: "#!/bin/sh\npoweroff -f\n");
+
+        Assert.True(result.Reason == VmStopReason.GuestPowerOff, $"ended with {result.Reason}: {result.Summary}\n{Tail(console)}");
+    }
+
+    [Fact]
     public void Init_runs_in_user_mode_and_sees_every_cpu()
     {
         KvmTestEnvironment.RequireKvm();
@@ -116,18 +139,22 @@ public class LinuxBootTests
         }
     }
 
-    private static (VmRunResult Result, string Console) Boot(string kernel, int cpus)
+    private static (VmRunResult Result, string Console) Boot(string kernel, int cpus, bool acpi = false, string? init = null,
+        string extraCommandLine = "")
     {
         var serial = new SerialCapture();
         var builder = new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(cpus);
         PcPlatform.AddTo(builder, serial);
+        AcpiPlatform? acpiDevices = acpi ? AcpiPlatform.AddTo(builder) : null;
         using VirtualMachine vm = builder.Build();
         DirectKernelBoot.Prepare(vm, new KernelBootOptions
         {
             Kernel = File.ReadAllBytes(kernel),
             KernelName = kernel,
-            Initrd = new BusyboxInitramfs { InitScript = TestInit }.ToArray(),
-            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine),
+            Initrd = new BusyboxInitramfs { InitScript = init ?? TestInit }.ToArray(),
+            CommandLine = DirectKernelBoot.CommandLineFor($"{GuestKernel.BaseCommandLine} {extraCommandLine}".TrimEnd()),
+            Acpi = acpiDevices?.Layout,
+            WriteMpTable = !acpi, // with ACPI the kernel must find its CPUs in the MADT alone
         });
         VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = BootLimit });
         return (result, serial.Text);
