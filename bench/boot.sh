@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures how long the project's guest kernel takes to boot under SharpVmm: wall time from `sharpvmm boot` to
 # the kernel's "Run /init as init process" line and to the end of the run (the guest's /init reboots at once,
-# or, where guest user mode cannot run, init dies and panic=-1 reboots), for the bzImage and the PVH entry.
+# or, where guest user mode cannot run, init dies and panic=-1 reboots), for the bzImage and the PVH entry, and the
+# share of vCPU time the VMM itself spent handling exits outside KVM_RUN (sharpvmm boot's closing stats line).
 # Usage: bench/boot.sh [RUNS] [CPUS]        (defaults: 3 runs, 1 vCPU)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,5 +30,6 @@ for entry in bzImage vmlinux; do
         end=$(now)
         to_init=$([ -n "$init_at" ] && echo "$init_at - $start" | bc || echo "-")
         printf '%-7s %-4s %-19s %-14s %s\n' "$entry" "$i" "$to_init" "$(echo "$end - $start" | bc)" "$(cat "$work/exit")"
+        grep '^sharpvmm: ran ' "$work/stderr" | sed 's/^/        /' || true   # the VMM's own share: time outside KVM_RUN
     done
 done

@@ -66,8 +66,13 @@ public sealed class KernelRunner
         }
 
         input?.Start();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
+        TimeSpan wall = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         _out.Flush();
+        TimeSpan handling = TimeSpan.FromTicks(vm.Vcpus.Sum(v => v.TimeHandlingExits.Ticks));
+        _err.WriteLine(System.FormattableString.Invariant(
+            $"sharpvmm: ran {wall.TotalSeconds:F2} s, {result.ExitCount} exits, {handling.TotalMilliseconds:F1} ms handling them in the VMM outside KVM_RUN ({100 * handling.TotalSeconds / Math.Max(wall.TotalSeconds * vm.Vcpus.Count, 1e-9):F2} % of vCPU time)"));
         return Report(result);
     }
 
