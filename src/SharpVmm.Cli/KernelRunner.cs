@@ -98,13 +98,6 @@ public sealed class KernelRunner
 
     private int Report(VmRunResult result)
     {
-        if (result.Reason == VmStopReason.TripleFault)
-        {
-            // A kernel resets the machine by triple-faulting when nothing else works (reboot=t, or the last
-            // resort of every reboot method); like Firecracker, a reset ends the VMM successfully.
-            _err.WriteLine($"sharpvmm: guest reset by triple fault ({result.Summary})");
-            return ExitCodes.Success;
-        }
 
         bool ok = result.IsSuccess || result.Reason == VmStopReason.GuestDebugExit;
         _err.WriteLine(ok ? $"sharpvmm: {result.Summary}" : $"sharpvmm: error: {result.Summary}");

@@ -29,7 +29,7 @@ public sealed class VirtualMachine : IDisposable
     private bool _disposed;
 
     internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
-        GsiInterruptLine[] interruptLines, Func<VirtualMachine, Vcpu[]> createVcpus)
+        bool tripleFaultResets, GsiInterruptLine[] interruptLines, Func<VirtualMachine, Vcpu[]> createVcpus)
     {
         HasIrqchip = hasIrqchip;
         _interruptLines = interruptLines;
@@ -39,7 +39,7 @@ public sealed class VirtualMachine : IDisposable
         IoBus = io;
         MmioBus = mmio;
         EmulationFailures = new EmulationFailureHandler(memory);
-        Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures);
+        Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures) { TripleFaultResets = tripleFaultResets };
         _vcpus = createVcpus(this);
     }
 

@@ -40,6 +40,7 @@ public sealed class VirtualMachineBuilder
     private string _kvmDevice = KvmSystem.DefaultDevicePath;
     private bool _hugePages;
     private bool _irqchip;
+    private bool _tripleFaultResets;
     private readonly Dictionary<uint, GsiInterruptLine> _interruptLines = [];
     private readonly List<Action<VirtualMachine>> _whenBuilt = [];
     private IExitTracer? _tracer;
@@ -104,6 +105,17 @@ public sealed class VirtualMachineBuilder
         }
 
         return line;
+    }
+
+    /// <summary>
+    /// Makes a guest triple fault reset the machine, as on a PC, ending the run with
+    /// <see cref="VmStopReason.GuestReset"/> (kernels reboot this way when nothing else works; Firecracker treats it
+    /// the same). Off by default, where a triple fault is an error (<see cref="VmStopReason.TripleFault"/>).
+    /// </summary>
+    public VirtualMachineBuilder WithTripleFaultAsReset(bool enabled = true)
+    {
+        _tripleFaultResets = enabled;
+        return this;
     }
 
     /// <summary>The number of vCPUs chosen so far.</summary>
@@ -222,7 +234,7 @@ public sealed class VirtualMachineBuilder
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, [.. _interruptLines.Values], owner =>
+            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)

@@ -33,6 +33,12 @@ public sealed class ExitDispatcher
     }
 
     /// <summary>
+    /// Whether a triple fault resets the machine, as on a PC (<see cref="VmStopReason.GuestReset"/>, the way a kernel
+    /// reboots when nothing else works), instead of being an error (<see cref="VmStopReason.TripleFault"/>).
+    /// </summary>
+    public bool TripleFaultResets { get; init; }
+
+    /// <summary>
     /// Handles <paramref name="exit"/> for vCPU <paramref name="vcpuId"/>. <paramref name="vcpu"/> is needed only for
     /// exits that change vCPU state (emulation failures); without it they stop the VM with a report.
     /// </summary>
@@ -50,7 +56,9 @@ public sealed class ExitDispatcher
             case KvmExitReason.Intr:
                 return ExitOutcome.Continue;
             case KvmExitReason.Shutdown:
-                return ExitOutcome.Fatal(VmStopReason.TripleFault, "KVM_EXIT_SHUTDOWN (guest triple fault)");
+                return TripleFaultResets
+                    ? ExitOutcome.Fatal(VmStopReason.GuestReset, "KVM_EXIT_SHUTDOWN (guest triple fault: the machine resets)")
+                    : ExitOutcome.Fatal(VmStopReason.TripleFault, "KVM_EXIT_SHUTDOWN (guest triple fault)");
             case KvmExitReason.FailEntry:
                 ref readonly var fail = ref exit.Run.FailEntry;
                 return ExitOutcome.Fatal(VmStopReason.EntryFailure,

@@ -131,7 +131,7 @@ public static class DirectKernelBoot
                 LinuxBootInfo info = LinuxKernelLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
                     LinuxBootLayout.Default with { AcpiRsdp = rsdp }, e820, options.KernelName, options.InitrdName);
                 CpuModeSetup.EnterLongMode(boot, vm.Memory, info.EntryPoint.Value);
-                SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rsi = v, info.ZeroPage.Value);
+                SetBootRegisters(boot, rsi: info.ZeroPage.Value);
                 return new KernelBootResult(format, info.EntryPoint, info.ZeroPage, info.InitrdAddress, info.MemoryMap, refused, rsdp);
             }
 
@@ -140,7 +140,7 @@ public static class DirectKernelBoot
                 PvhBootInfo info = PvhLoader.Load(vm.Memory, kernel, options.Initrd.Span, options.CommandLine,
                     PvhBootLayout.Default with { AcpiRsdp = rsdp }, e820, options.KernelName, options.InitrdName);
                 CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
-                SetRegister(boot, static (ref KvmRegs r, ulong v) => r.Rbx = v, info.StartInfo.Value);
+                SetBootRegisters(boot, rbx: info.StartInfo.Value);
                 return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused, rsdp);
             }
 
@@ -150,10 +150,7 @@ public static class DirectKernelBoot
                 MultibootBootInfo info = MultibootLoader.Load(vm.Memory, kernel, modules, options.CommandLine, e820,
                     MultibootLayout.Default, options.KernelName);
                 CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
-                KvmRegs regs = boot.GetRegs();
-                regs.Rax = MultibootLoader.BootloaderMagic;
-                regs.Rbx = info.InfoAddress.Value;
-                boot.SetRegs(regs);
+                SetBootRegisters(boot, rax: MultibootLoader.BootloaderMagic, rbx: info.InfoAddress.Value);
                 GuestAddress? module = info.Modules.Count > 0 ? new GuestAddress(info.Modules[0].Start) : null;
                 return new KernelBootResult(format, info.EntryPoint, info.InfoAddress, module, info.MemoryMap, refused, rsdp);
             }
@@ -188,12 +185,13 @@ public static class DirectKernelBoot
         }
     }
 
-    private delegate void RegisterSetter(ref KvmRegs regs, ulong value);
-
-    private static void SetRegister(KvmVcpu vcpu, RegisterSetter set, ulong value)
+    // The entry protocols hand over their boot structure in a register; the mode set-up has already set RIP/RFLAGS.
+    private static void SetBootRegisters(KvmVcpu vcpu, ulong? rax = null, ulong? rbx = null, ulong? rsi = null)
     {
         KvmRegs regs = vcpu.GetRegs();
-        set(ref regs, value);
+        regs.Rax = rax ?? regs.Rax;
+        regs.Rbx = rbx ?? regs.Rbx;
+        regs.Rsi = rsi ?? regs.Rsi;
         vcpu.SetRegs(regs);
     }
 }

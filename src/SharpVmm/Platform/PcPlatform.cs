@@ -9,7 +9,8 @@ namespace SharpVmm.Platform;
 /// the MC146818 RTC/CMOS at 0x70, the POST-code port 0x80, and two of QEMU's interfaces that test kernels and
 /// firmware use: isa-debug-exit at 0xf4 (a write of V ends the run with status (V &lt;&lt; 1) | 1) and fw_cfg at
 /// 0x510/0x511 (signature, RAM size, CPU count, and whatever callers add). The PIT (0x40-0x43) and speaker port (0x61) are
-/// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>).
+/// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>). As on a PC, a triple fault resets the
+/// machine (<see cref="VirtualMachineBuilder.WithTripleFaultAsReset"/>), which ends the run.
 /// </summary>
 /// <example>
 /// <code>
@@ -80,7 +81,7 @@ public sealed class PcPlatform
     public static PcPlatform AddTo(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.WithInKernelIrqchip();
+        builder.WithInKernelIrqchip().WithTripleFaultAsReset();
         var platform = new PcPlatform(builder, serialOutput, time ?? TimeProvider.System);
         builder
             .AddIoDevice(Com1Port, Uart8250.PortCount, platform.Serial)

@@ -14,7 +14,10 @@ public static class CpuModeSetup
 
     // The Linux boot protocol's selectors (__BOOT_CS = 0x10, __BOOT_DS = 0x18, boot.rst "32-bit/64-bit boot protocol"):
     // every mode uses them, so one GDT layout serves raw guests and kernels alike. Entry 1 stays null.
-    private const ushort CodeSelector = 0x10, DataSelector = 0x18, TssSelector = 0x20;
+    private const ushort DataSelector = 0x18, TssSelector = 0x20;
+
+    /// <summary>The code segment selector every mode's GDT loads (Linux's <c>__BOOT_CS</c>); guests' own IDT gates use it.</summary>
+    public const ushort CodeSelector = 0x10;
 
     /// <summary>Real mode at <paramref name="segment"/>:<paramref name="offset"/>; every segment register gets <paramref name="segment"/>.</summary>
     public static void EnterRealMode(KvmVcpu vcpu, ushort segment, ushort offset)

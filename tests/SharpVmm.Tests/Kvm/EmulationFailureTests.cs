@@ -20,7 +20,7 @@ public class EmulationFailureTests
 {
     private const ulong Main = 0x100000, BreakpointHandler = 0x101000, InvalidOpcodeHandler = 0x101100, Data = 0x102000;
     private const ulong Idt = 0x3000;
-    private const ushort CodeSelector = 0x10; // CpuModeSetup's code segment (the Linux boot protocol's __BOOT_CS)
+    private const ushort CodeSelector = CpuModeSetup.CodeSelector;
     private const uint Done = 0xD09E, InvalidOpcodeSeen = 0xBAD06;
 
     [Fact]

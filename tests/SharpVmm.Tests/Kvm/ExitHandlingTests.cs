@@ -45,7 +45,7 @@ public class ExitHandlingTests
         {
             Assert.Contains("rax=0x00000000feedf00d", result.Report, StringComparison.Ordinal);
             Assert.Contains("ud2", result.Report, StringComparison.Ordinal);
-            Assert.Contains("cs=0x0010", result.Report, StringComparison.Ordinal); // CpuModeSetup's code selector
+            Assert.Contains($"cs=0x{CpuModeSetup.CodeSelector:x4}", result.Report, StringComparison.Ordinal);
         }
         else
         {

@@ -140,25 +140,8 @@ public class LinuxBootTests
     }
 
     private static (VmRunResult Result, string Console) Boot(string kernel, int cpus, bool acpi = false, string? init = null,
-        string extraCommandLine = "")
-    {
-        var serial = new SerialCapture();
-        var builder = new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(cpus);
-        PcPlatform.AddTo(builder, serial);
-        AcpiPlatform? acpiDevices = acpi ? AcpiPlatform.AddTo(builder) : null;
-        using VirtualMachine vm = builder.Build();
-        DirectKernelBoot.Prepare(vm, new KernelBootOptions
-        {
-            Kernel = File.ReadAllBytes(kernel),
-            KernelName = kernel,
-            Initrd = new BusyboxInitramfs { InitScript = init ?? TestInit }.ToArray(),
-            CommandLine = DirectKernelBoot.CommandLineFor($"{GuestKernel.BaseCommandLine} {extraCommandLine}".TrimEnd()),
-            Acpi = acpiDevices?.Layout,
-            WriteMpTable = !acpi, // with ACPI the kernel must find its CPUs in the MADT alone
-        });
-        VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = BootLimit });
-        return (result, serial.Text);
-    }
+        string extraCommandLine = "") =>
+        LinuxGuestRun.Boot(kernel, init ?? TestInit, BootLimit, cpus, acpi: acpi, extraCommandLine: extraCommandLine);
 
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
 }

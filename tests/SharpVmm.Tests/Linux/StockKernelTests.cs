@@ -1,5 +1,3 @@
-using SharpVmm.Boot.Initramfs;
-using SharpVmm.Platform;
 using SharpVmm.Tests.Support;
 using Xunit;
 
@@ -27,19 +25,8 @@ public class StockKernelTests
         }
 
         KvmTestEnvironment.RequireKvm();
-        var serial = new SerialCapture();
-        var builder = new VirtualMachineBuilder().WithMemory(512UL << 20).WithVcpus(2);
-        PcPlatform.AddTo(builder, serial);
-        using VirtualMachine vm = builder.Build();
-        DirectKernelBoot.Prepare(vm, new KernelBootOptions
-        {
-            Kernel = File.ReadAllBytes(kernel),
-            KernelName = kernel,
-            Initrd = new BusyboxInitramfs { InitScript = "#!/bin/sh\necho SHARPVMM-STOCK-INIT\nreboot -f\n" }.ToArray(),
-            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine),
-        });
-        VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = BootLimit });
-        string console = serial.Text;
+        (VmRunResult result, string console) = LinuxGuestRun.Boot(kernel, "#!/bin/sh\necho SHARPVMM-STOCK-INIT\nreboot -f\n", BootLimit,
+            cpus: 2, memory: 512UL << 20);
 
         Assert.True(result.Reason == VmStopReason.GuestReset, $"ended with {result.Reason}: {result.Summary}\n{console[^Math.Min(console.Length, 4000)..]}\n{result.Report}");
         Assert.Contains("Run /init as init process", console, StringComparison.Ordinal);

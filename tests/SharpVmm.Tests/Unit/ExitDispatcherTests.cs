@@ -105,6 +105,17 @@ public class ExitDispatcherTests
         Assert.Equal([(0x10, true, 0x107UL)], tracer.Ports);
     }
 
+    [Fact]
+    public void On_a_pc_platform_a_triple_fault_is_a_reset_not_an_error()
+    {
+        Run.ExitReason = (uint)KvmExitReason.Shutdown;
+
+        ExitOutcome outcome = new ExitDispatcher(_io, _mmio) { TripleFaultResets = true }.Dispatch(0, new VcpuExit(_area));
+
+        Assert.Equal((ExitDisposition.Fatal, VmStopReason.GuestReset), (outcome.Disposition, outcome.StopReason));
+        Assert.Contains("triple fault", outcome.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(KvmExitReason.Hlt, ExitDisposition.Halt, default(VmStopReason))]
     [InlineData(KvmExitReason.Shutdown, ExitDisposition.Fatal, VmStopReason.TripleFault)]
