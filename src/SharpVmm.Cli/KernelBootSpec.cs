@@ -1,3 +1,4 @@
+using SharpVmm.Cli.Parsing;
 using SharpVmm.Platform;
 
 namespace SharpVmm.Cli;
@@ -7,6 +8,9 @@ public sealed record KernelBootSpec
 {
     /// <summary>The default kernel command line: serial console, and a reboot (which ends the VMM) when the kernel panics.</summary>
     public const string DefaultCommandLine = "console=ttyS0 reboot=k panic=-1";
+
+    /// <summary>The default command line with <c>--console virtio</c>: the console is hvc0.</summary>
+    public const string VirtioConsoleCommandLine = "console=hvc0 reboot=k panic=-1";
 
     /// <summary>Path of the kernel image.</summary>
     public required string KernelPath { get; init; }
@@ -40,6 +44,24 @@ public sealed record KernelBootSpec
 
     /// <summary>Stop after this many exits.</summary>
     public long? MaxExits { get; init; }
+
+    /// <summary>virtio-blk disks, in order (vda, vdb, ...).</summary>
+    public IReadOnlyList<DiskOption> Disks { get; init; } = [];
+
+    /// <summary>virtio-net cards, each on a TAP interface.</summary>
+    public IReadOnlyList<NetOption> Networks { get; init; } = [];
+
+    /// <summary>Give the guest a virtio-rng device fed from the host's getrandom(2).</summary>
+    public bool Entropy { get; init; }
+
+    /// <summary>The console is a virtio-console (hvc0) on stdio instead of COM1.</summary>
+    public bool VirtioConsole { get; init; }
+
+    /// <summary>The transport of every virtio device.</summary>
+    public VirtioTransport Transport { get; init; } = VirtioTransport.Pci;
+
+    /// <summary>Use ioeventfd/irqfd for virtio notifications where KVM offers them (off: every notification is a VM exit and an interrupt ioctl).</summary>
+    public bool EventFds { get; init; } = true;
 
     /// <summary>Stop after this long.</summary>
     public TimeSpan? TimeLimit { get; init; }

@@ -122,28 +122,58 @@ public sealed class SharpVmmCommand
         };
         var console = new Option<string>("--console")
         {
-            Description = "Where the guest's serial console (COM1) goes: stdio (output to stdout, input from stdin) or file:PATH (output only)",
+            Description = "The guest's console: stdio (COM1 on stdout/stdin), file:PATH (COM1 output to a file) or virtio (a virtio-console, hvc0, on stdio; the default command line then says console=hvc0)",
             DefaultValueFactory = _ => "stdio",
         };
         var noAcpi = new Option<bool>("--no-acpi") { Description = "No ACPI tables or ACPI devices (the kernel then finds its CPUs in the MP table)" };
+        var disks = new Option<string[]>("--disk")
+        {
+            Description = "A raw disk image as a virtio-blk disk: PATH[,readonly][,serial=ID] (repeatable; the first is /dev/vda)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var nets = new Option<string[]>("--net")
+        {
+            Description = "A virtio-net card on a host TAP interface: tap=NAME[,mac=XX:XX:XX:XX:XX:XX] (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var rng = new Option<bool>("--rng") { Description = "A virtio-rng entropy device fed from the host's getrandom(2)" };
+        var virtio = new Option<string>("--virtio")
+        {
+            Description = "Transport of the virtio devices: pci (virtio-pci modern behind a PCI host bridge, MSI-X) or mmio (virtio-mmio, announced on the command line)",
+            DefaultValueFactory = _ => "pci",
+        };
+        virtio.AcceptOnlyFromAmong("pci", "mmio");
+        var noEventFds = new Option<bool>("--no-eventfd")
+        {
+            Description = "Deliver virtio notifications through VM exits and interrupt ioctls instead of KVM's ioeventfd/irqfd (for comparison)",
+        };
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
         {
-            kernel, initrd, append, console, format, noWorkarounds, noAcpi,
+            kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds,
         };
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
         {
+            string consoleValue = parse.GetValue(console)!;
+            bool virtioConsole = consoleValue == "virtio";
+            string[] netValues = parse.GetValue(nets) ?? [];
             var spec = new KernelBootSpec
             {
                 KernelPath = parse.GetValue(kernel)!,
                 InitrdPath = parse.GetValue(initrd),
-                CommandLine = parse.GetValue(append)!,
+                CommandLine = virtioConsole && parse.GetResult(append) is null or { Implicit: true } ? KernelBootSpec.VirtioConsoleCommandLine : parse.GetValue(append)!,
+                Disks = [.. (parse.GetValue(disks) ?? []).Select(DiskOption.Parse)],
+                Networks = [.. netValues.Select((n, i) => NetOption.Parse(n, i))],
+                Entropy = parse.GetValue(rng),
+                VirtioConsole = virtioConsole,
+                Transport = parse.GetValue(virtio) == "mmio" ? Platform.VirtioTransport.Mmio : Platform.VirtioTransport.Pci,
+                EventFds = !parse.GetValue(noEventFds),
                 HostWorkarounds = !parse.GetValue(noWorkarounds),
                 Acpi = !parse.GetValue(noAcpi),
-                ConsoleFile = ParseConsole(parse.GetValue(console)!),
+                ConsoleFile = virtioConsole ? null : ParseConsole(consoleValue),
                 Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
             };
             return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
@@ -155,7 +185,7 @@ public sealed class SharpVmmCommand
     {
         "stdio" => null,
         _ when value.StartsWith("file:", StringComparison.Ordinal) && value.Length > 5 => value[5..],
-        _ => throw new UsageException($"--console must be stdio or file:PATH, not '{value}'"),
+        _ => throw new UsageException($"--console must be stdio, file:PATH or virtio, not '{value}'"),
     };
 
     private Command CreateInitramfs()

@@ -24,6 +24,13 @@ public sealed class VirtualMachineBuilder
     /// <summary>Default guest memory: 64 MiB.</summary>
     public const ulong DefaultMemorySize = 64UL << 20;
 
+    /// <summary>
+    /// The most guest RAM this VMM lays out: RAM is one block from guest-physical 0 that ends below the 32-bit device
+    /// hole (the PCI MMIO window at 0xC0000000, virtio-mmio devices at 0xD0000000, the IOAPIC and local APICs at
+    /// 0xFEC00000/0xFEE00000, KVM's TSS below 4 GiB).
+    /// </summary>
+    public const ulong MaxMemorySize = 0xC000_0000;
+
     /// <summary>Where KVM's three-page real-mode TSS goes on Intel hosts: just below the BIOS area at the top of 4 GiB.</summary>
     public const ulong TssAddress = 0xFFFB_D000;
 
@@ -54,9 +61,10 @@ public sealed class VirtualMachineBuilder
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "guest memory must be a non-zero multiple of 4 KiB");
         }
 
-        if (bytes > TssAddress)
+        if (bytes > MaxMemorySize)
         {
-            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "guest memory above 0xfffbd000 needs a 32-bit hole, which this VMM does not lay out yet");
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes,
+                "guest memory is at most 3 GiB: RAM above the 32-bit device hole (0xc0000000-0xffffffff) is not laid out yet");
         }
 
         _memorySize = bytes;

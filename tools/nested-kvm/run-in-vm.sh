@@ -30,7 +30,7 @@ mkdir -p "$root"/{bin,usr/bin,sbin,etc,modules,guest,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
 install -m 755 "$script" "$root/run.sh"
-for m in irqbypass kvm ccp kvm-amd; do
+for m in irqbypass kvm ccp kvm-amd tun; do
     f=$(find "$kdir" -name "$m.ko*" | head -1)
     case $f in *.xz) xz -dc "$f" >"$root/modules/$m.ko" ;; *.zst) zstd -dcq "$f" >"$root/modules/$m.ko" ;; *) cp "$f" "$root/modules/$m.ko" ;; esac
 done

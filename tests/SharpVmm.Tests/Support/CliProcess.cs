@@ -30,7 +30,7 @@ public static class CliProcess
     private static string WorldReadableCopy() => SharedCopy.Value;
 
     public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null,
-        string? stdin = null)
+        string? stdin = null, IReadOnlyList<string>? wrapper = null)
     {
         string dll = Path.Combine(runAsUser is null ? AppContext.BaseDirectory : WorldReadableCopy(), "SharpVmm.Cli.dll");
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
@@ -44,6 +44,15 @@ public static class CliProcess
         {
             psi.FileName = "setpriv";
             foreach (string a in new[] { $"--reuid={runAsUser}", $"--regid={runAsUser}", "--clear-groups", dotnet, dll })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+        else if (wrapper is { Count: > 0 })
+        {
+            // e.g. "ip netns exec NS": the CLI runs inside whatever the wrapper sets up
+            psi.FileName = wrapper[0];
+            foreach (string a in wrapper.Skip(1).Append(dotnet).Append(dll))
             {
                 psi.ArgumentList.Add(a);
             }
