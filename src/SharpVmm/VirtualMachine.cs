@@ -19,6 +19,7 @@ public sealed class VirtualMachine : IDisposable
     private readonly KvmVm _vm;
     private readonly Vcpu[] _vcpus;
     private readonly GsiInterruptLine[] _interruptLines;
+    private readonly IDisposable[] _owned;
     private readonly Lock _stateLock = new();
     private readonly ManualResetEventSlim _finished = new();
     private int _running;
@@ -29,8 +30,9 @@ public sealed class VirtualMachine : IDisposable
     private bool _disposed;
 
     internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
-        bool tripleFaultResets, GsiInterruptLine[] interruptLines, Func<VirtualMachine, Vcpu[]> createVcpus)
+        bool tripleFaultResets, GsiInterruptLine[] interruptLines, IDisposable[] owned, Func<VirtualMachine, Vcpu[]> createVcpus)
     {
+        _owned = owned;
         HasIrqchip = hasIrqchip;
         _interruptLines = interruptLines;
         _kvm = kvm;
@@ -221,6 +223,12 @@ public sealed class VirtualMachine : IDisposable
         foreach (Vcpu vcpu in _vcpus)
         {
             vcpu.Dispose();
+        }
+
+        // Devices stop their own threads before the memory those threads write is unmapped.
+        for (int i = _owned.Length - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
         }
 
         foreach (GsiInterruptLine line in _interruptLines)

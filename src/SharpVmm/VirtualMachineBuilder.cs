@@ -50,8 +50,21 @@ public sealed class VirtualMachineBuilder
     private bool _tripleFaultResets;
     private readonly Dictionary<uint, GsiInterruptLine> _interruptLines = [];
     private readonly List<Action<VirtualMachine>> _whenBuilt = [];
+    private readonly List<IDisposable> _owned = [];
     private IExitTracer? _tracer;
     private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
+
+    /// <summary>
+    /// Hands <paramref name="resource"/> (a device with host threads, a back-end file) to the VM: it is disposed when the
+    /// VM is, after every vCPU thread has joined and before guest memory is unmapped, last added first. A device thread
+    /// that writes guest memory (a network receive, a disk completion) must be stopped by then, so such devices belong here.
+    /// </summary>
+    public VirtualMachineBuilder Owns(IDisposable resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        _owned.Add(resource);
+        return this;
+    }
 
     /// <summary>Guest RAM size in bytes, mapped at guest-physical 0 (a multiple of 4 KiB).</summary>
     public VirtualMachineBuilder WithMemory(ulong bytes)
@@ -242,7 +255,7 @@ public sealed class VirtualMachineBuilder
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], owner =>
+            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], [.. _owned], owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)
@@ -267,6 +280,11 @@ public sealed class VirtualMachineBuilder
             while (disposables.TryPop(out IDisposable? d))
             {
                 d.Dispose();
+            }
+
+            for (int i = _owned.Count - 1; i >= 0; i--)
+            {
+                _owned[i].Dispose();
             }
 
             throw;
