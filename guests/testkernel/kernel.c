@@ -1,7 +1,6 @@
 /* SharpVmm test kernel: checks the Multiboot handoff, fw_cfg, ACPI, the PM timer and SMP start-up, then exits
  * through isa-debug-exit or ACPI S5. Everything is polled; no interrupts are enabled. */
-#include <stdint.h>
-#include <stddef.h>
+#include "kernel.h"
 
 #define COM1 0x3F8
 #define DEBUG_EXIT 0xF4
@@ -15,10 +14,6 @@ static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline void pause(void) { __asm__ volatile("pause" ::: "memory"); }
-
-static inline uint32_t mmio_read(uint32_t addr) { return *(volatile uint32_t *)addr; }
-static inline void mmio_write(uint32_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
 
 /* ---- serial ---- */
 static void putc_(char c)
@@ -27,14 +22,14 @@ static void putc_(char c)
         pause();
     outb(COM1, (uint8_t)c);
 }
-static void puts_(const char *s) { while (*s) { if (*s == '\n') putc_('\r'); putc_(*s++); } }
-static void putdec(uint32_t v)
+void puts_(const char *s) { while (*s) { if (*s == '\n') putc_('\r'); putc_(*s++); } }
+void putdec(uint32_t v)
 {
     char buf[11]; int i = 10; buf[i] = 0;
     do { buf[--i] = (char)('0' + v % 10); v /= 10; } while (v);
     puts_(&buf[i]);
 }
-static void puthex(uint32_t v)
+void puthex(uint32_t v)
 {
     char buf[11] = "0x"; int n = 0;
     for (int s = 28; s >= 0; s -= 4) {
@@ -44,21 +39,26 @@ static void puthex(uint32_t v)
     buf[2 + n] = 0;
     puts_(buf);
 }
+void puthex8(uint8_t v)
+{
+    putc_("0123456789abcdef"[v >> 4]);
+    putc_("0123456789abcdef"[v & 0xF]);
+}
 static void putsig(const void *p) { const char *s = p; for (int i = 0; i < 4; i++) putc_(s[i]); }
 
-static void debug_exit(uint8_t v) { outb(DEBUG_EXIT, v); for (;;) __asm__ volatile("cli; hlt"); }
-static void fail(const char *what) { puts_("FAIL: "); puts_(what); puts_("\n"); debug_exit(0x01); }
+__attribute__((noreturn)) static void debug_exit(uint8_t v) { outb(DEBUG_EXIT, v); for (;;) __asm__ volatile("cli; hlt"); }
+void fail(const char *what) { puts_("FAIL: "); puts_(what); puts_("\n"); debug_exit(0x01); }
 
 /* ---- strings ---- */
-static size_t strlen_(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
-static int memeq(const void *a, const void *b, size_t n)
+size_t strlen_(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+int memeq(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;
     for (size_t i = 0; i < n; i++) if (x[i] != y[i]) return 0;
     return 1;
 }
 /* Finds "key" (e.g. "mem=") as a whole word of the command line; returns what follows it, or NULL. */
-static const char *cmdline_arg(const char *cmdline, const char *key)
+const char *cmdline_arg(const char *cmdline, const char *key)
 {
     size_t k = strlen_(key);
     for (const char *p = cmdline; *p; p++)
@@ -73,7 +73,7 @@ static int parse_u32(const char *p, uint32_t *out)
     *out = v;
     return 1;
 }
-static int word_is(const char *p, const char *w)
+int word_is(const char *p, const char *w)
 {
     size_t n = strlen_(w);
     return p && memeq(p, w, n) && (p[n] == 0 || p[n] == ' ');
@@ -92,6 +92,19 @@ static void delay_us(uint32_t us)
         last = now;
         pause();
     }
+}
+void timeout_start(struct timeout *t, uint32_t ms)
+{
+    t->ticks = ms * 3580;
+    t->elapsed = 0;
+    t->last = pm_read();
+}
+int timeout_expired(struct timeout *t)
+{
+    uint32_t now = pm_read();
+    t->elapsed += (now - t->last) & 0xFFFFFF;
+    t->last = now;
+    return t->elapsed >= t->ticks;
 }
 
 /* ---- ACPI ---- */
@@ -327,6 +340,8 @@ void kmain(uint32_t magic, const struct mb_info *mb)
     puts_("pmtimer ok\n");
 
     check_smp(cpus);
+
+    check_virtio(cmdline);
 
     const char *exit = cmdline_arg(cmdline, "exit=");
     if (word_is(exit, "debug")) {

@@ -1,0 +1,30 @@
+/* SharpVmm test kernel: what kernel.c shares with the drivers (virtio.c). Identity-mapped, no paging, one CPU polls. */
+#ifndef TESTKERNEL_KERNEL_H
+#define TESTKERNEL_KERNEL_H
+#include <stdint.h>
+#include <stddef.h>
+
+static inline void pause(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline uint32_t mmio_read(uint32_t addr) { return *(volatile uint32_t *)addr; }
+static inline void mmio_write(uint32_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
+
+void puts_(const char *s);
+void putdec(uint32_t v);
+void puthex(uint32_t v);
+void puthex8(uint8_t v);
+__attribute__((noreturn)) void fail(const char *what);
+
+size_t strlen_(const char *s);
+int memeq(const void *a, const void *b, size_t n);
+const char *cmdline_arg(const char *cmdline, const char *key);
+int word_is(const char *p, const char *w);
+
+/* A bounded wait measured with the ACPI PM timer (started with timeout_start, polled with timeout_expired). */
+struct timeout { uint32_t last, elapsed, ticks; };
+void timeout_start(struct timeout *t, uint32_t ms);
+int timeout_expired(struct timeout *t);
+
+/* virtio.c: probes every virtio_mmio.device= on the command line and checks blk, net and rng. */
+void check_virtio(const char *cmdline);
+
+#endif
