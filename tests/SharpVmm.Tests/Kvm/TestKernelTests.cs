@@ -7,7 +7,9 @@ namespace SharpVmm.Tests.Kvm;
 /// <summary>
 /// Boots guests/testkernel (a Multiboot v1 kernel built here with as/ld/gcc) with 2 vCPUs: it checks the Multiboot
 /// handoff, fw_cfg, the ACPI tables' checksums, the PM timer and INIT/SIPI start-up of the AP, and ends the run
-/// through isa-debug-exit or ACPI S5 as its command line says.
+/// through isa-debug-exit or ACPI S5 as its command line says. With virtio-mmio devices it also drives them with its own
+/// polling drivers: virtio-blk (a pattern written, flushed and read back; the image checked on the host), virtio-net (an
+/// ARP exchange with the host end of a TAP in the test's own network namespace) and virtio-rng.
 /// </summary>
 public class TestKernelTests
 {
@@ -44,6 +46,104 @@ public class TestKernelTests
         Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}, expected 0 (ACPI S5 power-off)\n{Describe(result)}");
         Assert.Contains("guest powered off", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_test_kernel_writes_flushes_and_reads_back_sectors_through_virtio_blk()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+        using var dir = new TempDirectory();
+        string image = dir.File("disk.img");
+        File.WriteAllBytes(image, new byte[1 << 20]);
+
+        var result = CliProcess.Run([.. Boot(kernel, "mem=128 cpus=2 blk=rw exit=debug"), "--virtio", "mmio", "--disk", image], timeout: Timeout);
+
+        AssertChecksPassed(result);
+        AssertLine(result, "virtio-blk ok capacity=2048");
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33\n{Describe(result)}");
+        byte[] bytes = File.ReadAllBytes(image);
+        Assert.Equal(1 << 20, bytes.Length);
+        Assert.Equal(SectorPattern(), bytes[..(PatternSectors * 512)]);
+        Assert.True(bytes.AsSpan(PatternSectors * 512).IndexOfAnyExcept((byte)0) < 0, "the guest wrote past sector 7");
+    }
+
+    [Fact]
+    public void The_test_kernel_cannot_write_a_read_only_virtio_blk_disk()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+        using var dir = new TempDirectory();
+        string image = dir.File("ro.img");
+        byte[] original = new byte[1 << 20];
+        new Random(7).NextBytes(original);
+        File.WriteAllBytes(image, original);
+
+        var result = CliProcess.Run([.. Boot(kernel, "mem=128 cpus=2 blk=ro exit=debug"), "--virtio", "mmio", "--disk", $"{image},readonly"],
+            timeout: Timeout);
+
+        AssertChecksPassed(result);
+        AssertLine(result, "virtio-blk ro ok");
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33\n{Describe(result)}");
+        Assert.Equal(original, File.ReadAllBytes(image));
+    }
+
+    [Fact]
+    public void The_test_kernel_reads_entropy_from_virtio_rng()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+
+        var result = CliProcess.Run([.. Boot(kernel, "mem=128 cpus=2 exit=debug"), "--virtio", "mmio", "--rng"], timeout: Timeout);
+
+        AssertChecksPassed(result);
+        AssertLine(result, "virtio-rng ok");
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33\n{Describe(result)}");
+    }
+
+    [Fact]
+    public void The_test_kernel_gets_an_arp_reply_from_the_tap_through_virtio_net()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+        using var ns = NetworkNamespace.Create();
+        ns.AddTap("tap0", "10.0.2.2/24");
+        string hostMac = ns.MacOf("tap0");
+        const string GuestMac = "52:54:00:ab:cd:ef";
+
+        var result = CliProcess.Run([.. Boot(kernel, "mem=128 cpus=2 exit=debug"), "--virtio", "mmio", "--net", $"tap=tap0,mac={GuestMac}"],
+            timeout: Timeout, wrapper: ns.Exec);
+
+        AssertChecksPassed(result);
+        AssertLine(result, $"  virtio-net mac {GuestMac}");
+        AssertLine(result, $"virtio-net ok reply from {hostMac}");
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33\n{Describe(result)}");
+        // The host side saw the guest's request: answering it left the guest in its neighbour table.
+        Assert.Contains(GuestMac, ns.Run("ip", "neigh", "show", "10.0.2.15", "dev", "tap0"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private const int PatternSectors = 8;
+
+    /// <summary>What the test kernel writes to sectors 0-7 with blk=rw (guests/testkernel/virtio.c, make_pattern).</summary>
+    private static byte[] SectorPattern()
+    {
+        byte[] pattern = new byte[PatternSectors * 512];
+        for (int s = 0; s < PatternSectors; s++)
+        {
+            Span<byte> sector = pattern.AsSpan(s * 512, 512);
+            for (int i = 0; i < 512; i++)
+            {
+                sector[i] = (byte)((i * 7) + (s * 13));
+            }
+
+            "SHARPVMM"u8.CopyTo(sector);
+            sector[8] = (byte)('0' + s);
+        }
+
+        return pattern;
+    }
+
+    private static void AssertLine(CliProcess.Result result, string line) =>
+        Assert.True(result.Stdout.Split('\n').Any(l => l.TrimEnd('\r') == line), $"no line '{line}' in the serial output\n{Describe(result)}");
 
     private static string[] Boot(string kernel, string append) =>
         ["boot", "--kernel", kernel, "--cpus", "2", "--mem", "128M", "--append", append, "--time-limit", "100"];
