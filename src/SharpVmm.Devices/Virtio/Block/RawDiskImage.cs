@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace SharpVmm.Devices.Virtio.Block;
+
+/// <summary>
+/// A raw disk image file: positional reads and writes (pread/pwrite through <see cref="RandomAccess"/>), fdatasync,
+/// and hole punching / zeroing with fallocate where the file system allows it. Thread-safe (no shared file position).
+/// </summary>
+public sealed class RawDiskImage : IDisposable
+{
+    private const int ZeroChunk = 64 * 1024;
+    private readonly SafeFileHandle _handle;
+
+    /// <summary>Opens <paramref name="path"/> read-write, or read-only when <paramref name="readOnly"/>.</summary>
+    /// <exception cref="DiskImageException">The file is missing, unreadable, or not writable when it must be.</exception>
+    public RawDiskImage(string path, bool readOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Path = path;
+        ReadOnly = readOnly;
+        try
+        {
+            _handle = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.Read);
+            Length = RandomAccess.GetLength(_handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskImageException(path, e.Message, e);
+        }
+    }
+
+    /// <summary>The image file.</summary>
+    public string Path { get; }
+
+    /// <summary>Whether the image was opened read-only.</summary>
+    public bool ReadOnly { get; }
+
+    /// <summary>The file's size in bytes when it was opened.</summary>
+    public long Length { get; }
+
+    /// <summary>Reads at <paramref name="offset"/>; bytes past the end of the file read as zeros.</summary>
+    /// <exception cref="IOException">The host read failed.</exception>
+    public void Read(long offset, Span<byte> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            int n = RandomAccess.Read(_handle, destination, offset);
+            if (n == 0)
+            {
+                destination.Clear();
+                return;
+            }
+
+            destination = destination[n..];
+            offset += n;
+        }
+    }
+
+    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/>.</summary>
+    /// <exception cref="IOException">The host write failed.</exception>
+    public void Write(long offset, ReadOnlySpan<byte> source) => RandomAccess.Write(_handle, source, offset);
+
+    /// <summary>fdatasync(2): the written data reaches stable storage.</summary>
+    /// <exception cref="IOException">fdatasync failed.</exception>
+    public void Flush()
+    {
+        if (DiskInterop.FDataSync(_handle) != 0)
+        {
+            throw LastError("fdatasync");
+        }
+    }
+
+    /// <summary>Deallocates a range (fallocate PUNCH_HOLE); false when the file system cannot, which is fine for a hint.</summary>
+    /// <exception cref="IOException">fallocate failed for another reason.</exception>
+    public bool Discard(long offset, long length)
+    {
+        if (DiskInterop.FAllocate(_handle, DiskInterop.FALLOC_FL_PUNCH_HOLE | DiskInterop.FALLOC_FL_KEEP_SIZE, offset, length) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == DiskInterop.EOPNOTSUPP ? false : throw Error("fallocate(PUNCH_HOLE)", errno);
+    }
+
+    /// <summary>
+    /// Makes a range read as zeros: punches a hole when <paramref name="unmap"/> is allowed, else ZERO_RANGE; writes
+    /// zeros when the file system refuses both.
+    /// </summary>
+    /// <exception cref="IOException">The host could not zero the range.</exception>
+    public void WriteZeroes(long offset, long length, bool unmap)
+    {
+        int mode = (unmap ? DiskInterop.FALLOC_FL_PUNCH_HOLE : DiskInterop.FALLOC_FL_ZERO_RANGE) | DiskInterop.FALLOC_FL_KEEP_SIZE;
+        if (DiskInterop.FAllocate(_handle, mode, offset, length) == 0)
+        {
+            return;
+        }
+
+        byte[] zeros = new byte[(int)Math.Min(length, ZeroChunk)];
+        while (length > 0)
+        {
+            int n = (int)Math.Min(length, zeros.Length);
+            Write(offset, zeros.AsSpan(0, n));
+            offset += n;
+            length -= n;
+        }
+    }
+
+    private static IOException LastError(string call) => Error(call, Marshal.GetLastPInvokeError());
+
+    private static IOException Error(string call, int errno) => new($"{call} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+
+    /// <inheritdoc />
+    public void Dispose() => _handle.Dispose();
+}

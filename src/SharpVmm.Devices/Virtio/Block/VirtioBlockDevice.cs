@@ -1,0 +1,190 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace SharpVmm.Devices.Virtio.Block;
+
+/// <summary>
+/// A virtio block device (virtio 1.2, section 5.2) over a <see cref="RawDiskImage"/>, with one request queue served by
+/// the device's own thread. Owns the image and disposes it.
+/// </summary>
+public sealed class VirtioBlockDevice : IVirtioDevice
+{
+    /// <summary>VIRTIO_BLK_F_SEG_MAX (bit 2): seg_max is valid (5.2.3).</summary>
+    public const ulong FeatureSegMax = 1UL << 2;
+
+    /// <summary>VIRTIO_BLK_F_RO (bit 5): the device is read-only.</summary>
+    public const ulong FeatureReadOnly = 1UL << 5;
+
+    /// <summary>VIRTIO_BLK_F_BLK_SIZE (bit 6): blk_size is valid.</summary>
+    public const ulong FeatureBlockSize = 1UL << 6;
+
+    /// <summary>VIRTIO_BLK_F_FLUSH (bit 9): the FLUSH command is supported.</summary>
+    public const ulong FeatureFlush = 1UL << 9;
+
+    /// <summary>VIRTIO_BLK_F_DISCARD (bit 13): the DISCARD command is supported.</summary>
+    public const ulong FeatureDiscard = 1UL << 13;
+
+    /// <summary>VIRTIO_BLK_F_WRITE_ZEROES (bit 14): the WRITE_ZEROES command is supported.</summary>
+    public const ulong FeatureWriteZeroes = 1UL << 14;
+
+    /// <summary>The sector size of the virtio-blk protocol (5.2.6: sectors are always 512 bytes).</summary>
+    public const int SectorSize = 512;
+
+    /// <summary>Length of the serial returned by GET_ID (VIRTIO_BLK_ID_BYTES, 5.2.6).</summary>
+    public const int IdBytes = 20;
+
+    /// <summary>The seg_max offered: data segments per request (the chain minus header and status).</summary>
+    public const uint SegMax = 126;
+
+    /// <summary>Largest DISCARD / WRITE_ZEROES range per segment, in sectors (max_discard_sectors etc.).</summary>
+    public const uint MaxRangeSectors = 1u << 22;
+
+    /// <summary>Segments per DISCARD / WRITE_ZEROES request (max_discard_seg, max_write_zeroes_seg).</summary>
+    public const uint MaxRangeSegments = 16;
+
+    // struct virtio_blk_config offsets (5.2.4).
+    private const int CfgCapacity = 0, CfgSegMax = 12, CfgBlkSize = 20, CfgNumQueues = 34, CfgMaxDiscardSectors = 36,
+        CfgMaxDiscardSeg = 40, CfgDiscardAlignment = 44, CfgMaxWriteZeroesSectors = 48, CfgMaxWriteZeroesSeg = 52,
+        CfgWriteZeroesMayUnmap = 56;
+
+    private readonly byte[] _config = new byte[60];
+    private readonly ushort _queueSize;
+    private readonly VirtioBlockRequestHandler _handler;
+    private readonly VirtioWorker _worker;
+    private DeviceQueue? _queue;
+
+    /// <summary>Creates a disk over <paramref name="image"/>.</summary>
+    /// <param name="image">The image; read-only images make a read-only disk (VIRTIO_BLK_F_RO).</param>
+    /// <param name="name">Names the worker thread ("virtio-blk vda").</param>
+    /// <param name="serial">Returned by GET_ID: at most 20 ASCII bytes, zero-padded.</param>
+    /// <param name="queueSize">The request queue's maximum size (a power of two).</param>
+    public VirtioBlockDevice(RawDiskImage image, string name = "vda", string? serial = null, ushort queueSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (queueSize == 0 || (queueSize & (queueSize - 1)) != 0 || queueSize > VirtQueue.MaxQueueSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "a queue size is a power of two of at most 32768");
+        }
+
+        byte[] id = Encoding.ASCII.GetBytes(serial ?? "");
+        if (id.Length > IdBytes)
+        {
+            throw new ArgumentException($"a virtio-blk serial has at most {IdBytes} bytes", nameof(serial));
+        }
+
+        Image = image;
+        Name = name;
+        _queueSize = queueSize;
+        Serial = new byte[IdBytes];
+        id.CopyTo(Serial, 0);
+        Capacity = (ulong)image.Length / SectorSize;
+        Counters = new VirtioBlockCounters();
+        _handler = new VirtioBlockRequestHandler(image, Capacity, Serial, Counters);
+        _worker = new VirtioWorker($"virtio-blk {name}", Service);
+
+        DeviceFeatures = VirtioFeatures.Common | FeatureSegMax | FeatureBlockSize | FeatureFlush | FeatureDiscard |
+            FeatureWriteZeroes | (image.ReadOnly ? FeatureReadOnly : 0);
+        Span<byte> c = _config;
+        BinaryPrimitives.WriteUInt64LittleEndian(c[CfgCapacity..], Capacity);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgSegMax..], SegMax);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgBlkSize..], SectorSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(c[CfgNumQueues..], 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgMaxDiscardSectors..], MaxRangeSectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgMaxDiscardSeg..], MaxRangeSegments);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgDiscardAlignment..], 8); // 4 KiB, the host page / fs block
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgMaxWriteZeroesSectors..], MaxRangeSectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[CfgMaxWriteZeroesSeg..], MaxRangeSegments);
+        c[CfgWriteZeroesMayUnmap] = 1;
+    }
+
+    /// <summary>The backing image.</summary>
+    public RawDiskImage Image { get; }
+
+    /// <summary>The disk's name (for the worker thread and log lines).</summary>
+    public string Name { get; }
+
+    /// <summary>The GET_ID answer: the serial, zero-padded to 20 bytes.</summary>
+    internal byte[] Serial { get; }
+
+    /// <summary>Disk size in 512-byte sectors.</summary>
+    public ulong Capacity { get; }
+
+    /// <summary>What the device did so far.</summary>
+    public VirtioBlockCounters Counters { get; }
+
+    /// <summary>Why the request queue stopped, when the driver broke it; else null.</summary>
+    public string? QueueBrokenReason => _queue?.Queue.BrokenReason;
+
+    /// <inheritdoc />
+    public VirtioDeviceType DeviceType => VirtioDeviceType.Block;
+
+    /// <inheritdoc />
+    public ulong DeviceFeatures { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ushort> QueueMaxSizes => [_queueSize];
+
+    /// <inheritdoc />
+    public int ConfigSize => _config.Length;
+
+    /// <inheritdoc />
+    public void ReadConfig(uint offset, Span<byte> data)
+    {
+        data.Clear();
+        if (offset < _config.Length)
+        {
+            ReadOnlySpan<byte> source = _config.AsSpan((int)offset);
+            source[..Math.Min(source.Length, data.Length)].CopyTo(data);
+        }
+    }
+
+    /// <inheritdoc />
+    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+        // Every field is read-only without VIRTIO_BLK_F_CONFIG_WCE (5.2.4), which is not offered.
+    }
+
+    /// <inheritdoc />
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
+        {
+            return;
+        }
+
+        var queue = new VirtQueue(activation.Memory, activation.Queues[0], activation.Features);
+        _queue = new DeviceQueue(queue, 0, activation.Interrupt);
+        _worker.Start();
+    }
+
+    /// <inheritdoc />
+    public void Notify(int queueIndex)
+    {
+        if (queueIndex == 0)
+        {
+            _worker.Kick();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        _worker.Stop();
+        _queue = null;
+    }
+
+    private void Service()
+    {
+        DeviceQueue? queue = _queue;
+        queue?.Drain(_handler.Handle, () => !_worker.StopRequested);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _worker.Dispose();
+        _queue = null;
+        Image.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+namespace SharpVmm.Devices.Virtio;
+
+/// <summary>
+/// A <see cref="VirtQueue"/> as a device's worker uses it: drains chains through a handler, sends used buffer
+/// notifications the driver asked for, and reports a broken ring once with <see cref="IVirtioInterrupt.SetNeedsReset"/>.
+/// </summary>
+internal sealed class DeviceQueue
+{
+    private readonly IVirtioInterrupt _interrupt;
+    private bool _resetRequested;
+
+    public DeviceQueue(VirtQueue queue, int index, IVirtioInterrupt interrupt)
+    {
+        Queue = queue;
+        Index = index;
+        _interrupt = interrupt;
+    }
+
+    public VirtQueue Queue { get; }
+
+    public int Index { get; }
+
+    /// <summary>
+    /// Pops chains while <paramref name="canHandle"/> says yes, hands each to <paramref name="handle"/> (which returns
+    /// the used length), and loops until the ring is empty with notifications re-enabled.
+    /// </summary>
+    public void Drain(Func<DescriptorChain, uint> handle, Func<bool> canHandle)
+    {
+        do
+        {
+            Queue.DisableNotifications();
+            while (canHandle() && Queue.TryPop(out DescriptorChain chain))
+            {
+                uint used = handle(chain);
+                Queue.AddUsed(chain, used);
+                if (Queue.NeedsNotification())
+                {
+                    _interrupt.SignalUsedBuffers(Index);
+                }
+            }
+        }
+        while (canHandle() && Queue.EnableNotifications());
+
+        Queue.EnableNotifications();
+        ReportIfBroken();
+    }
+
+    /// <summary>Tells the driver once that the queue is broken (DEVICE_NEEDS_RESET, 2.1.1).</summary>
+    public void ReportIfBroken()
+    {
+        if (Queue.IsBroken && !_resetRequested)
+        {
+            _resetRequested = true;
+            _interrupt.SetNeedsReset();
+        }
+    }
+}

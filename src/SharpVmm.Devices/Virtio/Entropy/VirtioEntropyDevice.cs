@@ -1,0 +1,122 @@
+namespace SharpVmm.Devices.Virtio.Entropy;
+
+/// <summary>
+/// A virtio entropy device (virtio 1.2, section 5.4): one request queue whose writable buffers are filled with random
+/// bytes from an <see cref="IEntropySource"/>, on the device's own thread. No feature bits, no configuration space.
+/// </summary>
+public sealed class VirtioEntropyDevice : IVirtioDevice
+{
+    /// <summary>Largest fill per request; a bigger buffer is filled up to this (the driver simply asks again).</summary>
+    public const int MaxBytesPerRequest = 64 * 1024;
+
+    private readonly IEntropySource _source;
+    private readonly ushort _queueSize;
+    private readonly VirtioWorker _worker;
+    private readonly byte[] _scratch = new byte[4096];
+    private DeviceQueue? _queue;
+    private long _bytesProvided, _requests, _errors;
+
+    /// <summary>Creates the device; <paramref name="source"/> defaults to the host's getrandom(2).</summary>
+    public VirtioEntropyDevice(IEntropySource? source = null, ushort queueSize = 64)
+    {
+        if (queueSize == 0 || (queueSize & (queueSize - 1)) != 0 || queueSize > VirtQueue.MaxQueueSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "a queue size is a power of two of at most 32768");
+        }
+
+        _source = source ?? new HostEntropySource();
+        _queueSize = queueSize;
+        _worker = new VirtioWorker("virtio-rng", Service);
+    }
+
+    /// <summary>Random bytes handed to the guest so far.</summary>
+    public long BytesProvided => Interlocked.Read(ref _bytesProvided);
+
+    /// <summary>Requests completed.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Requests the source failed (answered with 0 bytes).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <inheritdoc />
+    public VirtioDeviceType DeviceType => VirtioDeviceType.Entropy;
+
+    /// <inheritdoc />
+    public ulong DeviceFeatures => VirtioFeatures.Common;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ushort> QueueMaxSizes => [_queueSize];
+
+    /// <inheritdoc />
+    public int ConfigSize => 0;
+
+    /// <inheritdoc />
+    public void ReadConfig(uint offset, Span<byte> data) => data.Clear();
+
+    /// <inheritdoc />
+    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
+        {
+            return;
+        }
+
+        _queue = new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[0], activation.Features), 0, activation.Interrupt);
+        _worker.Start();
+    }
+
+    /// <inheritdoc />
+    public void Notify(int queueIndex)
+    {
+        if (queueIndex == 0)
+        {
+            _worker.Kick();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        _worker.Stop();
+        _queue = null;
+    }
+
+    private void Service() => _queue?.Drain(Fill, () => !_worker.StopRequested);
+
+    private uint Fill(DescriptorChain chain)
+    {
+        Interlocked.Increment(ref _requests);
+        DescriptorChainWriter writer = chain.CreateWriter();
+        long want = Math.Min(writer.Remaining, MaxBytesPerRequest);
+        try
+        {
+            while (want > 0)
+            {
+                Span<byte> chunk = _scratch.AsSpan(0, (int)Math.Min(want, _scratch.Length));
+                _source.Fill(chunk); // into a private buffer: the guest must not see or steer a partial fill
+                writer.Write(chunk);
+                want -= chunk.Length;
+            }
+        }
+        catch (IOException)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+
+        Interlocked.Add(ref _bytesProvided, writer.BytesWritten);
+        return writer.BytesWritten;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _worker.Dispose();
+        _queue = null;
+    }
+}
