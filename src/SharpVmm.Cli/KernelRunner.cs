@@ -1,4 +1,9 @@
 using SharpVmm.Boot;
+using SharpVmm.Devices.Virtio;
+using SharpVmm.Devices.Virtio.Block;
+using SharpVmm.Devices.Virtio.Console;
+using SharpVmm.Devices.Virtio.Entropy;
+using SharpVmm.Devices.Virtio.Net;
 using SharpVmm.Platform;
 
 namespace SharpVmm.Cli;
@@ -27,15 +32,25 @@ public sealed class KernelRunner
         byte[] kernel = RawImageLoader.ReadFile(spec.KernelPath, "kernel");
         byte[] initrd = spec.InitrdPath is null ? [] : RawImageLoader.ReadFile(spec.InitrdPath, "initrd");
         KernelFormat format = DirectKernelBoot.Inspect(kernel, spec.KernelPath, spec.Format);
-        string commandLine = spec.HostWorkarounds ? DirectKernelBoot.CommandLineFor(spec.CommandLine) : spec.CommandLine;
-
         var builder = new VirtualMachineBuilder()
             .WithMemory(spec.MemorySize)
             .WithVcpus(spec.Vcpus)
             .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
         using FileStream? consoleFile = spec.ConsoleFile is null ? null : OpenConsoleFile(spec.ConsoleFile);
-        PcPlatform pc = PcPlatform.AddTo(builder, consoleFile ?? _serialOut);
+        PcPlatform pc = PcPlatform.AddTo(builder, spec.VirtioConsole ? Stream.Null : consoleFile ?? _serialOut);
         AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder) : null;
+        VirtioPlatform? virtio = AddVirtioDevices(builder, spec);
+        string commandLine = spec.CommandLine;
+        if (virtio is { KernelCommandLine.Length: > 0 })
+        {
+            commandLine = $"{commandLine} {virtio.KernelCommandLine}";
+        }
+
+        if (spec.HostWorkarounds)
+        {
+            commandLine = DirectKernelBoot.CommandLineFor(commandLine);
+        }
+
         if (spec.TraceIo)
         {
             builder.WithExitTracer(new IoTraceWriter(_out));
@@ -51,6 +66,7 @@ public sealed class KernelRunner
             CommandLine = commandLine,
             Format = format,
             Acpi = acpi?.Layout,
+            PciSlots = virtio?.PciSlots ?? [],
         });
         _err.WriteLine($"sharpvmm: booting {spec.KernelPath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) with {spec.Vcpus} vCPU(s), " +
             $"{spec.MemorySize >> 20} MiB; command line: {commandLine}");
@@ -59,7 +75,9 @@ public sealed class KernelRunner
             _err.WriteLine($"sharpvmm: note: this host's KVM refused boot MSRs {string.Join(", ", boot.RefusedMsrs.Select(m => $"0x{m:x}"))}");
         }
 
-        using SerialConsoleInput? input = _consoleInput && spec.ConsoleFile is null ? new SerialConsoleInput(pc.Serial, vm.Stop, _err) : null;
+        VirtioConsoleDevice? virtioConsole = virtio?.Devices.OfType<VirtioConsoleDevice>().FirstOrDefault();
+        ConsoleInputSink sink = virtioConsole is null ? pc.Serial.EnqueueInput : virtioConsole.EnqueueInput;
+        using SerialConsoleInput? input = _consoleInput && spec.ConsoleFile is null ? new SerialConsoleInput(sink, vm.Stop, _err) : null;
         if (input is { IsTerminal: true })
         {
             _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
@@ -73,7 +91,78 @@ public sealed class KernelRunner
         TimeSpan handling = TimeSpan.FromTicks(vm.Vcpus.Sum(v => v.TimeHandlingExits.Ticks));
         _err.WriteLine(System.FormattableString.Invariant(
             $"sharpvmm: ran {wall.TotalSeconds:F2} s, {result.ExitCount} exits, {handling.TotalMilliseconds:F1} ms handling them in the VMM outside KVM_RUN ({100 * handling.TotalSeconds / Math.Max(wall.TotalSeconds * vm.Vcpus.Count, 1e-9):F2} % of vCPU time)"));
+        if (virtio is not null)
+        {
+            ReportDevices(virtio);
+        }
+
         return Report(result);
+    }
+
+    /// <summary>Creates the virtio devices the spec asks for; host resources (image files, TAPs) are opened here, before KVM.</summary>
+    private VirtioPlatform? AddVirtioDevices(VirtualMachineBuilder builder, KernelBootSpec spec)
+    {
+        if (spec.Disks.Count == 0 && spec.Networks.Count == 0 && !spec.Entropy && !spec.VirtioConsole)
+        {
+            return null;
+        }
+
+        VirtioPlatform virtio = VirtioPlatform.AddTo(builder, spec.Transport, spec.EventFds);
+        try
+        {
+            if (spec.VirtioConsole)
+            {
+                virtio.Add(new VirtioConsoleDevice(_serialOut));
+            }
+
+            for (int i = 0; i < spec.Disks.Count; i++)
+            {
+                Parsing.DiskOption disk = spec.Disks[i];
+                string name = "vd" + (char)('a' + (i % 26));
+                virtio.Add(new VirtioBlockDevice(new RawDiskImage(disk.Path, disk.ReadOnly), name, disk.Serial));
+            }
+
+            foreach (Parsing.NetOption net in spec.Networks)
+            {
+                virtio.Add(new VirtioNetDevice(TapDevice.Open(net.TapName), net.Mac));
+            }
+
+            if (spec.Entropy)
+            {
+                virtio.Add(new VirtioEntropyDevice());
+            }
+        }
+        catch
+        {
+            virtio.Dispose();
+            throw;
+        }
+
+        return virtio;
+    }
+
+    private void ReportDevices(VirtioPlatform virtio)
+    {
+        string transport = virtio.Transport == VirtioTransport.Pci ? "virtio-pci" : "virtio-mmio";
+        string notify = virtio.IoEventFdsActive ? "ioeventfd" : "MMIO exits";
+        string interrupts = virtio.Transport == VirtioTransport.Pci ? "MSI-X via KVM_SIGNAL_MSI" : virtio.IrqFdsActive ? "irqfd" : "KVM_IRQ_LINE";
+        _err.WriteLine($"sharpvmm: {transport} devices, notifications by {notify}, interrupts by {interrupts}");
+        foreach (IVirtioDevice device in virtio.Devices)
+        {
+            string? line = device switch
+            {
+                VirtioBlockDevice b => $"{b.Name}: {b.Counters.Requests} requests, {b.Counters.BytesRead} bytes read, {b.Counters.BytesWritten} bytes written, " +
+                    $"{b.Counters.Flushes} flushes, {b.Counters.Errors} errors",
+                VirtioNetDevice n => $"net: {n.TxFrames} frames ({n.TxBytes} bytes) sent, {n.RxFrames} frames ({n.RxBytes} bytes) received, {n.RxDropped + n.TxDropped} dropped",
+                VirtioEntropyDevice r => $"rng: {r.Requests} requests, {r.BytesProvided} bytes provided",
+                VirtioConsoleDevice c => $"console: {c.BytesTransmitted} bytes from the guest, {c.BytesReceived} bytes to it",
+                _ => null,
+            };
+            if (line is not null)
+            {
+                _err.WriteLine($"sharpvmm: {line}");
+            }
+        }
     }
 
     private static FileStream OpenConsoleFile(string path)

@@ -67,7 +67,7 @@ public sealed class RawGuestRunner
             }
         }
 
-        using SerialConsoleInput? input = spec.SerialInput ? new SerialConsoleInput(uart, vm.Stop, _err) : null;
+        using SerialConsoleInput? input = spec.SerialInput ? new SerialConsoleInput(uart.EnqueueInput, vm.Stop, _err) : null;
         input?.Start();
         VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
         _out.Flush();

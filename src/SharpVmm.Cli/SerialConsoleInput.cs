@@ -1,5 +1,4 @@
 using SharpVmm.Cli.Terminal;
-using SharpVmm.Devices.Legacy;
 
 namespace SharpVmm.Cli;
 
@@ -10,7 +9,7 @@ namespace SharpVmm.Cli;
 /// </summary>
 internal sealed class SerialConsoleInput : IDisposable
 {
-    private readonly Uart8250 _uart;
+    private readonly ConsoleInputSink _sink;
     private readonly Action _quit;
     private readonly TextWriter _notices;
     private readonly Stream _stdin;
@@ -18,9 +17,9 @@ internal sealed class SerialConsoleInput : IDisposable
     private readonly SerialEscapeFilter _filter = new();
     private readonly Thread _thread;
 
-    public SerialConsoleInput(Uart8250 uart, Action quit, TextWriter notices)
+    public SerialConsoleInput(ConsoleInputSink sink, Action quit, TextWriter notices)
     {
-        _uart = uart;
+        _sink = sink;
         _quit = quit;
         _notices = notices;
         _terminal = new RawTerminal();
@@ -50,14 +49,14 @@ internal sealed class SerialConsoleInput : IDisposable
 
                 if (!IsTerminal)
                 {
-                    _uart.EnqueueInput(input.AsSpan(0, n));
+                    _sink(input.AsSpan(0, n));
                     continue;
                 }
 
                 SerialEscapeResult result = _filter.Filter(input.AsSpan(0, n), guest);
                 if (result.GuestBytes > 0)
                 {
-                    _uart.EnqueueInput(guest.AsSpan(0, result.GuestBytes));
+                    _sink(guest.AsSpan(0, result.GuestBytes));
                 }
 
                 if ((result.Requests & SerialEscapeRequests.Help) != 0)
