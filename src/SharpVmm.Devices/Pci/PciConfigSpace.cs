@@ -65,9 +65,6 @@ public sealed class PciConfigSpace
     /// <summary>Command bit 10, Interrupt Disable: the device must not assert INTx (6.2.2).</summary>
     public const ushort CommandInterruptDisable = 1 << 10;
 
-    /// <summary>Status bit 3, Interrupt Status: INTx is asserted (6.2.3).</summary>
-    public const ushort StatusInterrupt = 1 << 3;
-
     /// <summary>Status bit 4, Capabilities List (6.2.3).</summary>
     public const ushort StatusCapabilitiesList = 1 << 4;
 
@@ -165,14 +162,6 @@ public sealed class PciConfigSpace
 
     /// <summary>Makes bits of [<paramref name="offset"/>, +mask.Length) guest-writable (1 bits) or read-only (0 bits).</summary>
     public void SetWritableMask(int offset, ReadOnlySpan<byte> mask) => mask.CopyTo(_writable.AsSpan(offset));
-
-    /// <summary>Sets or clears status bit 3 (Interrupt Status) to mirror the INTx line.</summary>
-    public void SetInterruptStatus(bool asserted)
-    {
-        ushort status = ReadUInt16(StatusOffset);
-        status = asserted ? (ushort)(status | StatusInterrupt) : (ushort)(status & ~StatusInterrupt);
-        BinaryPrimitives.WriteUInt16LittleEndian(_data.AsSpan(StatusOffset), status);
-    }
 
     /// <summary>Declares BAR <paramref name="index"/> a 32-bit non-prefetchable memory BAR of <paramref name="size"/> bytes.</summary>
     /// <exception cref="ArgumentException">The size is not a power of two of at least 16 bytes, or the BAR is taken.</exception>
