@@ -69,6 +69,24 @@ public abstract class DeviceBus
         }
     }
 
+    /// <summary>Removes the registration that starts at <paramref name="baseAddress"/> (a PCI BAR the guest moved).</summary>
+    /// <returns>False when no registration starts there.</returns>
+    public bool Unregister(ulong baseAddress)
+    {
+        lock (_writeLock)
+        {
+            int index = Array.FindIndex(_ranges, r => r.Base == baseAddress);
+            if (index < 0)
+            {
+                return false;
+            }
+
+            BusRange[] next = [.. _ranges[..index], .. _ranges[(index + 1)..]];
+            Volatile.Write(ref _ranges, next);
+            return true;
+        }
+    }
+
     /// <summary>Finds the registration containing <paramref name="address"/>, or null.</summary>
     public BusRange? Find(ulong address)
     {

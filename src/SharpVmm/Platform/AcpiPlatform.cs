@@ -1,5 +1,6 @@
 using SharpVmm.Devices.Acpi;
 using SharpVmm.Memory;
+using SharpVmm.X86;
 using SharpVmm.X86.Acpi;
 
 namespace SharpVmm.Platform;
@@ -67,6 +68,10 @@ public sealed class AcpiPlatform
         return platform;
     }
 
-    /// <summary>Writes the tables describing these devices and <paramref name="vcpuCount"/> vCPUs; returns the RSDP's address.</summary>
-    public GuestAddress WriteTables(GuestMemory memory, int vcpuCount) => AcpiTables.Write(memory, vcpuCount, Layout);
+    /// <summary>
+    /// Writes the tables describing these devices, <paramref name="vcpuCount"/> vCPUs and, when given, the PCI bus
+    /// <paramref name="pci"/>; returns the RSDP's address.
+    /// </summary>
+    public GuestAddress WriteTables(GuestMemory memory, int vcpuCount, PciRootDescription? pci = null) =>
+        AcpiTables.Write(memory, vcpuCount, Layout, pci);
 }

@@ -7,7 +7,10 @@ namespace SharpVmm.X86;
 /// <summary>
 /// Writes an Intel MultiProcessor Specification 1.4 table (chapter 4): the floating pointer structure and a
 /// configuration table listing every vCPU's local APIC, the ISA bus, the IOAPIC and the ISA interrupt wiring, so an
-/// operating system without ACPI finds all processors and routes legacy interrupts through the IOAPIC.
+/// operating system without ACPI finds all processors and routes legacy interrupts through the IOAPIC. With a
+/// <see cref="PciRootDescription"/> it also lists PCI bus 0 (bus ID 0, as the spec wants PCI bus IDs to match bus
+/// numbers; the ISA bus then takes ID 1) and one I/O interrupt entry per slot and pin, level-triggered and active-low,
+/// so a kernel booted with <c>acpi=off</c> routes INTx too.
 /// </summary>
 public static class MpTable
 {
@@ -29,36 +32,42 @@ public static class MpTable
     private const byte CpuEnabled = 1, CpuBootProcessor = 2;
     private const byte InterruptInt = 0, InterruptNmi = 1, InterruptExtInt = 3;
     private const byte LocalApicVersion = 0x14, IoApicVersion = 0x11;
-    private const byte IsaBusId = 0;
+    private const byte PciBusId = 0;
+    private const byte PciInterruptFlags = 0x0F; // trigger level (bits 3:2 = 3), polarity active low (bits 1:0 = 3)
 
     // CPU signature (family 6) and feature flags (FPU, APIC) written in processor entries, as the spec's example does.
     private const uint CpuSignature = 0x600, CpuFeatures = 0x201;
 
-    /// <summary>Size in bytes of the table for <paramref name="vcpuCount"/> vCPUs.</summary>
-    public static int SizeFor(int vcpuCount) =>
-        FloatingPointerSize + HeaderSize + (vcpuCount * ProcessorEntrySize) + ((2 + IsaIrqCount + 2) * ShortEntrySize);
+    /// <summary>Size in bytes of the table for <paramref name="vcpuCount"/> vCPUs and, when given, PCI bus <paramref name="pci"/>.</summary>
+    public static int SizeFor(int vcpuCount, PciRootDescription? pci = null) =>
+        FloatingPointerSize + HeaderSize + (vcpuCount * ProcessorEntrySize) + ((2 + IsaIrqCount + 2) * ShortEntrySize)
+        + (pci is null ? 0 : (1 + pci.Routes.Count()) * ShortEntrySize);
 
     /// <summary>The IOAPIC's ID: the first one after the vCPUs' local APIC IDs.</summary>
     public static byte IoApicId(int vcpuCount) => (byte)vcpuCount;
 
-    /// <summary>Writes the table for <paramref name="vcpuCount"/> vCPUs (APIC IDs 0…n-1, vCPU 0 boots) at <paramref name="at"/>.</summary>
-    public static void Write(GuestMemory memory, GuestAddress at, int vcpuCount)
+    /// <summary>
+    /// Writes the table for <paramref name="vcpuCount"/> vCPUs (APIC IDs 0…n-1, vCPU 0 boots) and, when given, PCI bus
+    /// <paramref name="pci"/> at <paramref name="at"/>.
+    /// </summary>
+    public static void Write(GuestMemory memory, GuestAddress at, int vcpuCount, PciRootDescription? pci = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vcpuCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(vcpuCount, 254); // APIC IDs 0..253, then the IOAPIC, 0xFF is broadcast
-        if (at.Value % 16 != 0 || at.Value + (ulong)SizeFor(vcpuCount) > 0x10_0000)
+        if (at.Value % 16 != 0 || at.Value + (ulong)SizeFor(vcpuCount, pci) > 0x10_0000)
         {
             throw new ArgumentException($"the MP floating pointer must be 16-byte aligned below 1 MiB, not at {at}", nameof(at));
         }
 
-        byte[] table = Build((uint)at.Value, vcpuCount);
+        byte[] table = Build((uint)at.Value, vcpuCount, pci);
         memory.Write(at, table);
     }
 
     /// <summary>Builds the table as it will sit at guest-physical <paramref name="address"/>.</summary>
-    public static byte[] Build(uint address, int vcpuCount)
+    public static byte[] Build(uint address, int vcpuCount, PciRootDescription? pci = null)
     {
-        byte[] buffer = new byte[SizeFor(vcpuCount)];
+        byte[] buffer = new byte[SizeFor(vcpuCount, pci)];
+        byte isaBusId = pci is null ? (byte)0 : (byte)1;
         Span<byte> fp = buffer.AsSpan(0, FloatingPointerSize);
         Span<byte> config = buffer.AsSpan(FloatingPointerSize);
         byte ioApicId = IoApicId(vcpuCount);
@@ -78,9 +87,19 @@ public static class MpTable
             entries++;
         }
 
+        if (pci is not null)
+        {
+            Span<byte> pciBus = config.Slice(offset, ShortEntrySize);
+            pciBus[0] = EntryBus;
+            pciBus[1] = PciBusId;
+            Encoding.ASCII.GetBytes("PCI   ", pciBus[2..]);
+            offset += ShortEntrySize;
+            entries++;
+        }
+
         Span<byte> bus = config.Slice(offset, ShortEntrySize);
         bus[0] = EntryBus;
-        bus[1] = IsaBusId;
+        bus[1] = isaBusId;
         Encoding.ASCII.GetBytes("ISA   ", bus[2..]);
         offset += ShortEntrySize;
         entries++;
@@ -99,15 +118,25 @@ public static class MpTable
         // timer check look for an ExtINT pin KVM's IOAPIC does not wire, and 6.1 then oopses in check_timer().
         for (byte irq = 0; irq < IsaIrqCount; irq++)
         {
-            WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryIoInterrupt, InterruptInt, irq, ioApicId, irq);
+            WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryIoInterrupt, InterruptInt, isaBusId, irq, ioApicId, irq);
+            offset += ShortEntrySize;
+            entries++;
+        }
+
+        // A PCI source IRQ is the device number in bits 6:2 and the pin (0 = INTA) in bits 1:0 (MP spec D.3).
+        foreach ((int slot, int pin, uint gsi) in pci?.Routes ?? [])
+        {
+            Span<byte> e = config.Slice(offset, ShortEntrySize);
+            WriteInterrupt(e, EntryIoInterrupt, InterruptInt, PciBusId, (byte)((slot << 2) | pin), ioApicId, (byte)gsi);
+            e[2] = PciInterruptFlags;
             offset += ShortEntrySize;
             entries++;
         }
 
         // LINT0 gets the PIC (ExtINT), LINT1 gets NMI, on every local APIC (destination 0xFF).
-        WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryLocalInterrupt, InterruptExtInt, 0, 0xFF, 0);
+        WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryLocalInterrupt, InterruptExtInt, isaBusId, 0, 0xFF, 0);
         offset += ShortEntrySize;
-        WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryLocalInterrupt, InterruptNmi, 0, 0xFF, 1);
+        WriteInterrupt(config.Slice(offset, ShortEntrySize), EntryLocalInterrupt, InterruptNmi, isaBusId, 0, 0xFF, 1);
         offset += ShortEntrySize;
         entries += 2;
 
@@ -142,12 +171,12 @@ public static class MpTable
         return (byte)-sum;
     }
 
-    private static void WriteInterrupt(Span<byte> e, byte entryType, byte interruptType, byte sourceIrq, byte destinationId, byte destinationPin)
+    private static void WriteInterrupt(Span<byte> e, byte entryType, byte interruptType, byte sourceBus, byte sourceIrq, byte destinationId, byte destinationPin)
     {
         e[0] = entryType;
         e[1] = interruptType;
         BinaryPrimitives.WriteUInt16LittleEndian(e[2..], 0); // polarity and trigger "conform to the bus"
-        e[4] = IsaBusId;
+        e[4] = sourceBus;
         e[5] = sourceIrq;
         e[6] = destinationId;
         e[7] = destinationPin;

@@ -5,7 +5,7 @@ namespace SharpVmm.X86.Acpi;
 
 /// <summary>
 /// Writes the ACPI tables of a PC without firmware (ACPI 6.4 chapter 5): the RSDP at <see cref="AcpiLayout.TablesAddress"/>,
-/// then the FACS, the DSDT (<c>\_S5</c> only), the FADT (legacy fixed hardware at the layout's ports), the MADT (every
+/// then the FACS, the DSDT (<c>\_S5</c>, and the PCI host bridge when there is PCI), the FADT (legacy fixed hardware at the layout's ports), the MADT (every
 /// vCPU's local APIC, the IOAPIC, the SCI override) and the RSDT and XSDT listing the FADT and MADT, all in the BIOS
 /// area below 1 MiB. Hand the returned RSDP address to the kernel (boot_params.acpi_rsdp_addr or PVH rsdp_paddr), or
 /// let it find the RSDP by the standard search.
@@ -38,31 +38,32 @@ public static class AcpiTables
     private const int RootEntries = 2;        // FADT, MADT
 
     /// <summary>Size in bytes of everything written for <paramref name="vcpuCount"/> vCPUs at <paramref name="address"/>.</summary>
-    public static int SizeFor(uint address, int vcpuCount) => Place(address, vcpuCount).End;
+    public static int SizeFor(uint address, int vcpuCount, PciRootDescription? pci = null) => Place(address, vcpuCount, pci).End;
 
     /// <summary>
-    /// Writes the tables for <paramref name="vcpuCount"/> vCPUs (APIC IDs 0…n-1) where <paramref name="layout"/> says.
+    /// Writes the tables for <paramref name="vcpuCount"/> vCPUs (APIC IDs 0…n-1) where <paramref name="layout"/> says; with
+    /// <paramref name="pci"/>, the DSDT describes the PCI host bridge and its devices' interrupt routing.
     /// </summary>
     /// <returns>The RSDP's guest-physical address.</returns>
     /// <exception cref="ArgumentException">The layout puts the tables outside [0xE0000, 0x100000) or the RSDP off a 16-byte boundary.</exception>
-    public static GuestAddress Write(GuestMemory memory, int vcpuCount, AcpiLayout layout)
+    public static GuestAddress Write(GuestMemory memory, int vcpuCount, AcpiLayout layout, PciRootDescription? pci = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(layout);
         ulong at = layout.TablesAddress.Value;
-        if (at < BiosAreaStart || at >= BiosAreaEnd || at % 16 != 0 || at + (ulong)SizeFor((uint)at, vcpuCount) > BiosAreaEnd)
+        if (at < BiosAreaStart || at >= BiosAreaEnd || at % 16 != 0 || at + (ulong)SizeFor((uint)at, vcpuCount, pci) > BiosAreaEnd)
         {
             throw new ArgumentException(
                 $"the ACPI tables must start 16-byte aligned and fit in [0x{BiosAreaStart:x}, 0x{BiosAreaEnd:x}), not at {layout.TablesAddress}",
                 nameof(layout));
         }
 
-        memory.Write(layout.TablesAddress, Build((uint)at, vcpuCount, layout));
+        memory.Write(layout.TablesAddress, Build((uint)at, vcpuCount, layout, pci));
         return layout.TablesAddress;
     }
 
     /// <summary>Builds the tables as they will sit at guest-physical <paramref name="address"/> (the RSDP first).</summary>
-    public static byte[] Build(uint address, int vcpuCount, AcpiLayout layout)
+    public static byte[] Build(uint address, int vcpuCount, AcpiLayout layout, PciRootDescription? pci = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentOutOfRangeException.ThrowIfLessThan(vcpuCount, 1);
@@ -77,12 +78,12 @@ public static class AcpiTables
             throw new ArgumentException("SLP_TYPx is 3 bits and the SCI must be an ISA IRQ (0-15)", nameof(layout));
         }
 
-        var p = Place(address, vcpuCount);
+        var p = Place(address, vcpuCount, pci);
         byte[] buffer = new byte[p.End];
         Span<byte> all = buffer;
 
         Facs.Write(all.Slice(p.Facs, Facs.Size));
-        Dsdt.Write(all.Slice(p.Dsdt, Dsdt.Size), layout.S5SleepType);
+        Dsdt.Build(layout.S5SleepType, pci).CopyTo(all[p.Dsdt..]);
         Fadt.Write(all.Slice(p.Fadt, Fadt.Size), layout, address + (uint)p.Facs, address + (uint)p.Dsdt);
         Madt.Write(all.Slice(p.Madt, Madt.SizeFor(vcpuCount)), vcpuCount, layout.SciIrq);
 
@@ -104,11 +105,11 @@ public static class AcpiTables
     public static byte Checksum(ReadOnlySpan<byte> bytes) => MpTable.Checksum(bytes);
 
     // Offsets from the RSDP: the FACS on a 64-byte boundary in guest-physical terms, the other tables 8-byte aligned.
-    private static (int Facs, int Dsdt, int Fadt, int Madt, int Rsdt, int Xsdt, int End) Place(uint address, int vcpuCount)
+    private static (int Facs, int Dsdt, int Fadt, int Madt, int Rsdt, int Xsdt, int End) Place(uint address, int vcpuCount, PciRootDescription? pci)
     {
         int facs = Align(address, Rsdp.Size, Facs.Alignment);
         int dsdt = Align(address, facs + Facs.Size, TableAlignment);
-        int fadt = Align(address, dsdt + Dsdt.Size, TableAlignment);
+        int fadt = Align(address, dsdt + Dsdt.SizeFor(pci), TableAlignment);
         int madt = Align(address, fadt + Fadt.Size, TableAlignment);
         int rsdt = Align(address, madt + Madt.SizeFor(vcpuCount), TableAlignment);
         int xsdt = Align(address, rsdt + AcpiTableHeader.Size + (RootEntries * sizeof(uint)), TableAlignment);
