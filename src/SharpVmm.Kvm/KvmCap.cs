@@ -12,6 +12,7 @@ public enum KvmCap
     NrVcpus = 9,
     NrMemslots = 10,
     Pit = 11,
+    IrqRouting = 25,
     Ioeventfd = 36,
     SetIdentityMapAddr = 37,
     AdjustClock = 39,

@@ -29,6 +29,10 @@ public static class KvmIoctl
     public static readonly uint IrqLine = IoW<KvmIrqLevel>(0x61);
     public static readonly uint CreatePit2 = IoW<KvmPitConfig>(0x77);
     public static readonly uint EnableCap = IoW<KvmEnableCap>(0xa3);
+    public static readonly uint SetGsiRouting = IoW<KvmIrqRouting>(0x6a);
+    public static readonly uint Irqfd = IoW<KvmIrqfd>(0x76);
+    public static readonly uint Ioeventfd = IoW<KvmIoeventfd>(0x79);
+    public static readonly uint SignalMsi = IoW<KvmMsi>(0xa5);
 
     // vCPU ioctls.
     public static readonly uint Run = Io(0x80);

@@ -70,6 +70,104 @@ public sealed unsafe class KvmVm : IDisposable
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.IrqLine, &level), "KVM_IRQ_LINE");
     }
 
+    /// <summary>
+    /// Makes a guest write to <paramref name="address"/> signal <paramref name="eventFd"/> inside KVM, without an exit
+    /// to user space (<c>KVM_IOEVENTFD</c>). Writes that do not match (length, or data with
+    /// <paramref name="dataMatch"/>) still exit as usual.
+    /// </summary>
+    /// <param name="eventFd">The eventfd to signal.</param>
+    /// <param name="address">A port (<paramref name="isPortIo"/>) or a guest-physical MMIO address.</param>
+    /// <param name="length">Access length to match: 1, 2, 4 or 8; 0 matches any length (MMIO only).</param>
+    /// <param name="isPortIo">Port I/O (<c>KVM_IOEVENTFD_FLAG_PIO</c>) rather than MMIO.</param>
+    /// <param name="dataMatch">If set, only writes of this value signal (<c>KVM_IOEVENTFD_FLAG_DATAMATCH</c>).</param>
+    /// <exception cref="KvmException">KVM refused (EEXIST: the same registration exists; EINVAL: bad length).</exception>
+    public void AddIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
+        IoEventFd(eventFd, address, length, isPortIo, dataMatch, 0, "KVM_IOEVENTFD");
+
+    /// <summary>Removes a registration made by <see cref="AddIoEventFd"/> with the same arguments.</summary>
+    /// <exception cref="KvmException">No such registration (ENOENT).</exception>
+    public void RemoveIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
+        IoEventFd(eventFd, address, length, isPortIo, dataMatch, KvmIoeventfd.FlagDeassign, "KVM_IOEVENTFD(DEASSIGN)");
+
+    /// <summary>
+    /// Makes a signal of <paramref name="eventFd"/> inject <paramref name="gsi"/> (<c>KVM_IRQFD</c>): an edge, routed
+    /// by the GSI routing table (irqchip pin or MSI). Needs the in-kernel irqchip.
+    /// </summary>
+    /// <exception cref="KvmException">KVM refused (EBUSY: the eventfd is already bound).</exception>
+    public void AddIrqFd(EventFd eventFd, uint gsi)
+    {
+        ArgumentNullException.ThrowIfNull(eventFd);
+        var request = new KvmIrqfd { Fd = (uint)eventFd.Handle.Fd, Gsi = gsi };
+        // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
+        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Irqfd, &request), "KVM_IRQFD");
+    }
+
+    /// <summary>Removes a binding made by <see cref="AddIrqFd"/>.</summary>
+    /// <exception cref="KvmException">KVM refused.</exception>
+    public void RemoveIrqFd(EventFd eventFd, uint gsi)
+    {
+        ArgumentNullException.ThrowIfNull(eventFd);
+        var request = new KvmIrqfd { Fd = (uint)eventFd.Handle.Fd, Gsi = gsi, Flags = KvmIrqfd.FlagDeassign };
+        // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
+        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Irqfd, &request), "KVM_IRQFD(DEASSIGN)");
+    }
+
+    /// <summary>
+    /// Injects the MSI (<paramref name="address"/>, <paramref name="data"/>) (<c>KVM_SIGNAL_MSI</c>).
+    /// Returns false if the guest blocked it (no APIC accepted the message: masked or bad destination).
+    /// </summary>
+    /// <exception cref="KvmException">KVM refused the call (no in-kernel irqchip, bad flags).</exception>
+    public bool SignalMsi(ulong address, uint data)
+    {
+        var msi = new KvmMsi { AddressLo = (uint)address, AddressHi = (uint)(address >> 32), Data = data };
+        // SAFETY: msi is a local that outlives the synchronous ioctl, which only reads it.
+        return KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SignalMsi, &msi), "KVM_SIGNAL_MSI") > 0;
+    }
+
+    /// <summary>
+    /// Replaces the whole GSI routing table (<c>KVM_SET_GSI_ROUTING</c>). The kernel's default irqchip routes are
+    /// dropped too: start from <see cref="GsiRoutingTable.DefaultX86"/> to keep the legacy interrupts working.
+    /// </summary>
+    /// <exception cref="KvmException">KVM refused (EINVAL: a bad chip, pin or duplicate).</exception>
+    public void SetGsiRouting(IReadOnlyList<GsiRoute> routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        int size = sizeof(KvmIrqRouting) + (routes.Count * sizeof(KvmIrqRoutingEntry));
+        // SAFETY: the buffer is zeroed, sized for the header and every entry, and freed after the synchronous ioctl.
+        byte* buffer = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)size);
+        try
+        {
+            var header = (KvmIrqRouting*)buffer;
+            header->Nr = (uint)routes.Count;
+            var entries = (KvmIrqRoutingEntry*)(buffer + sizeof(KvmIrqRouting));
+            for (int i = 0; i < routes.Count; i++)
+            {
+                entries[i] = routes[i].ToKernelEntry();
+            }
+
+            KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SetGsiRouting, buffer), "KVM_SET_GSI_ROUTING");
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(buffer);
+        }
+    }
+
+    private void IoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch, uint flags, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(eventFd);
+        var request = new KvmIoeventfd
+        {
+            Addr = address,
+            Len = length,
+            Fd = eventFd.Handle.Fd,
+            Datamatch = dataMatch ?? 0,
+            Flags = flags | (isPortIo ? KvmIoeventfd.FlagPio : 0) | (dataMatch.HasValue ? KvmIoeventfd.FlagDatamatch : 0),
+        };
+        // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
+        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Ioeventfd, &request), operation);
+    }
+
     /// <summary>Creates vCPU <paramref name="id"/> and maps its kvm_run area.</summary>
     public KvmVcpu CreateVcpu(int id)
     {

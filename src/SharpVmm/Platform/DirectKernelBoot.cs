@@ -102,12 +102,13 @@ public static class DirectKernelBoot
         IReadOnlyList<E820Entry> e820 = E820Map.ForGuestMemory(vm.Memory);
 
         // Platform tables first: a loader error must not leave half a machine, but these are cheap to redo.
+        PciRootDescription? pci = options.PciSlots.Count > 0 ? new PciRootDescription(options.PciSlots) : null;
         if (options.WriteMpTable)
         {
-            MpTable.Write(vm.Memory, MpTable.DefaultAddress, vm.Vcpus.Count);
+            MpTable.Write(vm.Memory, MpTable.DefaultAddress, vm.Vcpus.Count, pci);
         }
 
-        GuestAddress? rsdp = options.Acpi is { } acpi ? AcpiTables.Write(vm.Memory, vm.Vcpus.Count, acpi) : null;
+        GuestAddress? rsdp = options.Acpi is { } acpi ? AcpiTables.Write(vm.Memory, vm.Vcpus.Count, acpi, pci) : null;
 
         KvmCpuidEntry2[] supported = vm.KvmSystem.GetSupportedCpuid();
         CpuidPolicy policy = options.CpuidPolicy ?? new CpuidPolicy { HideEmulatorGaps = HostEmulatesGuestKernel };

@@ -30,6 +30,13 @@ public sealed record KernelBootOptions
     /// </summary>
     public X86.Acpi.AcpiLayout? Acpi { get; init; }
 
+    /// <summary>
+    /// The PCI slots on bus 0 that hold devices (<see cref="VirtioPlatform.PciSlots"/>): when any are given, the DSDT
+    /// describes the PCI host bridge (PNP0A03 with its windows and _PRT) and the MP table lists the PCI bus and its INTx
+    /// routes. Empty: no PCI in the firmware tables.
+    /// </summary>
+    public IReadOnlyList<int> PciSlots { get; init; } = [];
+
     /// <summary>CPUID policy for every vCPU; <c>null</c> chooses one for this host (see <see cref="DirectKernelBoot"/>).</summary>
     public X86.CpuidPolicy? CpuidPolicy { get; init; }
 }

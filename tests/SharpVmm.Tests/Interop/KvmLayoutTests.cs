@@ -89,6 +89,27 @@ public class KvmLayoutTests
     }
 
     [Fact]
+    public void Notification_flags_and_routing_constants_match_the_kernel_headers()
+    {
+        var flags = Entries("flag").ToList();
+        Assert.Equal(9, flags.Count);
+        foreach (var (name, value) in flags)
+        {
+            string[] parts = name.Split('.');
+            Type type = parts[0] == nameof(KvmIrqchip) ? typeof(KvmIrqchip) : StructType(Snake(parts[0]).ToLowerInvariant());
+            object constant = type.IsEnum
+                ? Enum.Parse(type, parts[1])
+                : type.GetField(parts[1], BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            Assert.Equal((name, value), (name, Convert.ToInt64(constant, CultureInfo.InvariantCulture)));
+        }
+
+        // The union words GsiRoute writes: irqchip = [chip, pin], msi = [address_lo, address_hi, data].
+        long union = CLayout.Value["offset kvm_irq_routing_entry.u"];
+        Assert.Equal(union + 4, CLayout.Value["union kvm_irq_routing_entry.u.irqchip.pin"]);
+        Assert.Equal(union + 8, CLayout.Value["union kvm_irq_routing_entry.u.msi.data"]);
+    }
+
+    [Fact]
     public void Exit_names_follow_the_kernel_spelling()
     {
         Assert.Equal("KVM_EXIT_HLT", KvmExitReasonNames.Of(5));
@@ -119,7 +140,7 @@ public class KvmLayoutTests
             ("kvm_run", "s.regs.sregs") => ["SyncSregs"],
             ("kvm_run", _) when path.StartsWith("debug.arch.", StringComparison.Ordinal) => ["Debug", Pascal(path["debug.arch.".Length..])],
             ("kvm_guest_debug", "arch.debugreg") => ["DebugReg"],
-            ("kvm_cpuid2" or "kvm_msrs", "entries") => [],
+            ("kvm_cpuid2" or "kvm_msrs" or "kvm_irq_routing", "entries") => [],
             ("kvm_vcpu_events", _) => [string.Concat(path.Split('.').Select(Pascal))],
             _ => [.. path.Split('.').Select(Pascal)],
         };

@@ -14,7 +14,8 @@ int main(void)
     SIZE(kvm_run); SIZE(kvm_regs); SIZE(kvm_sregs); SIZE(kvm_segment); SIZE(kvm_dtable); SIZE(kvm_fpu);
     SIZE(kvm_userspace_memory_region); SIZE(kvm_cpuid2); SIZE(kvm_cpuid_entry2); SIZE(kvm_msrs); SIZE(kvm_msr_entry);
     SIZE(kvm_vcpu_events); SIZE(kvm_lapic_state); SIZE(kvm_pit_config); SIZE(kvm_irq_level); SIZE(kvm_guest_debug);
-    SIZE(kvm_translation); SIZE(kvm_enable_cap);
+    SIZE(kvm_translation); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_irqfd); SIZE(kvm_msi);
+    SIZE(kvm_irq_routing); SIZE(kvm_irq_routing_entry);
 
     OFF(kvm_run, request_interrupt_window); OFF(kvm_run, immediate_exit); OFF(kvm_run, exit_reason);
     OFF(kvm_run, ready_for_interrupt_injection); OFF(kvm_run, if_flag); OFF(kvm_run, flags); OFF(kvm_run, cr8);
@@ -58,6 +59,14 @@ int main(void)
     OFF(kvm_translation, linear_address); OFF(kvm_translation, physical_address); OFF(kvm_translation, valid);
     OFF(kvm_translation, writeable); OFF(kvm_translation, usermode);
     OFF(kvm_enable_cap, cap); OFF(kvm_enable_cap, flags); OFF(kvm_enable_cap, args);
+    OFF(kvm_ioeventfd, datamatch); OFF(kvm_ioeventfd, addr); OFF(kvm_ioeventfd, len); OFF(kvm_ioeventfd, fd);
+    OFF(kvm_ioeventfd, flags); OFF(kvm_irqfd, fd); OFF(kvm_irqfd, gsi); OFF(kvm_irqfd, flags); OFF(kvm_irqfd, resamplefd);
+    OFF(kvm_msi, address_lo); OFF(kvm_msi, address_hi); OFF(kvm_msi, data); OFF(kvm_msi, flags); OFF(kvm_msi, devid);
+    OFF(kvm_irq_routing, nr); OFF(kvm_irq_routing, flags); OFF(kvm_irq_routing, entries);
+    OFF(kvm_irq_routing_entry, gsi); OFF(kvm_irq_routing_entry, type); OFF(kvm_irq_routing_entry, flags);
+    OFF(kvm_irq_routing_entry, u);
+    printf("union kvm_irq_routing_entry.u.irqchip.pin %zu\n", offsetof(struct kvm_irq_routing_entry, u.irqchip.pin));
+    printf("union kvm_irq_routing_entry.u.msi.data %zu\n", offsetof(struct kvm_irq_routing_entry, u.msi.data));
     printf("member kvm_run.emulation_failure.insn_bytes %zu\n", sizeof(((struct kvm_run *)0)->emulation_failure.insn_bytes));
 
     IOCTL(KVM_GET_API_VERSION); IOCTL(KVM_CREATE_VM); IOCTL(KVM_CHECK_EXTENSION); IOCTL(KVM_GET_VCPU_MMAP_SIZE);
@@ -66,7 +75,7 @@ int main(void)
     IOCTL(KVM_RUN); IOCTL(KVM_GET_REGS); IOCTL(KVM_SET_REGS); IOCTL(KVM_GET_SREGS); IOCTL(KVM_SET_SREGS); IOCTL(KVM_TRANSLATE);
     IOCTL(KVM_GET_MSRS); IOCTL(KVM_SET_MSRS); IOCTL(KVM_GET_FPU); IOCTL(KVM_SET_FPU); IOCTL(KVM_GET_LAPIC); IOCTL(KVM_SET_LAPIC);
     IOCTL(KVM_SET_CPUID2); IOCTL(KVM_SET_GUEST_DEBUG); IOCTL(KVM_GET_VCPU_EVENTS); IOCTL(KVM_SET_VCPU_EVENTS);
-    IOCTL(KVM_ENABLE_CAP);
+    IOCTL(KVM_ENABLE_CAP); IOCTL(KVM_SET_GSI_ROUTING); IOCTL(KVM_IRQFD); IOCTL(KVM_IOEVENTFD); IOCTL(KVM_SIGNAL_MSI);
 
     CONST(KVM_EXIT_UNKNOWN); CONST(KVM_EXIT_EXCEPTION); CONST(KVM_EXIT_IO); CONST(KVM_EXIT_HYPERCALL); CONST(KVM_EXIT_DEBUG);
     CONST(KVM_EXIT_HLT); CONST(KVM_EXIT_MMIO); CONST(KVM_EXIT_IRQ_WINDOW_OPEN); CONST(KVM_EXIT_SHUTDOWN); CONST(KVM_EXIT_FAIL_ENTRY);
@@ -79,9 +88,18 @@ int main(void)
     CONST(KVM_EXIT_IO_IN); CONST(KVM_EXIT_IO_OUT);
     CONST(KVM_INTERNAL_ERROR_EMULATION); CONST(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
     CONST(KVM_CAP_IRQCHIP); CONST(KVM_CAP_HLT); CONST(KVM_CAP_USER_MEMORY); CONST(KVM_CAP_SET_TSS_ADDR); CONST(KVM_CAP_EXT_CPUID);
-    CONST(KVM_CAP_NR_VCPUS); CONST(KVM_CAP_NR_MEMSLOTS); CONST(KVM_CAP_PIT); CONST(KVM_CAP_IOEVENTFD);
+    CONST(KVM_CAP_IRQ_ROUTING); CONST(KVM_CAP_NR_VCPUS); CONST(KVM_CAP_NR_MEMSLOTS); CONST(KVM_CAP_PIT); CONST(KVM_CAP_IOEVENTFD);
     CONST(KVM_CAP_SET_IDENTITY_MAP_ADDR); CONST(KVM_CAP_ADJUST_CLOCK); CONST(KVM_CAP_IRQFD); CONST(KVM_CAP_PIT2);
     CONST(KVM_CAP_VCPU_EVENTS); CONST(KVM_CAP_XSAVE); CONST(KVM_CAP_XCRS); CONST(KVM_CAP_TSC_CONTROL); CONST(KVM_CAP_MAX_VCPUS);
     CONST(KVM_CAP_SIGNAL_MSI); CONST(KVM_CAP_IMMEDIATE_EXIT); CONST(KVM_CAP_SYNC_REGS); CONST(KVM_CAP_EXIT_ON_EMULATION_FAILURE); CONST(KVM_API_VERSION);
+    printf("flag KvmIoeventfd.FlagDatamatch %d\n", KVM_IOEVENTFD_FLAG_DATAMATCH);
+    printf("flag KvmIoeventfd.FlagPio %d\n", KVM_IOEVENTFD_FLAG_PIO);
+    printf("flag KvmIoeventfd.FlagDeassign %d\n", KVM_IOEVENTFD_FLAG_DEASSIGN);
+    printf("flag KvmIrqfd.FlagDeassign %d\n", KVM_IRQFD_FLAG_DEASSIGN);
+    printf("flag KvmIrqRoutingEntry.TypeIrqchip %d\n", KVM_IRQ_ROUTING_IRQCHIP);
+    printf("flag KvmIrqRoutingEntry.TypeMsi %d\n", KVM_IRQ_ROUTING_MSI);
+    printf("flag KvmIrqchip.PicMaster %d\n", KVM_IRQCHIP_PIC_MASTER);
+    printf("flag KvmIrqchip.PicSlave %d\n", KVM_IRQCHIP_PIC_SLAVE);
+    printf("flag KvmIrqchip.Ioapic %d\n", KVM_IRQCHIP_IOAPIC);
     return 0;
 }

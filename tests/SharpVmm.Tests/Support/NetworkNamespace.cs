@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Xunit;
 
 namespace SharpVmm.Tests.Support;
@@ -9,6 +10,8 @@ namespace SharpVmm.Tests.Support;
 /// </summary>
 public sealed class NetworkNamespace : IDisposable
 {
+    private const int CloneNewNet = 0x40000000;
+
     private NetworkNamespace(string name) => Name = name;
 
     /// <summary>The namespace's name (<c>ip netns</c>).</summary>
@@ -28,6 +31,8 @@ public sealed class NetworkNamespace : IDisposable
         var ns = new NetworkNamespace("sharpvmm-" + Guid.NewGuid().ToString("N")[..8]);
         Ip("netns", "add", ns.Name);
         ns.Run("ip", "link", "set", "lo", "up");
+        ns.Run("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+        ns.Run("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
         return ns;
     }
 
@@ -45,6 +50,38 @@ public sealed class NetworkNamespace : IDisposable
 
     /// <summary>Runs a command inside the namespace and returns its output; fails the test if it fails.</summary>
     public string Run(params string[] command) => Ip(["netns", "exec", Name, .. command]);
+
+    /// <summary>Runs a shell command line inside the namespace; fails the test if it fails.</summary>
+    public string Shell(string command) => Run("sh", "-c", command);
+
+    /// <summary>Runs <paramref name="body"/> on a thread that joined the namespace with setns(2) (a TAP opened there is created there).</summary>
+    public T RunInside<T>(Func<T> body)
+    {
+        T result = default!;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var nsFile = File.OpenHandle($"/var/run/netns/{Name}");
+                if (SetNs((int)nsFile.DangerousGetHandle(), CloneNewNet) != 0)
+                {
+                    throw new InvalidOperationException($"setns({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
+                }
+
+                result = body();
+            }
+#pragma warning disable CA1031 // rethrown on the test thread
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                error = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return error is null ? result : throw new AggregateException(error);
+    }
 
     /// <summary>Deletes the namespace (and the TAP in it).</summary>
     public void Dispose()
@@ -83,4 +120,8 @@ public sealed class NetworkNamespace : IDisposable
 
         return stdout.Result;
     }
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SetNs(int fd, int nstype);
 }

@@ -1,0 +1,362 @@
+using System.Buffers.Binary;
+
+namespace SharpVmm.Devices.Virtio.Net;
+
+/// <summary>
+/// A virtio network device (virtio 1.2, 5.1) with one queue pair: receiveq0 (index 0) and transmitq0 (index 1), a MAC
+/// address and a link-up status in its configuration. Frames go to and come from an <see cref="INetworkBackend"/>
+/// with the 12-byte <c>virtio_net_hdr_v1</c> in front, so the guest-to-host offloads it offers (VIRTIO_NET_F_CSUM,
+/// HOST_TSO4/6) pass straight through in the header. Guest-side offloads (GUEST_CSUM/TSO, MRG_RXBUF) are not offered:
+/// every received frame fits one MTU-sized receive buffer.
+/// </summary>
+/// <remarks>
+/// Transmit runs on a worker thread that <see cref="Notify"/>(1) only wakes. Receive runs on a reader thread that waits
+/// on the back-end and, when the guest has posted no receive buffer, stops reading the back-end until
+/// <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains, a broken ring) are counted and
+/// answered, never thrown.
+/// </remarks>
+public sealed class VirtioNetDevice : IVirtioDevice
+{
+    /// <summary>Index of receiveq0.</summary>
+    public const int ReceiveQueue = 0;
+
+    /// <summary>Index of transmitq0.</summary>
+    public const int TransmitQueue = 1;
+
+    /// <summary>Largest frame either way, header included: a 64 KiB TSO segment plus Ethernet and vnet headers.</summary>
+    public const int MaxFrameSize = 65536 + 14 + VirtioNetHeader.Size;
+
+    private const int ConfigMacOffset = 0;     // 5.1.4 mac[6]
+    private const int ConfigStatusOffset = 6;  // 5.1.4 status (le16)
+    private const int ConfigLength = 8;
+
+    private readonly INetworkBackend _backend;
+    private readonly byte[] _mac;
+    private readonly ushort _queueSize;
+    private readonly Lock _lifecycle = new();
+    private readonly SemaphoreSlim _txKick = new(0);
+    private readonly SemaphoreSlim _rxKick = new(0);
+    private Thread? _txThread;
+    private Thread? _rxThread;
+    private volatile bool _stopping;
+    private long _rxFrames, _rxBytes, _rxDropped, _txFrames, _txBytes, _txDropped, _malformedChains;
+
+    /// <summary>Creates a device with MAC <paramref name="mac"/> over <paramref name="backend"/> (owned, disposed with it).</summary>
+    /// <param name="backend">Where frames go; the device owns it.</param>
+    /// <param name="mac">The 6-byte MAC address the guest reads from the config.</param>
+    /// <param name="queueSize">Maximum size of each queue (a power of two).</param>
+    public VirtioNetDevice(INetworkBackend backend, ReadOnlySpan<byte> mac, ushort queueSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (mac.Length != 6)
+        {
+            throw new ArgumentException("a MAC address is 6 bytes", nameof(mac));
+        }
+
+        if (queueSize == 0 || queueSize > 32768 || (queueSize & (queueSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queueSize), queueSize, "a queue size is a power of two up to 32768");
+        }
+
+        _backend = backend;
+        _mac = mac.ToArray();
+        _queueSize = queueSize;
+        QueueMaxSizes = [queueSize, queueSize];
+    }
+
+    /// <inheritdoc />
+    public VirtioDeviceType DeviceType => VirtioDeviceType.Net;
+
+    /// <inheritdoc />
+    public ulong DeviceFeatures => VirtioFeatures.Common | VirtioNetFeatures.Mac | VirtioNetFeatures.Status
+        | VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ushort> QueueMaxSizes { get; }
+
+    /// <inheritdoc />
+    public int ConfigSize => ConfigLength;
+
+    /// <summary>Frames delivered to the guest.</summary>
+    public long RxFrames => Interlocked.Read(ref _rxFrames);
+
+    /// <summary>Bytes delivered to the guest (frames without the vnet header).</summary>
+    public long RxBytes => Interlocked.Read(ref _rxBytes);
+
+    /// <summary>Frames from the back-end that no receive buffer could hold.</summary>
+    public long RxDropped => Interlocked.Read(ref _rxDropped);
+
+    /// <summary>Frames the guest sent that reached the back-end.</summary>
+    public long TxFrames => Interlocked.Read(ref _txFrames);
+
+    /// <summary>Bytes the guest sent (frames without the vnet header).</summary>
+    public long TxBytes => Interlocked.Read(ref _txBytes);
+
+    /// <summary>Guest frames the back-end dropped or that used an offload the driver did not negotiate.</summary>
+    public long TxDropped => Interlocked.Read(ref _txDropped);
+
+    /// <summary>Chains answered with nothing done: a transmit chain shorter than a header or longer than
+    /// <see cref="MaxFrameSize"/>, or a receive chain with no writable part.</summary>
+    public long MalformedChains => Interlocked.Read(ref _malformedChains);
+
+    /// <inheritdoc />
+    public void ReadConfig(uint offset, Span<byte> data)
+    {
+        Span<byte> config = stackalloc byte[ConfigLength];
+        _mac.CopyTo(config[ConfigMacOffset..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(config[ConfigStatusOffset..], VirtioNetFeatures.StatusLinkUp);
+        for (int i = 0; i < data.Length; i++)
+        {
+            ulong at = offset + (ulong)i;
+            data[i] = at < ConfigLength ? config[(int)at] : (byte)0;
+        }
+    }
+
+    /// <inheritdoc />
+    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
+    {
+        // mac is driver-writable only in legacy mode and status is read-only (5.1.4): ignore.
+    }
+
+    /// <inheritdoc />
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        lock (_lifecycle)
+        {
+            StopWorkers();
+            _stopping = false;
+            _backend.SetOffloads(TapOffloads.None); // no guest-side offload is offered
+            VirtQueue? rx = CreateQueue(activation, ReceiveQueue);
+            VirtQueue? tx = CreateQueue(activation, TransmitQueue);
+            if (tx is not null)
+            {
+                _txThread = new Thread(() => TransmitLoop(tx, activation)) { IsBackground = true, Name = "virtio-net tx" };
+                _txThread.Start();
+            }
+
+            if (rx is not null)
+            {
+                _rxThread = new Thread(() => ReceiveLoop(rx, activation)) { IsBackground = true, Name = "virtio-net rx" };
+                _rxThread.Start();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Notify(int queueIndex)
+    {
+        switch (queueIndex)
+        {
+            case ReceiveQueue:
+                _rxKick.Release();
+                break;
+            case TransmitQueue:
+                _txKick.Release();
+                break;
+            default:
+                break; // a notify for a queue this device does not have: ignored, as hardware would
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        lock (_lifecycle)
+        {
+            StopWorkers();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Reset();
+        _backend.Dispose();
+        _txKick.Dispose();
+        _rxKick.Dispose();
+    }
+
+    private VirtQueue? CreateQueue(VirtioActivation activation, int index)
+    {
+        if (index >= activation.Queues.Count || !activation.Queues[index].Ready)
+        {
+            return null;
+        }
+
+        return new VirtQueue(activation.Memory, activation.Queues[index], activation.Features);
+    }
+
+    private void StopWorkers()
+    {
+        _stopping = true;
+        _txKick.Release();
+        _rxKick.Release();
+        _backend.Wake();
+        _txThread?.Join();
+        _rxThread?.Join();
+        _txThread = null;
+        _rxThread = null;
+        while (_txKick.Wait(0) || _rxKick.Wait(0))
+        {
+            // drain kicks meant for the stopped workers
+        }
+    }
+
+    private void TransmitLoop(VirtQueue queue, VirtioActivation activation)
+    {
+        byte[] frame = new byte[MaxFrameSize];
+        bool hostTso = (activation.Features & (VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6)) != 0;
+        while (!_stopping)
+        {
+            queue.DisableNotifications();
+            bool used = false;
+            while (!_stopping && queue.TryPop(out DescriptorChain chain))
+            {
+                Transmit(chain, frame, hostTso);
+                queue.AddUsed(chain, 0);
+                used = true;
+            }
+
+            if (used && queue.NeedsNotification())
+            {
+                activation.Interrupt.SignalUsedBuffers(TransmitQueue);
+            }
+
+            if (CheckBroken(queue, activation))
+            {
+                return;
+            }
+
+            if (!queue.EnableNotifications())
+            {
+                _txKick.Wait();
+            }
+        }
+    }
+
+    private void Transmit(DescriptorChain chain, byte[] frame, bool hostTso)
+    {
+        uint length = chain.ReadableLength;
+        if (length < VirtioNetHeader.Size || length > MaxFrameSize)
+        {
+            Interlocked.Increment(ref _malformedChains);
+            return;
+        }
+
+        int read = chain.CreateReader().Read(frame.AsSpan(0, (int)length));
+        byte gso = (byte)(frame[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
+        if (read != length || (gso != VirtioNetHeader.GsoNone && !hostTso))
+        {
+            Interlocked.Increment(ref _txDropped);
+            return;
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(frame.AsSpan(VirtioNetHeader.NumBuffersOffset), 0); // unused on transmit
+        if (_backend.Write(frame.AsSpan(0, read)))
+        {
+            Interlocked.Increment(ref _txFrames);
+            Interlocked.Add(ref _txBytes, read - VirtioNetHeader.Size);
+        }
+        else
+        {
+            Interlocked.Increment(ref _txDropped);
+        }
+    }
+
+    private void ReceiveLoop(VirtQueue queue, VirtioActivation activation)
+    {
+        byte[] frame = new byte[MaxFrameSize];
+        int pending = 0;
+        while (!_stopping)
+        {
+            if (pending == 0)
+            {
+                pending = _backend.Read(frame);
+                if (pending == 0)
+                {
+                    _backend.WaitReadable(-1);
+                    continue;
+                }
+            }
+
+            if (!TryTakeReceiveBuffer(queue, activation, out DescriptorChain? chain))
+            {
+                if (CheckBroken(queue, activation))
+                {
+                    return;
+                }
+
+                _rxKick.Wait(); // no buffer: leave the back-end alone until the guest posts some
+                continue;
+            }
+
+            Deliver(queue, chain, frame.AsSpan(0, pending));
+            pending = 0;
+            if (queue.NeedsNotification())
+            {
+                activation.Interrupt.SignalUsedBuffers(ReceiveQueue);
+            }
+        }
+    }
+
+    private bool TryTakeReceiveBuffer(VirtQueue queue, VirtioActivation activation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DescriptorChain? chain)
+    {
+        while (true)
+        {
+            queue.DisableNotifications();
+            if (queue.TryPop(out DescriptorChain popped))
+            {
+                if (popped.WritableLength >= VirtioNetHeader.Size)
+                {
+                    chain = popped;
+                    return true;
+                }
+
+                Interlocked.Increment(ref _malformedChains); // nothing to write into: hand it back empty
+                queue.AddUsed(popped, 0);
+                if (queue.NeedsNotification())
+                {
+                    activation.Interrupt.SignalUsedBuffers(ReceiveQueue);
+                }
+
+                continue;
+            }
+
+            if (queue.IsBroken || !queue.EnableNotifications())
+            {
+                chain = null;
+                return false;
+            }
+        }
+    }
+
+    private void Deliver(VirtQueue queue, DescriptorChain chain, Span<byte> frame)
+    {
+        if (frame.Length > chain.WritableLength)
+        {
+            // Without MRG_RXBUF a frame must fit one buffer; the guest posted a short one (or the host sent a jumbo).
+            Interlocked.Increment(ref _rxDropped);
+            queue.AddUsed(chain, 0);
+            return;
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(frame[VirtioNetHeader.NumBuffersOffset..], 1); // 5.1.6.4: one buffer
+        var writer = chain.CreateWriter();
+        writer.Write(frame);
+        queue.AddUsed(chain, writer.BytesWritten);
+        Interlocked.Increment(ref _rxFrames);
+        Interlocked.Add(ref _rxBytes, frame.Length - VirtioNetHeader.Size);
+    }
+
+    private static bool CheckBroken(VirtQueue queue, VirtioActivation activation)
+    {
+        if (!queue.IsBroken)
+        {
+            return false;
+        }
+
+        activation.Interrupt.SetNeedsReset();
+        return true;
+    }
+}
