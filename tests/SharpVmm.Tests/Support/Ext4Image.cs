@@ -56,7 +56,8 @@ public static partial class Ext4Image
 
     private static string Tool(string name)
     {
-        foreach (string dir in new[] { "/usr/sbin", "/sbin", "/usr/bin", "/bin" })
+        string[] searchPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        foreach (string dir in searchPath.Concat(["/usr/sbin", "/sbin"]))
         {
             string path = Path.Combine(dir, name);
             if (File.Exists(path))

@@ -63,7 +63,7 @@ public sealed class NetworkNamespace : IDisposable
         {
             try
             {
-                using var nsFile = File.OpenHandle($"/var/run/netns/{Name}");
+                using var nsFile = File.OpenHandle($"/run/netns/{Name}");
                 if (SetNs((int)nsFile.DangerousGetHandle(), CloneNewNet) != 0)
                 {
                     throw new InvalidOperationException($"setns({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
