@@ -11,7 +11,7 @@ public class VirtioNetDeviceTests
     private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 
     [Fact]
-    public void Config_has_the_mac_and_link_up_and_features_offer_host_offloads_only()
+    public void Config_has_the_mac_and_link_up_and_features_offer_offloads_both_ways()
     {
         using var device = new VirtioNetDevice(new FakeNetworkBackend(), Mac, queueSize: 64);
 
@@ -27,9 +27,60 @@ public class VirtioNetDeviceTests
         Assert.Equal([1, 0], again);
         Assert.Equal([(ushort)64, (ushort)64], device.QueueMaxSizes);
         ulong expected = VirtioFeatures.Common | VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.Csum
-            | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6;
+            | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6 | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4
+            | VirtioNetFeatures.GuestTso6 | VirtioNetFeatures.MrgRxbuf;
         Assert.Equal(expected, device.DeviceFeatures);
-        Assert.Equal(0UL, device.DeviceFeatures & (VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4 | VirtioNetFeatures.MrgRxbuf));
+    }
+
+    [Fact]
+    public void Backend_offloads_follow_the_guest_side_features_the_driver_accepted()
+    {
+        Assert.Equal(TapOffloads.None, VirtioNetDevice.OffloadsFor(VirtioFeatures.Common | VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4));
+        Assert.Equal(TapOffloads.None, VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestTso4)); // TSO without CSUM is invalid
+        Assert.Equal(TapOffloads.Csum, VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestCsum));
+        Assert.Equal(TapOffloads.Csum | TapOffloads.Tso4 | TapOffloads.Tso6,
+            VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4 | VirtioNetFeatures.GuestTso6));
+
+        using var rx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        using var device = new VirtioNetDevice(backend, Mac);
+        device.Activate(Activation(rx, new FakeVirtioInterrupt(), transmit: false,
+            features: VirtioFeatures.Common | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4));
+        Assert.Equal(TapOffloads.Csum | TapOffloads.Tso4, backend.Offloads);
+    }
+
+    [Fact]
+    public void With_mergeable_buffers_a_large_frame_spans_several_chains_and_waits_for_enough_of_them()
+    {
+        using var rx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        var irq = new FakeVirtioInterrupt();
+        using var device = new VirtioNetDevice(backend, Mac);
+        BuiltChain first = rx.AddChain(ChainBuffer.Out(1500));
+        device.Activate(Activation(rx, irq, transmit: false,
+            features: VirtioFeatures.Common | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4));
+
+        byte[] header = Header(flags: VirtioNetHeader.FlagNeedsCsum, gso: VirtioNetHeader.GsoTcpV4, csumStart: 34, csumOffset: 16);
+        byte[] frame = Frame(3000, seed: 3);
+        backend.Enqueue([.. header, .. frame]);
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 0));
+        Thread.Sleep(30);
+        Assert.Equal(0, rx.UsedIdx); // one 1500-byte buffer is not enough for 3012 bytes: nothing is used yet
+
+        BuiltChain second = rx.AddChain(ChainBuffer.Out(1500));
+        BuiltChain third = rx.AddChain(ChainBuffer.Out(1500));
+        rx.AddChain(ChainBuffer.Out(1500)); // left for the next frame
+        device.Notify(VirtioNetDevice.ReceiveQueue);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 3), "the frame was not delivered across three buffers");
+        Assert.Equal(
+            [(first.Head, 1500u), (second.Head, 1500u), (third.Head, 12u)],
+            Enumerable.Range(0, 3).Select(n => ((ushort)rx.Used(n).Id, rx.Used(n).Length)).ToArray());
+        byte[] landed = [.. rx.ReadBuffer(first, 0), .. rx.ReadBuffer(second, 0), .. rx.ReadBuffer(third, 0).AsSpan(0, 12)];
+        Assert.Equal(3, BinaryPrimitives.ReadUInt16LittleEndian(landed.AsSpan(VirtioNetHeader.NumBuffersOffset))); // num_buffers
+        Assert.Equal(header.AsSpan(0, 10).ToArray(), landed.AsSpan(0, 10).ToArray()); // offload fields passed through
+        Assert.Equal(frame, landed.AsSpan(VirtioNetHeader.Size).ToArray());
+        Assert.Equal((1L, 3000L, 0L), (device.RxFrames, device.RxBytes, device.RxDropped));
     }
 
     [Fact]
