@@ -16,7 +16,7 @@ public class TapDeviceTests
     [Fact]
     public void The_host_kernel_answers_an_arp_request_and_a_ping_written_into_the_tap()
     {
-        using var ns = NetworkNamespace.Create();
+        using var ns = TapNamespace.Create();
         using TapDevice tap = ns.RunInside(() => TapDevice.Open(TapName));
         ns.Exec($"ip addr add 10.77.0.1/24 dev {TapName}");
         ns.Exec($"ip link set {TapName} up");
@@ -40,7 +40,7 @@ public class TapDeviceTests
     [Fact]
     public void A_tap_already_open_is_busy_and_offloads_can_be_set()
     {
-        using var ns = NetworkNamespace.Create();
+        using var ns = TapNamespace.Create();
         using TapDevice tap = ns.RunInside(() => TapDevice.Open(TapName));
         tap.SetOffloads(TapOffloads.Csum | TapOffloads.Tso4 | TapOffloads.Tso6);
 
@@ -52,9 +52,26 @@ public class TapDeviceTests
     }
 
     [Fact]
+    public void A_persistent_tap_made_with_ip_tuntap_opens_with_a_vnet_header_and_a_tun_is_refused()
+    {
+        using var ns = TapNamespace.Create();
+        ns.Exec("ip tuntap add dev svpers0 mode tap");
+        ns.Exec("ip tuntap add dev svtun0 mode tun");
+
+        using (TapDevice tap = ns.RunInside(() => TapDevice.Open("svpers0")))
+        {
+            Assert.Equal("svpers0", tap.Name);
+            Assert.Contains("vnet_hdr", ns.Exec("ip -d link show svpers0"), StringComparison.Ordinal);
+        }
+
+        var refused = Assert.Throws<AggregateException>(() => ns.RunInside(() => TapDevice.Open("svtun0")));
+        Assert.Equal(22, Assert.IsType<TapException>(refused.InnerException).Errno); // EINVAL
+    }
+
+    [Fact]
     public void Wake_releases_a_reader_waiting_on_an_idle_tap()
     {
-        using var ns = NetworkNamespace.Create();
+        using var ns = TapNamespace.Create();
         using TapDevice tap = ns.RunInside(() => TapDevice.Open(TapName));
         Assert.False(tap.WaitReadable(10));
 

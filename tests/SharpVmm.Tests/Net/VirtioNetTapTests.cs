@@ -14,7 +14,7 @@ public class VirtioNetTapTests
     [Fact]
     public void An_arp_request_sent_on_transmitq_is_answered_on_receiveq()
     {
-        using var ns = NetworkNamespace.Create();
+        using var ns = TapNamespace.Create();
         TapDevice tap = ns.RunInside(() => TapDevice.Open("svnet0"));
         ns.Exec("ip addr add 10.78.0.1/24 dev svnet0");
         ns.Exec("ip link set svnet0 up");

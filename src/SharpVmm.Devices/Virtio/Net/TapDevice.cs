@@ -67,7 +67,7 @@ public sealed class TapDevice : INetworkBackend
                 {
                     TapInterop.EBUSY => new TapException($"tap '{name}' is busy: another process has it open", errno),
                     TapInterop.EPERM or TapInterop.EACCES => new TapException($"no permission to attach tap '{name}': run as root, grant CAP_NET_ADMIN, or create it persistent for this user (ip tuntap add {name} mode tap user ...)", errno),
-                    TapInterop.EINVAL => new TapException($"'{name}' exists but is not a tap with a vnet header (a tun device, or created without vnet_hdr)", errno),
+                    TapInterop.EINVAL => new TapException($"'{name}' exists but is a tun (not tap) device, or multi-queue", errno),
                     _ => new TapException($"TUNSETIFF '{name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
                 };
             }

@@ -8,16 +8,16 @@ namespace SharpVmm.Tests.Support;
 /// A private network namespace (<c>ip netns add sharpvmm-test-*</c>), deleted on dispose, so network tests only ever
 /// talk to addresses inside it. Code runs inside it on a dedicated thread that joined it with setns(2).
 /// </summary>
-internal sealed class NetworkNamespace : IDisposable
+internal sealed class TapNamespace : IDisposable
 {
     private const int CLONE_NEWNET = 0x40000000;
 
-    private NetworkNamespace(string name) => Name = name;
+    private TapNamespace(string name) => Name = name;
 
     public string Name { get; }
 
     /// <summary>Creates a namespace; skips the test with "needs root" when it cannot.</summary>
-    public static NetworkNamespace Create()
+    public static TapNamespace Create()
     {
         if (Environment.UserName != "root" && GetEuid() != 0)
         {
@@ -31,7 +31,7 @@ internal sealed class NetworkNamespace : IDisposable
 
         string name = $"sharpvmm-test-{Guid.NewGuid().ToString("N")[..8]}";
         Ip($"netns add {name}");
-        var ns = new NetworkNamespace(name);
+        var ns = new TapNamespace(name);
         ns.Exec("ip link set lo up");
         ns.Exec("sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
         ns.Exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1");
