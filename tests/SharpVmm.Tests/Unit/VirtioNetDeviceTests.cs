@@ -122,7 +122,7 @@ public class VirtioNetDeviceTests
         Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 1), "the frame was never delivered");
         Assert.Equal((buffer.Head, (uint)(VirtioNetHeader.Size + 98)), ((ushort)rx.Used(0).Id, rx.Used(0).Length));
         byte[] landed = rx.ReadBuffer(buffer, 0);
-        Assert.Equal(VirtioNetHeader.FlagDataValid, landed[0]);
+        Assert.Equal(0, landed[0]); // 5.1.6.4.1: flags are zero without GUEST_CSUM
         Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(landed.AsSpan(VirtioNetHeader.NumBuffersOffset))); // num_buffers
         Assert.Equal(frame, landed.AsSpan(VirtioNetHeader.Size, 98).ToArray());
         Assert.Equal(0xEE, landed[VirtioNetHeader.Size + 98]); // nothing written past the frame
@@ -164,17 +164,18 @@ public class VirtioNetDeviceTests
         var backend = new FakeNetworkBackend();
         var irq = new FakeVirtioInterrupt();
         using var device = new VirtioNetDevice(backend, Mac);
-        device.Activate(Activation(tx, irq, transmit: true, features: VirtioFeatures.Common | VirtioNetFeatures.Csum));
+        device.Activate(Activation(tx, irq, transmit: true, features: VirtioFeatures.Common));
 
         tx.AddChain(ChainBuffer.In([1, 2, 3, 4]));                        // shorter than a header
         tx.AddChain(ChainBuffer.Out(64));                                 // nothing to send
         tx.AddChain(ChainBuffer.In([.. Header(gso: VirtioNetHeader.GsoTcpV4), .. Frame(60, 3)])); // TSO not negotiated
+        tx.AddChain(ChainBuffer.In([.. Header(flags: VirtioNetHeader.FlagNeedsCsum), .. Frame(60, 3)])); // CSUM not negotiated
         tx.AddChain(ChainBuffer.In([.. Header(), .. Frame(60, 4)]));
         device.Notify(VirtioNetDevice.TransmitQueue);
 
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 4));
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 5));
         Assert.Equal(Frame(60, 4), Assert.Single(backend.Written).AsSpan(VirtioNetHeader.Size).ToArray());
-        Assert.Equal((2L, 1L, 1L), (device.MalformedChains, device.TxDropped, device.TxFrames));
+        Assert.Equal((2L, 2L, 1L), (device.MalformedChains, device.TxDropped, device.TxFrames));
         Assert.Equal(0, irq.NeedsResetSignals);
     }
 

@@ -231,13 +231,14 @@ public sealed class VirtioNetDevice : IVirtioDevice
     {
         byte[] frame = new byte[MaxFrameSize];
         bool hostTso = (activation.Features & (VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6)) != 0;
+        bool hostCsum = (activation.Features & VirtioNetFeatures.Csum) != 0;
         while (!_stopping)
         {
             queue.DisableNotifications();
             bool used = false;
             while (!_stopping && queue.TryPop(out DescriptorChain chain))
             {
-                Transmit(chain, frame, hostTso);
+                Transmit(chain, frame, hostCsum, hostTso);
                 queue.AddUsed(chain, 0);
                 used = true;
             }
@@ -259,7 +260,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         }
     }
 
-    private void Transmit(DescriptorChain chain, byte[] frame, bool hostTso)
+    private void Transmit(DescriptorChain chain, byte[] frame, bool hostCsum, bool hostTso)
     {
         uint length = chain.ReadableLength;
         if (length < VirtioNetHeader.Size || length > MaxFrameSize)
@@ -270,7 +271,8 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
         int read = chain.CreateReader().Read(frame.AsSpan(0, (int)length));
         byte gso = (byte)(frame[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
-        if (read != length || (gso != VirtioNetHeader.GsoNone && !hostTso))
+        bool needsCsum = (frame[VirtioNetHeader.FlagsOffset] & VirtioNetHeader.FlagNeedsCsum) != 0;
+        if (read != length || (gso != VirtioNetHeader.GsoNone && !hostTso) || (needsCsum && !hostCsum))
         {
             Interlocked.Increment(ref _txDropped);
             return;
@@ -292,6 +294,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
     {
         byte[] frame = new byte[MaxFrameSize];
         bool mergeable = (activation.Features & VirtioNetFeatures.MrgRxbuf) != 0;
+        bool guestCsum = (activation.Features & VirtioNetFeatures.GuestCsum) != 0;
         var gathered = new List<DescriptorChain>();
         int pending = 0;
         while (!_stopping)
@@ -315,6 +318,12 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
                 _rxKick.Wait(); // not enough buffers: leave the back-end alone until the guest posts more
                 continue;
+            }
+
+            if (!guestCsum)
+            {
+                // 5.1.6.4.1: without GUEST_CSUM flags are zero and gso_type NONE (the back-end has no offloads on).
+                frame.AsSpan(0, VirtioNetHeader.NumBuffersOffset).Clear();
             }
 
             Deliver(queue, gathered, frame.AsSpan(0, pending));
