@@ -195,6 +195,23 @@ public class VirtioNetDeviceTests
     }
 
     [Fact]
+    public void A_failing_backend_stops_transmit_without_throwing_out_of_the_worker()
+    {
+        using var tx = new VirtQueueBuilder();
+        var failure = new IOException("tap gone");
+        var backend = new FakeNetworkBackend { WriteFailure = failure };
+        using var device = new VirtioNetDevice(backend, Mac);
+        device.Activate(Activation(tx, new FakeVirtioInterrupt(), transmit: true));
+
+        tx.AddChain(ChainBuffer.In([.. Header(), .. Frame(60, 6)]));
+        device.Notify(VirtioNetDevice.TransmitQueue);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.BackendFailure is not null));
+        Assert.Same(failure, device.BackendFailure);
+        device.Reset();
+    }
+
+    [Fact]
     public void Bad_receive_buffers_are_answered_and_oversized_frames_dropped()
     {
         using var rx = new VirtQueueBuilder();
@@ -233,8 +250,11 @@ public class VirtioNetDeviceTests
         device.Notify(VirtioNetDevice.TransmitQueue);
         device.Notify(7); // no such queue: ignored
         device.Dispose();
+        device.Dispose();
+        device.Reset();
 
         Assert.True(backend.Disposed);
+        Assert.Null(device.BackendFailure);
         Assert.Empty(backend.Written);
     }
 

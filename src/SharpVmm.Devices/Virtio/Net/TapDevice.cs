@@ -7,7 +7,8 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// A Linux TAP interface opened through /dev/net/tun with <c>IFF_TAP | IFF_NO_PI | IFF_VNET_HDR</c> and a 12-byte
 /// vnet header (<c>virtio_net_hdr_v1</c>), so frames carry the virtio-net header straight through. Non-blocking: a
 /// reader thread waits with <see cref="WaitReadable"/>, and <see cref="Wake"/> (a private eventfd) releases it.
-/// Needs CAP_NET_ADMIN unless the interface is a persistent tap owned by this user.
+/// Needs CAP_NET_ADMIN unless the interface is a persistent tap owned by this user. Reads and
+/// <see cref="WaitReadable"/> belong to one reader thread; writes may come from another.
 /// </summary>
 public sealed class TapDevice : INetworkBackend
 {

@@ -40,6 +40,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private Thread? _txThread;
     private Thread? _rxThread;
     private volatile bool _stopping;
+    private bool _disposed;
     private long _rxFrames, _rxBytes, _rxDropped, _txFrames, _txBytes, _txDropped, _malformedChains;
 
     /// <summary>Creates a device with MAC <paramref name="mac"/> over <paramref name="backend"/> (owned, disposed with it).</summary>
@@ -123,6 +124,12 @@ public sealed class VirtioNetDevice : IVirtioDevice
     /// <see cref="MaxFrameSize"/>, or a receive chain with no writable part.</summary>
     public long MalformedChains => Interlocked.Read(ref _malformedChains);
 
+    /// <summary>
+    /// The host error that stopped a worker (the back-end failed to read or write for a reason other than a full or
+    /// empty queue); null while both directions work. The device stays up; the other direction keeps going.
+    /// </summary>
+    public IOException? BackendFailure { get; private set; }
+
     /// <inheritdoc />
     public void ReadConfig(uint offset, Span<byte> data)
     {
@@ -148,6 +155,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         ArgumentNullException.ThrowIfNull(activation);
         lock (_lifecycle)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             StopWorkers();
             _stopping = false;
             _backend.SetOffloads(OffloadsFor(activation.Features));
@@ -155,13 +163,13 @@ public sealed class VirtioNetDevice : IVirtioDevice
             VirtQueue? tx = CreateQueue(activation, TransmitQueue);
             if (tx is not null)
             {
-                _txThread = new Thread(() => TransmitLoop(tx, activation)) { IsBackground = true, Name = "virtio-net tx" };
+                _txThread = new Thread(() => Guarded(() => TransmitLoop(tx, activation))) { IsBackground = true, Name = "virtio-net tx" };
                 _txThread.Start();
             }
 
             if (rx is not null)
             {
-                _rxThread = new Thread(() => ReceiveLoop(rx, activation)) { IsBackground = true, Name = "virtio-net rx" };
+                _rxThread = new Thread(() => Guarded(() => ReceiveLoop(rx, activation))) { IsBackground = true, Name = "virtio-net rx" };
                 _rxThread.Start();
             }
         }
@@ -188,14 +196,27 @@ public sealed class VirtioNetDevice : IVirtioDevice
     {
         lock (_lifecycle)
         {
-            StopWorkers();
+            if (!_disposed)
+            {
+                StopWorkers();
+            }
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        Reset();
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            StopWorkers();
+        }
+
         _backend.Dispose();
         _txKick.Dispose();
         _rxKick.Dispose();
@@ -224,6 +245,18 @@ public sealed class VirtioNetDevice : IVirtioDevice
         while (_txKick.Wait(0) || _rxKick.Wait(0))
         {
             // drain kicks meant for the stopped workers
+        }
+    }
+
+    private void Guarded(Action loop)
+    {
+        try
+        {
+            loop();
+        }
+        catch (IOException ex)
+        {
+            BackendFailure = ex; // a host failure must not take the VMM down from a worker thread
         }
     }
 
