@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpVmm.Kvm.Interop;
 using SharpVmm.Kvm.Structs;
 
@@ -14,6 +15,9 @@ public sealed unsafe class KvmVm : IDisposable
         _fd = fd;
         _system = system;
     }
+
+    /// <summary>KVM_MAX_IRQ_ROUTES: the most entries <see cref="SetGsiRouting"/> accepts.</summary>
+    public const int MaxGsiRoutes = 4096;
 
     /// <summary>Returns the VM-level <c>KVM_CHECK_EXTENSION</c> value for <paramref name="cap"/>.</summary>
     public int CheckExtension(KvmCap cap) => Math.Max(0, Libc.Ioctl(_fd.Fd, KvmIoctl.CheckExtension, (nint)cap));
@@ -114,14 +118,20 @@ public sealed unsafe class KvmVm : IDisposable
 
     /// <summary>
     /// Injects the MSI (<paramref name="address"/>, <paramref name="data"/>) (<c>KVM_SIGNAL_MSI</c>).
-    /// Returns false if the guest blocked it (no APIC accepted the message: masked or bad destination).
+    /// Returns false if the guest blocked it or no APIC matched the destination (the message is dropped, as on hardware).
     /// </summary>
     /// <exception cref="KvmException">KVM refused the call (no in-kernel irqchip, bad flags).</exception>
     public bool SignalMsi(ulong address, uint data)
     {
         var msi = new KvmMsi { AddressLo = (uint)address, AddressHi = (uint)(address >> 32), Data = data };
         // SAFETY: msi is a local that outlives the synchronous ioctl, which only reads it.
-        return KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SignalMsi, &msi), "KVM_SIGNAL_MSI") > 0;
+        int result = Libc.Ioctl(_fd.Fd, KvmIoctl.SignalMsi, &msi);
+        if (result < 0 && Marshal.GetLastPInvokeError() == Libc.EPERM)
+        {
+            return false; // the delivery path's bare -1: no local APIC matched the destination (api.rst 4.71)
+        }
+
+        return KvmSystem.Checked(result, "KVM_SIGNAL_MSI") > 0;
     }
 
     /// <summary>
@@ -132,9 +142,10 @@ public sealed unsafe class KvmVm : IDisposable
     public void SetGsiRouting(IReadOnlyList<GsiRoute> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(routes.Count, MaxGsiRoutes);
         int size = sizeof(KvmIrqRouting) + (routes.Count * sizeof(KvmIrqRoutingEntry));
         // SAFETY: the buffer is zeroed, sized for the header and every entry, and freed after the synchronous ioctl.
-        byte* buffer = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)size);
+        byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)size);
         try
         {
             var header = (KvmIrqRouting*)buffer;
@@ -149,7 +160,7 @@ public sealed unsafe class KvmVm : IDisposable
         }
         finally
         {
-            System.Runtime.InteropServices.NativeMemory.Free(buffer);
+            NativeMemory.Free(buffer);
         }
     }
 

@@ -18,6 +18,7 @@ internal static unsafe partial class Libc
     public const int MAP_ANONYMOUS = 0x20;
     public static readonly nint MAP_FAILED = -1;
 
+    public const int EPERM = 1;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EFD_CLOEXEC = 0x80000;

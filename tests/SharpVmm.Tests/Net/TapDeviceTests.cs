@@ -52,6 +52,23 @@ public class TapDeviceTests
     }
 
     [Fact]
+    public void A_persistent_tap_made_with_ip_tuntap_opens_with_a_vnet_header_and_a_tun_is_refused()
+    {
+        using var ns = NetworkNamespace.Create();
+        ns.Shell("ip tuntap add dev svpers0 mode tap");
+        ns.Shell("ip tuntap add dev svtun0 mode tun");
+
+        using (TapDevice tap = ns.RunInside(() => TapDevice.Open("svpers0")))
+        {
+            Assert.Equal("svpers0", tap.Name);
+            Assert.Contains("vnet_hdr", ns.Shell("ip -d link show svpers0"), StringComparison.Ordinal);
+        }
+
+        var refused = Assert.Throws<AggregateException>(() => ns.RunInside(() => TapDevice.Open("svtun0")));
+        Assert.Equal(22, Assert.IsType<TapException>(refused.InnerException).Errno); // EINVAL
+    }
+
+    [Fact]
     public void Wake_releases_a_reader_waiting_on_an_idle_tap()
     {
         using var ns = NetworkNamespace.Create();

@@ -14,6 +14,8 @@ internal sealed class FakeNetworkBackend : INetworkBackend
 
     public bool AcceptWrites { get; set; } = true;
 
+    public IOException? WriteFailure { get; set; }
+
     public bool Disposed { get; private set; }
 
     public int PendingInbound
@@ -65,6 +67,11 @@ internal sealed class FakeNetworkBackend : INetworkBackend
 
     public bool Write(ReadOnlySpan<byte> frame)
     {
+        if (WriteFailure is not null)
+        {
+            throw WriteFailure;
+        }
+
         lock (_lock)
         {
             if (AcceptWrites)

@@ -11,7 +11,7 @@ public class VirtioNetDeviceTests
     private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 
     [Fact]
-    public void Config_has_the_mac_and_link_up_and_features_offer_host_offloads_only()
+    public void Config_has_the_mac_and_link_up_and_features_offer_offloads_both_ways()
     {
         using var device = new VirtioNetDevice(new FakeNetworkBackend(), Mac, queueSize: 64);
 
@@ -27,9 +27,60 @@ public class VirtioNetDeviceTests
         Assert.Equal([1, 0], again);
         Assert.Equal([(ushort)64, (ushort)64], device.QueueMaxSizes);
         ulong expected = VirtioFeatures.Common | VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.Csum
-            | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6;
+            | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6 | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4
+            | VirtioNetFeatures.GuestTso6 | VirtioNetFeatures.MrgRxbuf;
         Assert.Equal(expected, device.DeviceFeatures);
-        Assert.Equal(0UL, device.DeviceFeatures & (VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4 | VirtioNetFeatures.MrgRxbuf));
+    }
+
+    [Fact]
+    public void Backend_offloads_follow_the_guest_side_features_the_driver_accepted()
+    {
+        Assert.Equal(TapOffloads.None, VirtioNetDevice.OffloadsFor(VirtioFeatures.Common | VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4));
+        Assert.Equal(TapOffloads.None, VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestTso4)); // TSO without CSUM is invalid
+        Assert.Equal(TapOffloads.Csum, VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestCsum));
+        Assert.Equal(TapOffloads.Csum | TapOffloads.Tso4 | TapOffloads.Tso6,
+            VirtioNetDevice.OffloadsFor(VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4 | VirtioNetFeatures.GuestTso6));
+
+        using var rx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        using var device = new VirtioNetDevice(backend, Mac);
+        device.Activate(Activation(rx, new FakeVirtioInterrupt(), transmit: false,
+            features: VirtioFeatures.Common | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4));
+        Assert.Equal(TapOffloads.Csum | TapOffloads.Tso4, backend.Offloads);
+    }
+
+    [Fact]
+    public void With_mergeable_buffers_a_large_frame_spans_several_chains_and_waits_for_enough_of_them()
+    {
+        using var rx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        var irq = new FakeVirtioInterrupt();
+        using var device = new VirtioNetDevice(backend, Mac);
+        BuiltChain first = rx.AddChain(ChainBuffer.Out(1500));
+        device.Activate(Activation(rx, irq, transmit: false,
+            features: VirtioFeatures.Common | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4));
+
+        byte[] header = Header(flags: VirtioNetHeader.FlagNeedsCsum, gso: VirtioNetHeader.GsoTcpV4, csumStart: 34, csumOffset: 16);
+        byte[] frame = Frame(3000, seed: 3);
+        backend.Enqueue([.. header, .. frame]);
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 0));
+        Thread.Sleep(30);
+        Assert.Equal(0, rx.UsedIdx); // one 1500-byte buffer is not enough for 3012 bytes: nothing is used yet
+
+        BuiltChain second = rx.AddChain(ChainBuffer.Out(1500));
+        BuiltChain third = rx.AddChain(ChainBuffer.Out(1500));
+        rx.AddChain(ChainBuffer.Out(1500)); // left for the next frame
+        device.Notify(VirtioNetDevice.ReceiveQueue);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 3), "the frame was not delivered across three buffers");
+        Assert.Equal(
+            [(first.Head, 1500u), (second.Head, 1500u), (third.Head, 12u)],
+            Enumerable.Range(0, 3).Select(n => ((ushort)rx.Used(n).Id, rx.Used(n).Length)).ToArray());
+        byte[] landed = [.. rx.ReadBuffer(first, 0), .. rx.ReadBuffer(second, 0), .. rx.ReadBuffer(third, 0).AsSpan(0, 12)];
+        Assert.Equal(3, BinaryPrimitives.ReadUInt16LittleEndian(landed.AsSpan(VirtioNetHeader.NumBuffersOffset))); // num_buffers
+        Assert.Equal(header.AsSpan(0, 10).ToArray(), landed.AsSpan(0, 10).ToArray()); // offload fields passed through
+        Assert.Equal(frame, landed.AsSpan(VirtioNetHeader.Size).ToArray());
+        Assert.Equal((1L, 3000L, 0L), (device.RxFrames, device.RxBytes, device.RxDropped));
     }
 
     [Fact]
@@ -71,7 +122,7 @@ public class VirtioNetDeviceTests
         Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 1), "the frame was never delivered");
         Assert.Equal((buffer.Head, (uint)(VirtioNetHeader.Size + 98)), ((ushort)rx.Used(0).Id, rx.Used(0).Length));
         byte[] landed = rx.ReadBuffer(buffer, 0);
-        Assert.Equal(VirtioNetHeader.FlagDataValid, landed[0]);
+        Assert.Equal(0, landed[0]); // 5.1.6.4.1: flags are zero without GUEST_CSUM
         Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(landed.AsSpan(VirtioNetHeader.NumBuffersOffset))); // num_buffers
         Assert.Equal(frame, landed.AsSpan(VirtioNetHeader.Size, 98).ToArray());
         Assert.Equal(0xEE, landed[VirtioNetHeader.Size + 98]); // nothing written past the frame
@@ -113,17 +164,18 @@ public class VirtioNetDeviceTests
         var backend = new FakeNetworkBackend();
         var irq = new FakeVirtioInterrupt();
         using var device = new VirtioNetDevice(backend, Mac);
-        device.Activate(Activation(tx, irq, transmit: true, features: VirtioFeatures.Common | VirtioNetFeatures.Csum));
+        device.Activate(Activation(tx, irq, transmit: true, features: VirtioFeatures.Common));
 
         tx.AddChain(ChainBuffer.In([1, 2, 3, 4]));                        // shorter than a header
         tx.AddChain(ChainBuffer.Out(64));                                 // nothing to send
         tx.AddChain(ChainBuffer.In([.. Header(gso: VirtioNetHeader.GsoTcpV4), .. Frame(60, 3)])); // TSO not negotiated
+        tx.AddChain(ChainBuffer.In([.. Header(flags: VirtioNetHeader.FlagNeedsCsum), .. Frame(60, 3)])); // CSUM not negotiated
         tx.AddChain(ChainBuffer.In([.. Header(), .. Frame(60, 4)]));
         device.Notify(VirtioNetDevice.TransmitQueue);
 
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 4));
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 5));
         Assert.Equal(Frame(60, 4), Assert.Single(backend.Written).AsSpan(VirtioNetHeader.Size).ToArray());
-        Assert.Equal((2L, 1L, 1L), (device.MalformedChains, device.TxDropped, device.TxFrames));
+        Assert.Equal((2L, 2L, 1L), (device.MalformedChains, device.TxDropped, device.TxFrames));
         Assert.Equal(0, irq.NeedsResetSignals);
     }
 
@@ -140,6 +192,23 @@ public class VirtioNetDeviceTests
 
         Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 1));
         Assert.Equal((0L, 1L), (device.TxFrames, device.TxDropped));
+    }
+
+    [Fact]
+    public void A_failing_backend_stops_transmit_without_throwing_out_of_the_worker()
+    {
+        using var tx = new VirtQueueBuilder();
+        var failure = new IOException("tap gone");
+        var backend = new FakeNetworkBackend { WriteFailure = failure };
+        using var device = new VirtioNetDevice(backend, Mac);
+        device.Activate(Activation(tx, new FakeVirtioInterrupt(), transmit: true));
+
+        tx.AddChain(ChainBuffer.In([.. Header(), .. Frame(60, 6)]));
+        device.Notify(VirtioNetDevice.TransmitQueue);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.BackendFailure is not null));
+        Assert.Same(failure, device.BackendFailure);
+        device.Reset();
     }
 
     [Fact]
@@ -181,8 +250,11 @@ public class VirtioNetDeviceTests
         device.Notify(VirtioNetDevice.TransmitQueue);
         device.Notify(7); // no such queue: ignored
         device.Dispose();
+        device.Dispose();
+        device.Reset();
 
         Assert.True(backend.Disposed);
+        Assert.Null(device.BackendFailure);
         Assert.Empty(backend.Written);
     }
 

@@ -7,7 +7,8 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// A Linux TAP interface opened through /dev/net/tun with <c>IFF_TAP | IFF_NO_PI | IFF_VNET_HDR</c> and a 12-byte
 /// vnet header (<c>virtio_net_hdr_v1</c>), so frames carry the virtio-net header straight through. Non-blocking: a
 /// reader thread waits with <see cref="WaitReadable"/>, and <see cref="Wake"/> (a private eventfd) releases it.
-/// Needs CAP_NET_ADMIN unless the interface is a persistent tap owned by this user.
+/// Needs CAP_NET_ADMIN unless the interface is a persistent tap owned by this user. Reads and
+/// <see cref="WaitReadable"/> belong to one reader thread; writes may come from another.
 /// </summary>
 public sealed class TapDevice : INetworkBackend
 {
@@ -67,7 +68,7 @@ public sealed class TapDevice : INetworkBackend
                 {
                     TapInterop.EBUSY => new TapException($"tap '{name}' is busy: another process has it open", errno),
                     TapInterop.EPERM or TapInterop.EACCES => new TapException($"no permission to attach tap '{name}': run as root, grant CAP_NET_ADMIN, or create it persistent for this user (ip tuntap add {name} mode tap user ...)", errno),
-                    TapInterop.EINVAL => new TapException($"'{name}' exists but is not a tap with a vnet header (a tun device, or created without vnet_hdr)", errno),
+                    TapInterop.EINVAL => new TapException($"'{name}' exists but is a tun (not tap) device, or multi-queue", errno),
                     _ => new TapException($"TUNSETIFF '{name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
                 };
             }

@@ -5,9 +5,10 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// <summary>
 /// A virtio network device (virtio 1.2, 5.1) with one queue pair: receiveq0 (index 0) and transmitq0 (index 1), a MAC
 /// address and a link-up status in its configuration. Frames go to and come from an <see cref="INetworkBackend"/>
-/// with the 12-byte <c>virtio_net_hdr_v1</c> in front, so the guest-to-host offloads it offers (VIRTIO_NET_F_CSUM,
-/// HOST_TSO4/6) pass straight through in the header. Guest-side offloads (GUEST_CSUM/TSO, MRG_RXBUF) are not offered:
-/// every received frame fits one MTU-sized receive buffer.
+/// with the 12-byte <c>virtio_net_hdr_v1</c> in front, so the offloads it offers pass straight through in the header:
+/// guest to host VIRTIO_NET_F_CSUM and HOST_TSO4/6; host to guest GUEST_CSUM and GUEST_TSO4/6 (the back-end is told
+/// with <see cref="INetworkBackend.SetOffloads"/>), with VIRTIO_NET_F_MRG_RXBUF so a large received frame may span
+/// several receive chains (num_buffers says how many).
 /// </summary>
 /// <remarks>
 /// Transmit runs on a worker thread that <see cref="Notify"/>(1) only wakes. Receive runs on a reader thread that waits
@@ -39,6 +40,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private Thread? _txThread;
     private Thread? _rxThread;
     private volatile bool _stopping;
+    private bool _disposed;
     private long _rxFrames, _rxBytes, _rxDropped, _txFrames, _txBytes, _txDropped, _malformedChains;
 
     /// <summary>Creates a device with MAC <paramref name="mac"/> over <paramref name="backend"/> (owned, disposed with it).</summary>
@@ -69,7 +71,30 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
     /// <inheritdoc />
     public ulong DeviceFeatures => VirtioFeatures.Common | VirtioNetFeatures.Mac | VirtioNetFeatures.Status
-        | VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6;
+        | VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6
+        | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4 | VirtioNetFeatures.GuestTso6 | VirtioNetFeatures.MrgRxbuf;
+
+    /// <summary>The back-end offloads that match the guest-side features the driver accepted (5.1.3.1: TSO needs CSUM).</summary>
+    public static TapOffloads OffloadsFor(ulong negotiatedFeatures)
+    {
+        if ((negotiatedFeatures & VirtioNetFeatures.GuestCsum) == 0)
+        {
+            return TapOffloads.None;
+        }
+
+        var offloads = TapOffloads.Csum;
+        if ((negotiatedFeatures & VirtioNetFeatures.GuestTso4) != 0)
+        {
+            offloads |= TapOffloads.Tso4;
+        }
+
+        if ((negotiatedFeatures & VirtioNetFeatures.GuestTso6) != 0)
+        {
+            offloads |= TapOffloads.Tso6;
+        }
+
+        return offloads;
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<ushort> QueueMaxSizes { get; }
@@ -99,6 +124,12 @@ public sealed class VirtioNetDevice : IVirtioDevice
     /// <see cref="MaxFrameSize"/>, or a receive chain with no writable part.</summary>
     public long MalformedChains => Interlocked.Read(ref _malformedChains);
 
+    /// <summary>
+    /// The host error that stopped a worker (the back-end failed to read or write for a reason other than a full or
+    /// empty queue); null while both directions work. The device stays up; the other direction keeps going.
+    /// </summary>
+    public IOException? BackendFailure { get; private set; }
+
     /// <inheritdoc />
     public void ReadConfig(uint offset, Span<byte> data)
     {
@@ -124,20 +155,21 @@ public sealed class VirtioNetDevice : IVirtioDevice
         ArgumentNullException.ThrowIfNull(activation);
         lock (_lifecycle)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             StopWorkers();
             _stopping = false;
-            _backend.SetOffloads(TapOffloads.None); // no guest-side offload is offered
+            _backend.SetOffloads(OffloadsFor(activation.Features));
             VirtQueue? rx = CreateQueue(activation, ReceiveQueue);
             VirtQueue? tx = CreateQueue(activation, TransmitQueue);
             if (tx is not null)
             {
-                _txThread = new Thread(() => TransmitLoop(tx, activation)) { IsBackground = true, Name = "virtio-net tx" };
+                _txThread = new Thread(() => Guarded(() => TransmitLoop(tx, activation))) { IsBackground = true, Name = "virtio-net tx" };
                 _txThread.Start();
             }
 
             if (rx is not null)
             {
-                _rxThread = new Thread(() => ReceiveLoop(rx, activation)) { IsBackground = true, Name = "virtio-net rx" };
+                _rxThread = new Thread(() => Guarded(() => ReceiveLoop(rx, activation))) { IsBackground = true, Name = "virtio-net rx" };
                 _rxThread.Start();
             }
         }
@@ -164,14 +196,27 @@ public sealed class VirtioNetDevice : IVirtioDevice
     {
         lock (_lifecycle)
         {
-            StopWorkers();
+            if (!_disposed)
+            {
+                StopWorkers();
+            }
         }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        Reset();
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            StopWorkers();
+        }
+
         _backend.Dispose();
         _txKick.Dispose();
         _rxKick.Dispose();
@@ -203,17 +248,30 @@ public sealed class VirtioNetDevice : IVirtioDevice
         }
     }
 
+    private void Guarded(Action loop)
+    {
+        try
+        {
+            loop();
+        }
+        catch (IOException ex)
+        {
+            BackendFailure = ex; // a host failure must not take the VMM down from a worker thread
+        }
+    }
+
     private void TransmitLoop(VirtQueue queue, VirtioActivation activation)
     {
         byte[] frame = new byte[MaxFrameSize];
         bool hostTso = (activation.Features & (VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6)) != 0;
+        bool hostCsum = (activation.Features & VirtioNetFeatures.Csum) != 0;
         while (!_stopping)
         {
             queue.DisableNotifications();
             bool used = false;
             while (!_stopping && queue.TryPop(out DescriptorChain chain))
             {
-                Transmit(chain, frame, hostTso);
+                Transmit(chain, frame, hostCsum, hostTso);
                 queue.AddUsed(chain, 0);
                 used = true;
             }
@@ -235,7 +293,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         }
     }
 
-    private void Transmit(DescriptorChain chain, byte[] frame, bool hostTso)
+    private void Transmit(DescriptorChain chain, byte[] frame, bool hostCsum, bool hostTso)
     {
         uint length = chain.ReadableLength;
         if (length < VirtioNetHeader.Size || length > MaxFrameSize)
@@ -246,7 +304,8 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
         int read = chain.CreateReader().Read(frame.AsSpan(0, (int)length));
         byte gso = (byte)(frame[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
-        if (read != length || (gso != VirtioNetHeader.GsoNone && !hostTso))
+        bool needsCsum = (frame[VirtioNetHeader.FlagsOffset] & VirtioNetHeader.FlagNeedsCsum) != 0;
+        if (read != length || (gso != VirtioNetHeader.GsoNone && !hostTso) || (needsCsum && !hostCsum))
         {
             Interlocked.Increment(ref _txDropped);
             return;
@@ -267,6 +326,9 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private void ReceiveLoop(VirtQueue queue, VirtioActivation activation)
     {
         byte[] frame = new byte[MaxFrameSize];
+        bool mergeable = (activation.Features & VirtioNetFeatures.MrgRxbuf) != 0;
+        bool guestCsum = (activation.Features & VirtioNetFeatures.GuestCsum) != 0;
+        var gathered = new List<DescriptorChain>();
         int pending = 0;
         while (!_stopping)
         {
@@ -280,18 +342,25 @@ public sealed class VirtioNetDevice : IVirtioDevice
                 }
             }
 
-            if (!TryTakeReceiveBuffer(queue, activation, out DescriptorChain? chain))
+            if (!Gather(queue, activation, gathered, mergeable ? pending : 1))
             {
                 if (CheckBroken(queue, activation))
                 {
                     return;
                 }
 
-                _rxKick.Wait(); // no buffer: leave the back-end alone until the guest posts some
+                _rxKick.Wait(); // not enough buffers: leave the back-end alone until the guest posts more
                 continue;
             }
 
-            Deliver(queue, chain, frame.AsSpan(0, pending));
+            if (!guestCsum)
+            {
+                // 5.1.6.4.1: without GUEST_CSUM flags are zero and gso_type NONE (the back-end has no offloads on).
+                frame.AsSpan(0, VirtioNetHeader.NumBuffersOffset).Clear();
+            }
+
+            Deliver(queue, gathered, frame.AsSpan(0, pending));
+            gathered.Clear();
             pending = 0;
             if (queue.NeedsNotification())
             {
@@ -331,20 +400,50 @@ public sealed class VirtioNetDevice : IVirtioDevice
         }
     }
 
-    private void Deliver(VirtQueue queue, DescriptorChain chain, Span<byte> frame)
+    // Adds receive chains to gathered (kept across waits) until they hold needed bytes; false if the ring ran dry.
+    private bool Gather(VirtQueue queue, VirtioActivation activation, List<DescriptorChain> gathered, int needed)
     {
-        if (frame.Length > chain.WritableLength)
+        long room = gathered.Sum(c => (long)c.WritableLength);
+        while (room < needed && gathered.Count < queue.Size)
         {
-            // Without MRG_RXBUF a frame must fit one buffer; the guest posted a short one (or the host sent a jumbo).
+            if (!TryTakeReceiveBuffer(queue, activation, out DescriptorChain? chain))
+            {
+                return false;
+            }
+
+            gathered.Add(chain);
+            room += chain.WritableLength;
+        }
+
+        return true;
+    }
+
+    private void Deliver(VirtQueue queue, List<DescriptorChain> chains, Span<byte> frame)
+    {
+        long room = chains.Sum(c => (long)c.WritableLength);
+        if (frame.Length > room)
+        {
+            // The frame does not fit: without MRG_RXBUF the guest posted a short buffer; with it, the whole ring is
+            // too small. Hand the buffers back empty.
             Interlocked.Increment(ref _rxDropped);
-            queue.AddUsed(chain, 0);
+            foreach (DescriptorChain chain in chains)
+            {
+                queue.AddUsed(chain, 0);
+            }
+
             return;
         }
 
-        BinaryPrimitives.WriteUInt16LittleEndian(frame[VirtioNetHeader.NumBuffersOffset..], 1); // 5.1.6.4: one buffer
-        var writer = chain.CreateWriter();
-        writer.Write(frame);
-        queue.AddUsed(chain, writer.BytesWritten);
+        // 5.1.6.4: num_buffers is the number of chains the frame spans (1 without MRG_RXBUF).
+        BinaryPrimitives.WriteUInt16LittleEndian(frame[VirtioNetHeader.NumBuffersOffset..], (ushort)chains.Count);
+        int offset = 0;
+        foreach (DescriptorChain chain in chains)
+        {
+            var writer = chain.CreateWriter();
+            offset += writer.Write(frame[offset..]);
+            queue.AddUsed(chain, writer.BytesWritten);
+        }
+
         Interlocked.Increment(ref _rxFrames);
         Interlocked.Add(ref _rxBytes, frame.Length - VirtioNetHeader.Size);
     }
