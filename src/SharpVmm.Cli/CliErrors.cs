@@ -1,5 +1,7 @@
 using SharpVmm.Boot;
 using SharpVmm.Devices.Bus;
+using SharpVmm.Devices.Virtio.Block;
+using SharpVmm.Devices.Virtio.Net;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
 
@@ -19,6 +21,8 @@ public static class CliErrors
         GuestMemoryException e => (ExitCodes.Usage, e.Message),
         ArgumentOutOfRangeException e => (ExitCodes.Usage, e.Message.Split('\n')[0].Split(" (Parameter")[0]),
         KvmException e => (ExitCodes.HostError, e.Message),
+        DiskImageException e => (ExitCodes.DeviceBackend, $"--disk: {e.Message}"),
+        TapException e => (ExitCodes.DeviceBackend, $"--net: {e.Message}"),
         _ => (ExitCodes.InternalError, $"internal error: {error.GetType().Name}: {error.Message}"),
     };
 }

@@ -25,6 +25,8 @@ public static class ExitCodes
     public const int GuestUnhandledExit = 9;
     /// <summary>A host system call failed while the guest ran.</summary>
     public const int HostError = 10;
+    /// <summary>A device's host back-end could not be opened: a disk image (missing, unreadable, not writable) or a TAP.</summary>
+    public const int DeviceBackend = 11;
 
     /// <summary>The exit code for <paramref name="result"/>: the guest's own status for isa-debug-exit (its low 8 bits, as a process keeps them).</summary>
     public static int For(VmRunResult result) =>

@@ -67,6 +67,32 @@ public class BootCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_disk_image_is_reported_by_path_before_kvm_is_opened()
+    {
+        string kernel = Write("bzImage", new BzImageBuilder().Build());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel, "--disk", "/no/such/disk.img"],
+            new Dictionary<string, string> { ["SHARPVMM_KVM_DEVICE"] = "/no/such/kvm" });
+
+        Assert.Equal(ExitCodes.DeviceBackend, result.ExitCode);
+        Assert.StartsWith("sharpvmm: error: --disk: disk image '/no/such/disk.img': ", FirstErrorLine(result), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--disk", "x.img,bogus")]
+    [InlineData("--net", "mac=02:00:00:00:00:01")]
+    [InlineData("--virtio", "isa")]
+    [InlineData("--console", "serial")]
+    public void Bad_device_options_are_usage_errors(string option, string value)
+    {
+        string kernel = Write("bzImage", new BzImageBuilder().Build());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel, option, value]);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+    }
+
+    [Fact]
     public void Boot_without_a_kernel_is_a_usage_error()
     {
         var result = CliProcess.Run(["boot"]);

@@ -34,9 +34,9 @@ public class VirtioBlockLinuxTests
 
         string console = run.Stdout;
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(console)}");
-        Assert.Contains("[vda] 32768 512-byte logical blocks", console, StringComparison.Ordinal);
-        Assert.Contains("[vdb] 2048 512-byte logical blocks", console, StringComparison.Ordinal);
-        Assert.Contains("VFS: Mounted root (ext4 filesystem) on device 254:0.", console, StringComparison.Ordinal);
+        AssertConsole(run, "[vda] 32768 512-byte logical blocks");
+        AssertConsole(run, "[vdb] 2048 512-byte logical blocks");
+        AssertConsole(run, "VFS: Mounted root (ext4 filesystem) on device 254:0.");
         Ext4Image.MountRecord after = Ext4Image.ReadMountRecord(root);
         Assert.Equal(before.MountCount + 1, after.MountCount);
         Assert.Equal("n/a", before.LastMountTime);
@@ -58,8 +58,8 @@ public class VirtioBlockLinuxTests
         CliProcess.Result run = Boot(transport, "root=/dev/vda rw rootfstype=ext4", "--disk", $"{image},readonly");
 
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(run.Stdout)}");
-        Assert.Contains("[vda] 16384 512-byte logical blocks", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("VFS: Mounted root (ext4 filesystem) readonly on device 254:0.", run.Stdout, StringComparison.Ordinal);
+        AssertConsole(run, "[vda] 16384 512-byte logical blocks");
+        AssertConsole(run, "VFS: Mounted root (ext4 filesystem) readonly on device 254:0.");
         Assert.Equal(bytes, File.ReadAllBytes(image));
     }
 
@@ -101,6 +101,9 @@ public class VirtioBlockLinuxTests
                 "--append", $"{GuestKernel.BaseCommandLine} {commandLine}", "--time-limit", ((int)Limit.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 .. devices],
             timeout: Limit + TimeSpan.FromMinutes(1));
+
+    private static void AssertConsole(CliProcess.Result run, string expected) =>
+        Assert.True(run.Stdout.Contains(expected, StringComparison.Ordinal), $"'{expected}' is not on the console:\n{Tail(run.Stdout)}\n{run.Stderr}");
 
     private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
 }

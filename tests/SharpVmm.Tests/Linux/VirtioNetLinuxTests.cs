@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Linux;
+
+/// <summary>
+/// The guest kernel's virtio-net driver over a TAP in a network namespace the test makes for itself (host end
+/// 10.0.2.2/24). Kernel space, on any host: with <c>ip=dhcp</c> the kernel gets its address from a DHCP server
+/// (busybox udhcpd) on the host end, which takes a frame each way. Where guest user mode runs, a TCP transfer of
+/// several MB from the guest arrives intact.
+/// </summary>
+[Collection(LinuxGuestCollection.Name)]
+public class VirtioNetLinuxTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
+    private const string Tap = "tap0";
+    private const string GuestMac = "52:54:00:12:34:56";
+
+    [Theory]
+    [InlineData("pci")]
+    [InlineData("mmio")]
+    public void The_kernel_gets_its_address_from_a_dhcp_server_on_the_tap(string transport)
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using var ns = NetworkNamespace.Create();
+        ns.AddTap(Tap, "10.0.2.2/24");
+        using BackgroundProcess dhcp = StartDhcpServer(ns, dir);
+
+        CliProcess.Result run = CliProcess.Run(
+            ["boot", "--kernel", GuestKernel.Vmlinux, "--mem", "128M", "--virtio", transport, "--net", $"tap={Tap},mac={GuestMac}",
+                "--append", $"{GuestKernel.BaseCommandLine} ip=dhcp", "--time-limit", Seconds(Limit)],
+            timeout: Limit + TimeSpan.FromMinutes(1), wrapper: ns.Exec);
+
+        Assert.False(dhcp.HasExited, "udhcpd exited early (is busybox's udhcpd applet there?)");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(run.Stdout)}");
+        Assert.Contains("IP-Config: Got DHCP answer from 10.0.2.2, my address is 10.0.2.15", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"hwaddr={GuestMac}", run.Stdout, StringComparison.Ordinal);
+        Assert.True(Counter(ns, "rx_packets") >= 2, "the host end received fewer than two frames (DISCOVER, REQUEST) from the guest");
+        Assert.True(Counter(ns, "tx_packets") >= 2, "the host end sent fewer than two frames (OFFER, ACK) to the guest");
+    }
+
+    [Fact]
+    public void A_tcp_transfer_of_several_megabytes_from_the_guest_arrives_intact()
+    {
+        KvmTestEnvironment.RequireKvm();
+        GuestKernel.RequireGuestUserMode();
+        using var ns = NetworkNamespace.Create();
+        ns.AddTap(Tap, "10.0.2.2/24");
+        using TcpListener listener = ns.RunInside(() =>
+        {
+            var l = new TcpListener(IPAddress.Parse("10.0.2.2"), 5555);
+            l.Start();
+            return l;
+        });
+        long receivedBytes = -1;
+        byte[] receivedHash = [];
+        var receiver = new Thread(() =>
+        {
+            using TcpClient client = listener.AcceptTcpClient();
+            using NetworkStream stream = client.GetStream();
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            byte[] buffer = new byte[65536];
+            long total = 0;
+            int n;
+            while ((n = stream.Read(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                total += n;
+            }
+
+            receivedHash = sha.GetHashAndReset();
+            receivedBytes = total;
+        }) { IsBackground = true };
+        receiver.Start();
+        const int Lines = 1_000_000;
+        string init =
+            "#!/bin/sh\n" +
+            "mount -t proc proc /proc\n" +
+            $"seq 1 {Lines} | nc 10.0.2.2 5555\n" +
+            "echo SHARPVMM-SENT\n" +
+            "reboot -f\n";
+        using var dir = new TempDirectory();
+        string initramfs = dir.File("initramfs.cpio");
+        File.WriteAllBytes(initramfs, new global::SharpVmm.Boot.Initramfs.BusyboxInitramfs { InitScript = init }.ToArray());
+
+        CliProcess.Result run = CliProcess.Run(
+            ["boot", "--kernel", GuestKernel.Vmlinux, "--initrd", initramfs, "--mem", "256M", "--net", $"tap={Tap}",
+                "--append", $"{GuestKernel.BaseCommandLine} ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off", "--time-limit", Seconds(Limit)],
+            timeout: Limit + TimeSpan.FromMinutes(1), wrapper: ns.Exec);
+
+        Assert.Contains("SHARPVMM-SENT", run.Stdout, StringComparison.Ordinal);
+        Assert.True(receiver.Join(TimeSpan.FromSeconds(30)), "the host never saw the end of the guest's TCP stream");
+        byte[] expected = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, Lines).Select(i => $"{i}\n")));
+        Assert.Equal(expected.LongLength, receivedBytes);
+        Assert.Equal(SHA256.HashData(expected), receivedHash);
+    }
+
+    private static BackgroundProcess StartDhcpServer(NetworkNamespace ns, TempDirectory dir)
+    {
+        string config = dir.File("udhcpd.conf");
+        File.WriteAllText(config,
+            $"start 10.0.2.15\nend 10.0.2.20\ninterface {Tap}\nlease_file {dir.File("leases")}\npidfile {dir.File("udhcpd.pid")}\n" +
+            "option subnet 255.255.255.0\noption router 10.0.2.2\noption lease 600\n");
+        File.WriteAllText(dir.File("leases"), "");
+        return new BackgroundProcess("ip",
+            ["netns", "exec", ns.Name, global::SharpVmm.Boot.Initramfs.BusyboxInitramfs.DefaultBusyboxPath, "udhcpd", "-f", config]);
+    }
+
+    private static long Counter(NetworkNamespace ns, string name) =>
+        long.Parse(ns.Run("cat", $"/sys/class/net/{Tap}/statistics/{name}").Trim(), CultureInfo.InvariantCulture);
+
+    private static string Seconds(TimeSpan t) => ((int)t.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace SharpVmm.Tests.Support;
+
+/// <summary>A helper process a test runs beside the guest (a DHCP server, say); killed, with its children, on dispose.</summary>
+public sealed class BackgroundProcess : IDisposable
+{
+    private readonly Process _process;
+
+    public BackgroundProcess(string fileName, IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {fileName}");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+
+        _process.Dispose();
+    }
+}
