@@ -8,7 +8,7 @@
 #
 # (run-in-vm.sh also copies artifacts/guest/*; the benchmark does not use them.) Runs and sizes: edit RUNS etc. below,
 # since the VM does not see the host's environment.
-RUNS=2
+RUNS=4
 export BENCH_MB=8 BENCH_IOS=2000 BENCH_FRAMES=20000
 export PATH=/usr/local/sbin:$PATH
 mkdir -p /run

@@ -4,8 +4,8 @@
 # ioctl). Each run boots the test kernel once with a temporary raw disk image and a TAP in a network namespace of
 # its own (10.0.2.2/24 on the host end); the kernel writes then reads BENCH_MB MiB sequentially (128 KiB requests,
 # up to 16 in flight), does BENCH_IOS random 4 KiB reads with 1 and with a full queue of requests in flight, and
-# sends BENCH_FRAMES frames of 1514 bytes; the TAP's rx_packets counter confirms what arrived. Prints every run's
-# figures and a table of medians.
+# sends BENCH_FRAMES frames of 1514 bytes; the TAP's rx_packets counter confirms what arrived. One warm-up run, then
+# RUNS runs per mode in alternating order; prints every run's figures and a table of medians.
 #
 # Usage: bench/virtio.sh [RUNS]      (default 3 runs per mode; needs root, /dev/kvm and iproute2's ip)
 # Environment: SHARPVMM_TEST_KERNEL=PATH  a prebuilt test kernel (else guests/testkernel/build.sh builds one)
@@ -65,8 +65,14 @@ append="mem=128 cpus=1 bench=blk,net bench_mb=$mb bench_ios=$ios bench_frames=$f
 echo "test kernel: $kernel"
 echo "cli: $cli"
 echo "append: $append"
-for i in $(seq "$runs"); do
-    for mode in $modes; do
+# run 0 is a warm-up, not recorded (the first boot after start-up is far slower under TCG); the modes alternate
+# which goes first from run to run, so that drift in the host's load hits both alike
+order_a=$modes
+order_b=$(echo "$modes" | awk '{ for (i = NF; i > 0; i--) printf "%s%s", $i, (i > 1 ? " " : "") }')
+for i in $(seq 0 "$runs"); do
+    if [ $((i % 2)) -eq 1 ]; then order=$order_a; else order=$order_b; fi
+    [ "$i" -eq 0 ] && order=${modes%% *}
+    for mode in $order; do
         flag=""
         [ "$mode" = no-eventfd ] && flag=--no-eventfd
         before=$(rx_packets)
@@ -77,7 +83,7 @@ for i in $(seq "$runs"); do
         rc=$?
         set -e
         arrived=$(( $(rx_packets) - before ))
-        echo "----- run $i, $mode: exit $rc, TAP rx_packets +$arrived"
+        echo "----- run $i$([ "$i" -eq 0 ] && echo ' (warm-up, not counted)'), $mode: exit $rc, TAP rx_packets +$arrived"
         grep -E '^(bench |FAIL)' "$work/out" | tr -d '\r' || true
         grep -E '^sharpvmm: ' "$work/err" || true
         if [ "$rc" -ne 33 ] || grep -q '^FAIL' "$work/out"; then
@@ -86,6 +92,7 @@ for i in $(seq "$runs"); do
             cat "$work/err" >&2
             exit 1
         fi
+        [ "$i" -eq 0 ] && continue
         tr -d '\r' <"$work/out" | awk -v m="$mode" -v r="$i" '
             /^bench blk (seq-write|seq-read) / { for (f = 4; f <= NF; f++) if ($f ~ /^MBps=/) print m, r, $3 "-MBps", substr($f, 6) }
             /^bench blk randread/ { for (f = 4; f <= NF; f++) { if ($f ~ /^iops=/) print m, r, $3 "-iops", substr($f, 6)
@@ -108,10 +115,11 @@ echo
 echo "medians of $runs runs (min-max); $mb MiB sequential in 128 KiB requests, $ios random 4 KiB reads, $frames x 1514-byte frames"
 awk -v modes="$modes" '
     { v[$1 SUBSEP $3] = v[$1 SUBSEP $3] " " $4; if (!($3 in seen)) { seen[$3] = 1; order[n++] = $3 } }
-    function stats(list,    a, k, i, j, t) {
+    function stats(list,    a, k, i, j, t, med) {
         k = split(list, a, " ")
         for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return (k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2) " (" a[1] "-" a[k] ")"
+        med = k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+        return (med == int(med) ? med : sprintf("%.1f", med)) " (" a[1] "-" a[k] ")"
     }
     END {
         m = split(modes, mm, " ")
