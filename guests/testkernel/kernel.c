@@ -8,7 +8,6 @@
 #define FW_CFG_DATA 0x511
 #define LAPIC 0xFEE00000u
 #define TRAMPOLINE 0x8000u
-#define PM_TIMER_HZ 3579545u
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
@@ -73,6 +72,11 @@ static int parse_u32(const char *p, uint32_t *out)
     *out = v;
     return 1;
 }
+uint32_t cmdline_u32(const char *cmdline, const char *key, uint32_t fallback)
+{
+    uint32_t v;
+    return parse_u32(cmdline_arg(cmdline, key), &v) ? v : fallback;
+}
 int word_is(const char *p, const char *w)
 {
     size_t n = strlen_(w);
@@ -82,6 +86,7 @@ int word_is(const char *p, const char *w)
 /* ---- PM timer ---- */
 static uint16_t pm_timer_port;
 static uint32_t pm_read(void) { return inl(pm_timer_port) & 0xFFFFFF; }
+uint32_t pm_timer_read(void) { return pm_read(); }
 static void delay_us(uint32_t us)
 {
     uint32_t ticks = us / 1000 * 3580 + (us % 1000) * 3580 / 1000 + 1;

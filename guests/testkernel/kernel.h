@@ -18,6 +18,12 @@ size_t strlen_(const char *s);
 int memeq(const void *a, const void *b, size_t n);
 const char *cmdline_arg(const char *cmdline, const char *key);
 int word_is(const char *p, const char *w);
+/* The decimal number after "key" on the command line, else `fallback`. */
+uint32_t cmdline_u32(const char *cmdline, const char *key, uint32_t fallback);
+
+/* The ACPI PM timer's 24-bit count (3.579545 MHz). */
+#define PM_TIMER_HZ 3579545u
+uint32_t pm_timer_read(void);
 
 /* A bounded wait measured with the ACPI PM timer (started with timeout_start, polled with timeout_expired). */
 struct timeout { uint32_t last, elapsed, ticks; };

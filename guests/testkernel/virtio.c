@@ -4,85 +4,20 @@
  *   blk (5.2): blk=rw writes a pattern to sectors 0-7, FLUSHes and reads it back; blk=ro expects the write to fail
  *              with VIRTIO_BLK_S_IOERR. blk=rw,ro gives the modes of the first, second, ... disk.
  *   net (5.1): sends an ARP request for 10.0.2.2 from 10.0.2.15 and waits for the reply.
- *   rng (5.4): reads 64 random bytes twice. */
-#include "kernel.h"
-
-/* virtio-mmio registers (4.2.2) */
-#define VIRTIO_MMIO_MAGIC_VALUE 0x000
-#define VIRTIO_MMIO_VERSION 0x004
-#define VIRTIO_MMIO_DEVICE_ID 0x008
-#define VIRTIO_MMIO_DEVICE_FEATURES 0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
-#define VIRTIO_MMIO_DRIVER_FEATURES 0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
-#define VIRTIO_MMIO_QUEUE_SEL 0x030
-#define VIRTIO_MMIO_QUEUE_NUM_MAX 0x034
-#define VIRTIO_MMIO_QUEUE_NUM 0x038
-#define VIRTIO_MMIO_QUEUE_READY 0x044
-#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
-#define VIRTIO_MMIO_STATUS 0x070
-#define VIRTIO_MMIO_QUEUE_DESC_LOW 0x080
-#define VIRTIO_MMIO_QUEUE_DESC_HIGH 0x084
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW 0x090
-#define VIRTIO_MMIO_QUEUE_DRIVER_HIGH 0x094
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW 0x0A0
-#define VIRTIO_MMIO_QUEUE_DEVICE_HIGH 0x0A4
-#define VIRTIO_MMIO_CONFIG_GENERATION 0x0FC
-#define VIRTIO_MMIO_CONFIG 0x100
-#define VIRTIO_MMIO_MAGIC 0x74726976u
-
-/* device status (2.1) */
-#define STATUS_ACKNOWLEDGE 1u
-#define STATUS_DRIVER 2u
-#define STATUS_DRIVER_OK 4u
-#define STATUS_FEATURES_OK 8u
-#define STATUS_FAILED 128u
-
-/* feature bits (6, 5.1.3, 5.2.3); bit 32 is VIRTIO_F_VERSION_1, bit 0 of the high word */
-#define VIRTIO_F_VERSION_1_HI 1u
-#define VIRTIO_NET_F_MAC (1u << 5)
-#define VIRTIO_BLK_F_RO (1u << 5)
-#define VIRTIO_BLK_F_FLUSH (1u << 9)
-
-/* device IDs (5) */
-#define ID_NET 1
-#define ID_BLK 2
-#define ID_RNG 4
-
-/* split virtqueue (2.7): descriptor table aligned 16, available ring 2, used ring 4 */
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2
-#define QSZ 8
-struct virtq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-struct virtq_avail { uint16_t flags, idx, ring[QSZ], used_event; };
-struct virtq_used_elem { uint32_t id, len; };
-struct virtq_used { uint16_t flags, idx; struct virtq_used_elem ring[QSZ]; uint16_t avail_event; };
-struct vq {
-    struct virtq_desc desc[QSZ] __attribute__((aligned(16)));
-    struct virtq_avail avail __attribute__((aligned(2)));
-    struct virtq_used used __attribute__((aligned(4)));
-    uint32_t base, index;
-    uint16_t size, last_used;
-};
+ *   rng (5.4): reads 64 random bytes twice.
+ * With bench=blk and/or bench=net, the first disk and/or network card are benchmarked (bench.c) instead. */
+#include "virtio.h"
 
 #define MAX_DEVICES 7
 static struct vq queues[MAX_DEVICES][2];
 
 /* blk (5.2.6) */
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_S_OK 0
-#define VIRTIO_BLK_S_IOERR 1
 #define SECTORS 8
-struct blk_req_hdr { uint32_t type, reserved; uint64_t sector; };
 static struct blk_req_hdr blk_hdr;
 static uint8_t blk_data[SECTORS * 512] __attribute__((aligned(16)));
 static uint8_t blk_pattern[SECTORS * 512];
 static volatile uint8_t blk_status;
 
-/* net (5.1.6): virtio_net_hdr_v1 is 12 bytes with VERSION_1 */
-#define NET_HDR 12
 #define RX_BUFS 4
 #define RX_BUF_SIZE 2048
 static uint8_t net_rx[RX_BUFS][RX_BUF_SIZE] __attribute__((aligned(16)));
@@ -98,9 +33,11 @@ static uint8_t rng_a[64], rng_b[64];
 static uint32_t reg(uint32_t base, uint32_t off) { return mmio_read(base + off); }
 static void set_reg(uint32_t base, uint32_t off, uint32_t v) { mmio_write(base + off, v); }
 static void add_status(uint32_t base, uint32_t bits) { set_reg(base, VIRTIO_MMIO_STATUS, reg(base, VIRTIO_MMIO_STATUS) | bits); }
+uint32_t virtio_reg(uint32_t base, uint32_t off) { return reg(base, off); }
+void virtio_add_status(uint32_t base, uint32_t bits) { add_status(base, bits); }
 
 /* 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, negotiate VERSION_1 plus the wanted low bits the device offers. */
-static uint32_t negotiate(uint32_t base, uint32_t wanted_low)
+uint32_t virtio_negotiate(uint32_t base, uint32_t wanted_low)
 {
     set_reg(base, VIRTIO_MMIO_STATUS, 0);
     struct timeout t;
@@ -126,8 +63,8 @@ static uint32_t negotiate(uint32_t base, uint32_t wanted_low)
 
 static uint32_t lo32(const void *p) { return (uint32_t)p; }
 
-/* 4.2.3.2: program queue `index` of the device at `base` into `q` (static memory, identity-mapped). */
-static void setup_queue(struct vq *q, uint32_t base, uint32_t index)
+/* 4.2.3.2: program queue `index` of the device at `base` into `q` (static memory, identity-mapped), at most `limit` entries. */
+void virtio_setup_queue(struct vq *q, uint32_t base, uint32_t index, uint16_t limit)
 {
     set_reg(base, VIRTIO_MMIO_QUEUE_SEL, index);
     if (reg(base, VIRTIO_MMIO_QUEUE_READY)) fail("virtio queue already ready after reset");
@@ -135,7 +72,7 @@ static void setup_queue(struct vq *q, uint32_t base, uint32_t index)
     if (max == 0) fail("virtio queue does not exist (QueueNumMax 0)");
     q->base = base;
     q->index = index;
-    q->size = (uint16_t)(max < QSZ ? max : QSZ);
+    q->size = (uint16_t)(max < limit ? max : limit);
     q->last_used = 0;
     set_reg(base, VIRTIO_MMIO_QUEUE_NUM, q->size);
     set_reg(base, VIRTIO_MMIO_QUEUE_DESC_LOW, lo32(q->desc));
@@ -147,7 +84,7 @@ static void setup_queue(struct vq *q, uint32_t base, uint32_t index)
     set_reg(base, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
-static void set_desc(struct vq *q, uint16_t i, const volatile void *addr, uint32_t len, uint16_t flags, uint16_t next)
+void virtio_set_desc(struct vq *q, uint16_t i, const volatile void *addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     q->desc[i].addr = (uint32_t)addr;
     q->desc[i].len = len;
@@ -155,14 +92,21 @@ static void set_desc(struct vq *q, uint16_t i, const volatile void *addr, uint32
     q->desc[i].next = next;
 }
 
-/* 2.7.13: put chain `head` in the available ring, publish the index after the entry, then notify. */
-static void push(struct vq *q, uint16_t head)
+/* 2.7.13: put chain `head` in the available ring and publish the index after the entry. */
+void virtio_publish(struct vq *q, uint16_t head)
 {
     q->avail.ring[q->avail.idx % q->size] = head;
     __sync_synchronize();           /* the ring entry (and the descriptors) before the index */
     *(volatile uint16_t *)&q->avail.idx = (uint16_t)(q->avail.idx + 1);
     __sync_synchronize();           /* the index before the notification */
-    set_reg(q->base, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+}
+void virtio_notify(struct vq *q) { set_reg(q->base, VIRTIO_MMIO_QUEUE_NOTIFY, q->index); }
+
+/* publish and always notify (the checks do not look at VIRTQ_USED_F_NO_NOTIFY) */
+static void push(struct vq *q, uint16_t head)
+{
+    virtio_publish(q, head);
+    virtio_notify(q);
 }
 
 /* 2.7.14: the next used element, or 0 if the device has not used one within `ms`. */
@@ -180,8 +124,8 @@ static int pop(struct vq *q, uint32_t ms, uint32_t *id, uint32_t *len)
     return 1;
 }
 
-static uint32_t config32(uint32_t base, uint32_t off) { return reg(base, VIRTIO_MMIO_CONFIG + off); }
-static uint8_t config8(uint32_t base, uint32_t off) { return *(volatile uint8_t *)(base + VIRTIO_MMIO_CONFIG + off); }
+uint32_t virtio_config32(uint32_t base, uint32_t off) { return reg(base, VIRTIO_MMIO_CONFIG + off); }
+uint8_t virtio_config8(uint32_t base, uint32_t off) { return *(volatile uint8_t *)(base + VIRTIO_MMIO_CONFIG + off); }
 
 /* ---- blk ---- */
 static uint8_t blk_request(struct vq *q, uint32_t type, void *data, uint32_t len)
@@ -192,11 +136,11 @@ static uint8_t blk_request(struct vq *q, uint32_t type, void *data, uint32_t len
     blk_status = 0xFF;
     uint16_t status_desc = 1;
     if (len) {
-        set_desc(q, 1, data, len, (uint16_t)(VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0)), 2);
+        virtio_set_desc(q, 1, data, len, (uint16_t)(VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0)), 2);
         status_desc = 2;
     }
-    set_desc(q, 0, &blk_hdr, sizeof blk_hdr, VIRTQ_DESC_F_NEXT, 1);
-    set_desc(q, status_desc, &blk_status, 1, VIRTQ_DESC_F_WRITE, 0);
+    virtio_set_desc(q, 0, &blk_hdr, sizeof blk_hdr, VIRTQ_DESC_F_NEXT, 1);
+    virtio_set_desc(q, status_desc, &blk_status, 1, VIRTQ_DESC_F_WRITE, 0);
     push(q, 0);
     uint32_t id, used_len;
     if (!pop(q, REQUEST_MS, &id, &used_len)) fail("virtio-blk request not completed");
@@ -220,15 +164,15 @@ static void check_blk(uint32_t base, struct vq *q, const char *mode)
     int rw = word_is(mode, "rw") || memeq(mode, "rw,", 3);
     int ro = word_is(mode, "ro") || memeq(mode, "ro,", 3);
     if (!rw && !ro) fail("blk= takes rw or ro for each disk");
-    uint32_t features = negotiate(base, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
-    setup_queue(q, base, 0);
+    uint32_t features = virtio_negotiate(base, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
+    virtio_setup_queue(q, base, 0, QSZ);
     add_status(base, STATUS_DRIVER_OK);
 
     uint32_t gen, cap_lo, cap_hi;
     do { /* 4.2.2: ConfigGeneration brackets a multi-word config read */
         gen = reg(base, VIRTIO_MMIO_CONFIG_GENERATION);
-        cap_lo = config32(base, 0);
-        cap_hi = config32(base, 4);
+        cap_lo = virtio_config32(base, 0);
+        cap_hi = virtio_config32(base, 4);
     } while (gen != reg(base, VIRTIO_MMIO_CONFIG_GENERATION));
     puts_("  virtio-blk capacity "); putdec(cap_lo); puts_(" sectors"); if (features & VIRTIO_BLK_F_RO) puts_(", read-only"); puts_("\n");
     if (cap_hi == 0 && cap_lo < SECTORS) fail("virtio-blk capacity below 8 sectors");
@@ -263,19 +207,19 @@ static void put_mac(const uint8_t *m)
 
 static void check_net(uint32_t base, struct vq *rx, struct vq *tx)
 {
-    uint32_t features = negotiate(base, VIRTIO_NET_F_MAC);
+    uint32_t features = virtio_negotiate(base, VIRTIO_NET_F_MAC);
     uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
     if (features & VIRTIO_NET_F_MAC)
-        for (int i = 0; i < 6; i++) mac[i] = config8(base, (uint32_t)i);
-    setup_queue(rx, base, 0);
-    setup_queue(tx, base, 1);
+        for (int i = 0; i < 6; i++) mac[i] = virtio_config8(base, (uint32_t)i);
+    virtio_setup_queue(rx, base, 0, QSZ);
+    virtio_setup_queue(tx, base, 1, QSZ);
     add_status(base, STATUS_DRIVER_OK);
     puts_("  virtio-net mac "); put_mac(mac); puts_("\n");
 
     /* 5.1.6.3: fill the receive queue, each buffer big enough for a header and a full frame */
     uint16_t nrx = rx->size < RX_BUFS ? rx->size : RX_BUFS;
     for (uint16_t i = 0; i < nrx; i++) {
-        set_desc(rx, i, net_rx[i], RX_BUF_SIZE, VIRTQ_DESC_F_WRITE, 0);
+        virtio_set_desc(rx, i, net_rx[i], RX_BUF_SIZE, VIRTQ_DESC_F_WRITE, 0);
         push(rx, i);
     }
 
@@ -289,7 +233,7 @@ static void check_net(uint32_t base, struct vq *rx, struct vq *tx)
     f[18] = 6; f[19] = 4;                   /* hlen, plen */
     f[20] = 0; f[21] = 1;                   /* request */
     for (int i = 0; i < 4; i++) { f[28 + i] = our_ip[i]; f[38 + i] = host_ip[i]; }
-    set_desc(tx, 0, net_tx, sizeof net_tx, 0, 0);
+    virtio_set_desc(tx, 0, net_tx, sizeof net_tx, 0, 0);
     push(tx, 0);
     uint32_t id, len;
     if (!pop(tx, REQUEST_MS, &id, &len)) fail("virtio-net transmit not completed");
@@ -319,7 +263,7 @@ static void rng_read(struct vq *q, uint8_t *buf, uint32_t n)
     for (uint32_t i = 0; i < n; i++) buf[i] = 0;
     for (uint32_t got = 0, tries = 0; got < n; tries++) {
         if (tries > 64) fail("virtio-rng gives too few bytes");
-        set_desc(q, 0, buf + got, n - got, VIRTQ_DESC_F_WRITE, 0);
+        virtio_set_desc(q, 0, buf + got, n - got, VIRTQ_DESC_F_WRITE, 0);
         push(q, 0);
         uint32_t id, len;
         if (!pop(q, REQUEST_MS, &id, &len)) fail("virtio-rng request not completed");
@@ -330,8 +274,8 @@ static void rng_read(struct vq *q, uint8_t *buf, uint32_t n)
 
 static void check_rng(uint32_t base, struct vq *q)
 {
-    negotiate(base, 0);
-    setup_queue(q, base, 0);
+    virtio_negotiate(base, 0);
+    virtio_setup_queue(q, base, 0, QSZ);
     add_status(base, STATUS_DRIVER_OK);
     rng_read(q, rng_a, sizeof rng_a);
     rng_read(q, rng_b, sizeof rng_b);
@@ -365,10 +309,25 @@ static const char *parse_num(const char *p, uint32_t *out)
     return p;
 }
 
+/* Whether the comma-separated list at `p` (ending at a space or the end) holds `w`. */
+static int list_has(const char *p, const char *w)
+{
+    size_t n = strlen_(w);
+    for (; p && *p && *p != ' '; p++) {
+        if (memeq(p, w, n) && (p[n] == 0 || p[n] == ' ' || p[n] == ',')) return 1;
+        while (*p && *p != ',' && *p != ' ') p++;
+        if (*p != ',') break;
+    }
+    return 0;
+}
+
 void check_virtio(const char *cmdline)
 {
     static const char key[] = "virtio_mmio.device=";
     const char *blk_modes = cmdline_arg(cmdline, "blk=");
+    const char *bench = cmdline_arg(cmdline, "bench=");
+    int bench_blk_on = list_has(bench, "blk"), bench_net_on = list_has(bench, "net");
+    if (bench && !bench_blk_on && !bench_net_on) fail("bench= takes blk, net or blk,net");
     uint32_t n = 0, blks = 0;
     for (const char *p = cmdline; *p; p++) {
         if ((p != cmdline && p[-1] != ' ') || !memeq(p, key, sizeof key - 1)) continue;
@@ -384,7 +343,13 @@ void check_virtio(const char *cmdline)
         if (magic != VIRTIO_MMIO_MAGIC) fail("virtio-mmio magic value");
         if (version != 2) fail("virtio-mmio version is not 2");
         struct vq *qs = queues[n++];
-        if (id == ID_BLK) {
+        if (id == ID_BLK && bench_blk_on) {
+            bench_blk(base, &qs[0], cmdline);
+            bench_blk_on = 2;
+        } else if (id == ID_NET && bench_net_on) {
+            bench_net(base, &qs[0], &qs[1], cmdline);
+            bench_net_on = 2;
+        } else if (id == ID_BLK) {
             if (!blk_modes) { puts_("  no blk= on the command line: disk left alone\n"); continue; }
             const char *mode = blk_modes;
             for (uint32_t i = 0; i < blks && mode; i++) {
@@ -402,6 +367,8 @@ void check_virtio(const char *cmdline)
             puts_("  no driver for this device\n");
         }
     }
-    if (blk_modes && blks == 0) fail("blk= on the command line but no virtio-blk device");
+    if (blk_modes && blks == 0 && bench_blk_on != 2) fail("blk= on the command line but no virtio-blk device");
+    if (bench_blk_on == 1) fail("bench=blk but no virtio-blk device");
+    if (bench_net_on == 1) fail("bench=net but no virtio-net device");
     if (n) { puts_("virtio ok "); putdec(n); puts_(" devices\n"); }
 }
