@@ -18,8 +18,8 @@ public class TapDeviceTests
     {
         using var ns = NetworkNamespace.Create();
         using TapDevice tap = ns.RunInside(() => TapDevice.Open(TapName));
-        ns.Shell($"ip addr add 10.77.0.1/24 dev {TapName}");
-        ns.Shell($"ip link set {TapName} up");
+        ns.RunCommandLine($"ip addr add 10.77.0.1/24 dev {TapName}");
+        ns.RunCommandLine($"ip link set {TapName} up");
         Assert.Equal(TapName, tap.Name);
         tap.SetOffloads(TapOffloads.None);
 
@@ -55,13 +55,13 @@ public class TapDeviceTests
     public void A_persistent_tap_made_with_ip_tuntap_opens_with_a_vnet_header_and_a_tun_is_refused()
     {
         using var ns = NetworkNamespace.Create();
-        ns.Shell("ip tuntap add dev svpers0 mode tap");
-        ns.Shell("ip tuntap add dev svtun0 mode tun");
+        ns.RunCommandLine("ip tuntap add dev svpers0 mode tap");
+        ns.RunCommandLine("ip tuntap add dev svtun0 mode tun");
 
         using (TapDevice tap = ns.RunInside(() => TapDevice.Open("svpers0")))
         {
             Assert.Equal("svpers0", tap.Name);
-            Assert.Contains("vnet_hdr", ns.Shell("ip -d link show svpers0"), StringComparison.Ordinal);
+            Assert.Contains("vnet_hdr", ns.RunCommandLine("ip -d link show svpers0"), StringComparison.Ordinal);
         }
 
         var refused = Assert.Throws<AggregateException>(() => ns.RunInside(() => TapDevice.Open("svtun0")));

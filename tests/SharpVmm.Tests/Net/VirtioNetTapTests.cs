@@ -16,8 +16,8 @@ public class VirtioNetTapTests
     {
         using var ns = NetworkNamespace.Create();
         TapDevice tap = ns.RunInside(() => TapDevice.Open("svnet0"));
-        ns.Shell("ip addr add 10.78.0.1/24 dev svnet0");
-        ns.Shell("ip link set svnet0 up");
+        ns.RunCommandLine("ip addr add 10.78.0.1/24 dev svnet0");
+        ns.RunCommandLine("ip link set svnet0 up");
         using var device = new VirtioNetDevice(tap, GuestMac);
         var irq = new FakeVirtioInterrupt();
         ulong features = VirtioFeatures.Common | VirtioNetFeatures.Mac | VirtioNetFeatures.Status;

@@ -51,8 +51,11 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Runs a command inside the namespace and returns its output; fails the test if it fails.</summary>
     public string Run(params string[] command) => Ip(["netns", "exec", Name, .. command]);
 
-    /// <summary>Runs a shell command line inside the namespace; fails the test if it fails.</summary>
-    public string Shell(string command) => Run("sh", "-c", command);
+    /// <summary>
+    /// Runs a command line, split at spaces (no shell: a busybox sh would run its own applets whatever PATH says),
+    /// inside the namespace; fails the test if it fails.
+    /// </summary>
+    public string RunCommandLine(string commandLine) => Run(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Runs <paramref name="body"/> on a thread that joined the namespace with setns(2) (a TAP opened there is created there).</summary>
     public T RunInside<T>(Func<T> body)

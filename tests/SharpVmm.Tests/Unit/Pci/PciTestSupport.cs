@@ -1,5 +1,4 @@
 using SharpVmm.Devices.Pci;
-using SharpVmm.Devices.Virtio;
 
 namespace SharpVmm.Tests.Unit.Pci;
 
@@ -9,50 +8,4 @@ internal sealed class RecordingMsiSink : IMsiSink
     public List<MsiMessage> Messages { get; } = [];
 
     public void Send(MsiMessage message) => Messages.Add(message);
-}
-
-/// <summary>A virtio device that records what the transport asks of it.</summary>
-internal sealed class FakeVirtioDevice(ulong features, params ushort[] queueSizes) : IVirtioDevice
-{
-    public byte[] Config { get; } = [1, 2, 3, 4, 5, 6, 7, 8];
-
-    public List<VirtioActivation> Activations { get; } = [];
-
-    public List<int> Notifications { get; } = [];
-
-    public int Resets { get; private set; }
-
-    public VirtioDeviceType DeviceType => VirtioDeviceType.Block;
-
-    public ulong DeviceFeatures => features;
-
-    public IReadOnlyList<ushort> QueueMaxSizes => queueSizes;
-
-    public int ConfigSize => Config.Length;
-
-    public void ReadConfig(uint offset, Span<byte> data)
-    {
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = offset + i < Config.Length ? Config[offset + i] : (byte)0;
-        }
-    }
-
-    public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
-    {
-        for (int i = 0; i < data.Length && offset + i < Config.Length; i++)
-        {
-            Config[offset + i] = data[i];
-        }
-    }
-
-    public void Activate(VirtioActivation activation) => Activations.Add(activation);
-
-    public void Notify(int queueIndex) => Notifications.Add(queueIndex);
-
-    public void Reset() => Resets++;
-
-    public void Dispose()
-    {
-    }
 }

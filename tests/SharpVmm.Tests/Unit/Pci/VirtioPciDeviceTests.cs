@@ -217,7 +217,7 @@ public sealed class VirtioPciDeviceTests : IDisposable
         Bar1.Read(0x7FC, big);
         _pci.ReadConfig(0xFE, big);
         _pci.WriteConfig(0xFE, big);
-        Assert.Empty(_fake.Notifications);
+        Assert.Empty(_fake.Notified);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7, 1 }, _fake.Config); // only 1 byte fit
     }
 
@@ -251,14 +251,14 @@ public sealed class VirtioPciDeviceTests : IDisposable
     public void Notify_writes_reach_the_device_only_for_real_queues_after_driver_ok()
     {
         Write(0x3000, 2, 0);
-        Assert.Empty(_fake.Notifications); // not activated yet
+        Assert.Empty(_fake.Notified); // not activated yet
         Negotiate(VirtioFeatures.Version1);
         Write(Status, 1, 0x0F);
 
         Write(0x3004, 2, 1);
         Write(0x3000, 4, 0);
         Write(0x3008, 2, 2); // queue 2 does not exist
-        Assert.Equal([1, 0], _fake.Notifications);
+        Assert.Equal([1, 0], _fake.Notified);
     }
 
     [Fact]

@@ -13,7 +13,8 @@ public sealed class VirtioMmioDeviceTests : IDisposable
     private const ulong DeviceOnlyFeature = 1UL << 5;
 
     private readonly GuestMemory _memory = GuestMemory.CreateFlat(0x10000);
-    private readonly FakeVirtioDevice _device = new();
+    // A device model that offers two queues (256 and 16) and records what the transport tells it.
+    private readonly FakeVirtioDevice _device = new(VirtioFeatures.Common | DeviceOnlyFeature, 256, 16) { Config = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80] };
     private readonly RecordingInterruptLine _line = new();
     private readonly VirtioMmioDevice _mmio;
 
@@ -23,52 +24,6 @@ public sealed class VirtioMmioDeviceTests : IDisposable
     {
         _mmio.Dispose();
         _memory.Dispose();
-    }
-
-    /// <summary>A device model that offers two queues (256 and 16) and records what the transport tells it.</summary>
-    private sealed class FakeVirtioDevice : IVirtioDevice
-    {
-        public byte[] Config { get; } = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80];
-
-        public List<int> Notified { get; } = [];
-
-        public List<VirtioActivation> Activations { get; } = [];
-
-        public int Resets { get; private set; }
-
-        public bool Disposed { get; private set; }
-
-        public VirtioDeviceType DeviceType => VirtioDeviceType.Block;
-
-        public ulong DeviceFeatures => VirtioFeatures.Common | DeviceOnlyFeature;
-
-        public IReadOnlyList<ushort> QueueMaxSizes { get; } = [256, 16];
-
-        public int ConfigSize => Config.Length;
-
-        public void ReadConfig(uint offset, Span<byte> data)
-        {
-            for (int i = 0; i < data.Length; i++)
-            {
-                data[i] = offset + i < Config.Length ? Config[offset + i] : (byte)0;
-            }
-        }
-
-        public void WriteConfig(uint offset, ReadOnlySpan<byte> data)
-        {
-            for (int i = 0; i < data.Length && offset + i < Config.Length; i++)
-            {
-                Config[offset + i] = data[i];
-            }
-        }
-
-        public void Activate(VirtioActivation activation) => Activations.Add(activation);
-
-        public void Notify(int queueIndex) => Notified.Add(queueIndex);
-
-        public void Reset() => Resets++;
-
-        public void Dispose() => Disposed = true;
     }
 
     private uint Read32(int offset)
@@ -246,7 +201,7 @@ public sealed class VirtioMmioDeviceTests : IDisposable
     public void The_memory_provider_is_asked_only_at_driver_ok()
     {
         int calls = 0;
-        using var mmio = new VirtioMmioDevice(new FakeVirtioDevice(), () => { calls++; return _memory; }, _line);
+        using var mmio = new VirtioMmioDevice(new FakeVirtioDevice(VirtioFeatures.Common | DeviceOnlyFeature, 256, 16), () => { calls++; return _memory; }, _line);
         Write32Into(mmio, R.Status, 3);
         Assert.Equal(0, calls);
     }
