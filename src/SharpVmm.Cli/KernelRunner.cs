@@ -145,7 +145,9 @@ public sealed class KernelRunner
     {
         string transport = virtio.Transport == VirtioTransport.Pci ? "virtio-pci" : "virtio-mmio";
         string notify = virtio.IoEventFdsActive ? "ioeventfd" : "MMIO exits";
-        string interrupts = virtio.Transport == VirtioTransport.Pci ? "MSI-X via KVM_SIGNAL_MSI" : virtio.IrqFdsActive ? "irqfd" : "KVM_IRQ_LINE";
+        int msix = virtio.PciDevices.Count(d => d.Msix.Enabled);
+        string interrupts = virtio.Transport == VirtioTransport.Mmio ? (virtio.IrqFdsActive ? "irqfd" : "KVM_IRQ_LINE")
+            : $"MSI-X via KVM_SIGNAL_MSI on {msix} of {virtio.PciDevices.Count} functions, INTx on the others";
         _err.WriteLine($"sharpvmm: {transport} devices, notifications by {notify}, interrupts by {interrupts}");
         foreach (IVirtioDevice device in virtio.Devices)
         {

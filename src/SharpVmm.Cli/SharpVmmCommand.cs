@@ -47,7 +47,9 @@ public sealed class SharpVmmCommand
             "  sharpvmm demo kvmsample --max-exits 5\n" +
             "  sharpvmm run guest.bin --mode real --load-address 0x10000 --entry 0x1000:0x0 --trace-io --max-exits 5\n" +
             "  sharpvmm run demo-add.bin --load-address 0x1000 --entry 0x0:0x1000 --reg rax=2 --reg rbx=2\n" +
-            "  sharpvmm boot --kernel bzImage --initrd initramfs.cpio --append 'console=ttyS0' --cpus 2 --mem 256M");
+            "  sharpvmm boot --kernel bzImage --initrd initramfs.cpio --append 'console=ttyS0' --cpus 2 --mem 256M\n" +
+            "  sharpvmm boot --kernel vmlinux --disk root.ext4 --rng --append 'console=ttyS0 root=/dev/vda rw'\n" +
+            "  sharpvmm boot --kernel vmlinux --virtio mmio --net tap=tap0 --append 'console=ttyS0 ip=dhcp'");
         root.Subcommands.Add(CreateRun());
         root.Subcommands.Add(CreateBoot());
         root.Subcommands.Add(CreateInitramfs());
@@ -150,7 +152,7 @@ public sealed class SharpVmmCommand
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
-            "PIC/IOAPIC/LAPIC), an MP table for SMP. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
+            "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
         {
             kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds,
         };

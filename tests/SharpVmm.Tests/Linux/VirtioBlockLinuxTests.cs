@@ -35,6 +35,11 @@ public class VirtioBlockLinuxTests
         string console = run.Stdout;
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(console)}");
         AssertConsole(run, "[vda] 32768 512-byte logical blocks");
+        if (transport == "pci")
+        {
+            Assert.Contains("MSI-X via KVM_SIGNAL_MSI on 2 of 2 functions", run.Stderr, StringComparison.Ordinal);
+        }
+
         AssertConsole(run, "[vdb] 2048 512-byte logical blocks");
         AssertConsole(run, "VFS: Mounted root (ext4 filesystem) on device 254:0.");
         Ext4Image.MountRecord after = Ext4Image.ReadMountRecord(root);
@@ -61,6 +66,26 @@ public class VirtioBlockLinuxTests
         AssertConsole(run, "[vda] 16384 512-byte logical blocks");
         AssertConsole(run, "VFS: Mounted root (ext4 filesystem) readonly on device 254:0.");
         Assert.Equal(bytes, File.ReadAllBytes(image));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Without_msi_a_pci_disk_interrupts_through_intx_routed_by_the_dsdt_or_the_mp_table(bool acpi)
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        string root = dir.File("root.ext4");
+        Ext4Image.Create(root, 8);
+
+        CliProcess.Result run = acpi
+            ? Boot("pci", "pci=nomsi root=/dev/vda rw rootfstype=ext4", "--disk", root)
+            : Boot("pci", "pci=nomsi root=/dev/vda rw rootfstype=ext4", "--no-acpi", "--disk", root);
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(run.Stdout)}");
+        AssertConsole(run, "VFS: Mounted root (ext4 filesystem) on device 254:0.");
+        Assert.Contains("MSI-X via KVM_SIGNAL_MSI on 0 of 1 functions, INTx on the others", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, Ext4Image.ReadMountRecord(root).MountCount);
     }
 
     [Fact]
