@@ -164,7 +164,7 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         byte[] before = new byte[VirtQueueBuilder.MemorySize];
         int brokenRings = 0;
 
-        for (int iteration = 0; iteration < 1200; iteration++)
+        for (int iteration = 0; iteration < 900; iteration++)
         {
             uint[] types = [0, 1, 4, 8, 11, 13, (uint)random.Next()];
             uint type = types[random.Next(types.Length)];
@@ -333,7 +333,7 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         ulong negotiated = features ?? device.DeviceFeatures;
         var episode = new Episode(random, queues);
         device.Activate(episode.Activation(negotiated, _interrupt));
-        for (int iteration = 0; iteration < 800; iteration++)
+        for (int iteration = 0; iteration < 500; iteration++)
         {
             int q = random.Next(queues);
             if (!Submit(episode, device, random, q, shape(q), random.Next(4) == 0))
