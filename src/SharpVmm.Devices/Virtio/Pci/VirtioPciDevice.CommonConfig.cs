@@ -257,7 +257,8 @@ public sealed partial class VirtioPciDevice
             }
         }
 
-        bool activate = (next & driverOk) != 0 && (old & driverOk) == 0;
+        // Once per reset: a driver that clears DRIVER_OK (2.1.2 forbids it) and sets it again gets no second activation.
+        bool activate = (next & driverOk) != 0 && (old & driverOk) == 0 && !_activated;
         if (activate && (next & featuresOk) == 0)
         {
             next &= ~driverOk; // DRIVER_OK before a successful FEATURES_OK is refused

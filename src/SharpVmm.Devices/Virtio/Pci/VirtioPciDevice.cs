@@ -244,7 +244,7 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
         Span<byte> window = stackalloc byte[4];
         _config.Read(cap + PciCfgData, window);
         PciBar target = Bars[bar[0]];
-        if (offset + length > target.Size)
+        if ((ulong)offset + length > target.Size) // in 64 bits: offset 0xFFFFFFFC + 4 must not wrap to 0
         {
             Interlocked.Increment(ref _ignored);
             return;
