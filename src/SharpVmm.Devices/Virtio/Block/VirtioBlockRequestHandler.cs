@@ -183,6 +183,11 @@ internal sealed class VirtioBlockRequestHandler
             }
 
             long length = (long)sectors * VirtioBlockDevice.SectorSize;
+            if (length == 0)
+            {
+                continue; // an empty range asks for nothing (fallocate would refuse a zero length)
+            }
+
             if (discard)
             {
                 _image.Discard(offset, length);

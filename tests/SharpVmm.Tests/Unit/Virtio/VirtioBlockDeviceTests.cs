@@ -207,6 +207,21 @@ public sealed class VirtioBlockDeviceTests : IDisposable
         Assert.Equal(0, device.Counters.BytesWritten);
     }
 
+    [Theory]
+    [InlineData(Discard)]
+    [InlineData(WriteZeroes)]
+    public void An_empty_range_is_answered_ok_and_changes_nothing(uint type)
+    {
+        byte[] before = File.ReadAllBytes(_path);
+        VirtioBlockDevice device = Start();
+        (BuiltChain chain, _) = Submit(ChainBuffer.In(Header(type, 0)), ChainBuffer.In(Segment(8, 0, 0)), ChainBuffer.Out(1));
+        Assert.Equal(Ok, Status(chain));
+        Assert.Equal(0, device.Counters.Errors);
+        device.Dispose();
+        _device = null;
+        Assert.Equal(before, File.ReadAllBytes(_path));
+    }
+
     [Fact]
     public void A_discard_past_the_end_is_an_io_error()
     {
