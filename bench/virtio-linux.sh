@@ -44,6 +44,7 @@ trap 'exit 130' INT TERM
 cat >"$work/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
+mount -t devtmpfs dev /dev
 ns() { date +%s%N; }
 echo "bench-linux blk-write: $(dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>&1 | tail -1)"
 echo "bench-linux blk-read: $(dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>&1 | tail -1)"
