@@ -85,12 +85,40 @@ public sealed unsafe class KvmVm : IDisposable
     /// <param name="isPortIo">Port I/O (<c>KVM_IOEVENTFD_FLAG_PIO</c>) rather than MMIO.</param>
     /// <param name="dataMatch">If set, only writes of this value signal (<c>KVM_IOEVENTFD_FLAG_DATAMATCH</c>).</param>
     /// <exception cref="KvmException">KVM refused (EEXIST: the same registration exists; EINVAL: bad length).</exception>
-    public void AddIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
+    public void AddIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch)
+    {
+        ArgumentNullException.ThrowIfNull(eventFd);
+        IoEventFd(eventFd.Handle, address, length, isPortIo, dataMatch, 0, "KVM_IOEVENTFD");
+    }
+
+    /// <summary>
+    /// Like <see cref="AddIoEventFd(EventFd, ulong, uint, bool, ulong?)"/>, for an eventfd some other component owns (a
+    /// device's own <c>NotificationEvent</c>, so that the guest's write wakes the device thread directly). KVM keeps its
+    /// own reference to the eventfd: closing the handle does not undo the registration, but
+    /// <see cref="RemoveIoEventFd(SafeHandle, ulong, uint, bool, ulong?)"/> needs it open.
+    /// </summary>
+    /// <param name="eventFd">An open eventfd (any other descriptor makes KVM fail with EINVAL).</param>
+    /// <param name="address">A port (<paramref name="isPortIo"/>) or a guest-physical MMIO address.</param>
+    /// <param name="length">Access length to match: 1, 2, 4 or 8; 0 matches any length (MMIO only).</param>
+    /// <param name="isPortIo">Port I/O (<c>KVM_IOEVENTFD_FLAG_PIO</c>) rather than MMIO.</param>
+    /// <param name="dataMatch">If set, only writes of this value signal (<c>KVM_IOEVENTFD_FLAG_DATAMATCH</c>).</param>
+    /// <exception cref="KvmException">KVM refused (EEXIST: the same registration exists; EINVAL: not an eventfd, bad length).</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    public void AddIoEventFd(SafeHandle eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
         IoEventFd(eventFd, address, length, isPortIo, dataMatch, 0, "KVM_IOEVENTFD");
 
-    /// <summary>Removes a registration made by <see cref="AddIoEventFd"/> with the same arguments.</summary>
+    /// <summary>Removes a registration made by <see cref="AddIoEventFd(EventFd, ulong, uint, bool, ulong?)"/> with the same arguments.</summary>
     /// <exception cref="KvmException">No such registration (ENOENT).</exception>
-    public void RemoveIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
+    public void RemoveIoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch)
+    {
+        ArgumentNullException.ThrowIfNull(eventFd);
+        IoEventFd(eventFd.Handle, address, length, isPortIo, dataMatch, KvmIoeventfd.FlagDeassign, "KVM_IOEVENTFD(DEASSIGN)");
+    }
+
+    /// <summary>Removes a registration made by <see cref="AddIoEventFd(SafeHandle, ulong, uint, bool, ulong?)"/> with the same arguments.</summary>
+    /// <exception cref="KvmException">No such registration (ENOENT).</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    public void RemoveIoEventFd(SafeHandle eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch) =>
         IoEventFd(eventFd, address, length, isPortIo, dataMatch, KvmIoeventfd.FlagDeassign, "KVM_IOEVENTFD(DEASSIGN)");
 
     /// <summary>
@@ -164,19 +192,32 @@ public sealed unsafe class KvmVm : IDisposable
         }
     }
 
-    private void IoEventFd(EventFd eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch, uint flags, string operation)
+    private void IoEventFd(SafeHandle eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch, uint flags, string operation)
     {
         ArgumentNullException.ThrowIfNull(eventFd);
-        var request = new KvmIoeventfd
+        bool added = false;
+        try
         {
-            Addr = address,
-            Len = length,
-            Fd = eventFd.Handle.Fd,
-            Datamatch = dataMatch ?? 0,
-            Flags = flags | (isPortIo ? KvmIoeventfd.FlagPio : 0) | (dataMatch.HasValue ? KvmIoeventfd.FlagDatamatch : 0),
-        };
-        // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
-        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Ioeventfd, &request), operation);
+            // Holds the descriptor open (its number not reused) until the ioctl has taken KVM's own reference.
+            eventFd.DangerousAddRef(ref added);
+            var request = new KvmIoeventfd
+            {
+                Addr = address,
+                Len = length,
+                Fd = (int)eventFd.DangerousGetHandle(),
+                Datamatch = dataMatch ?? 0,
+                Flags = flags | (isPortIo ? KvmIoeventfd.FlagPio : 0) | (dataMatch.HasValue ? KvmIoeventfd.FlagDatamatch : 0),
+            };
+            // SAFETY: request is a local that outlives the synchronous ioctl, which only reads it.
+            KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Ioeventfd, &request), operation);
+        }
+        finally
+        {
+            if (added)
+            {
+                eventFd.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Creates vCPU <paramref name="id"/> and maps its kvm_run area.</summary>

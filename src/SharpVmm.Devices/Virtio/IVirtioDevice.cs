@@ -6,7 +6,8 @@ namespace SharpVmm.Devices.Virtio;
 /// </summary>
 /// <remarks>
 /// Threading: <see cref="Notify"/>, <see cref="ReadConfig"/> and <see cref="WriteConfig"/> come from vCPU threads (or
-/// the ioeventfd poller) and must not block on I/O; a device does its work on its own thread. <see cref="Activate"/>
+/// the ioeventfd poller) and must not block on I/O; a device does its work on its own thread. A device that implements
+/// <see cref="IVirtioNotificationSource"/> may instead have its thread woken by KVM directly, without <see cref="Notify"/>. <see cref="Activate"/>
 /// and <see cref="Reset"/> are called by the transport under its lock, never concurrently with each other.
 /// </remarks>
 public interface IVirtioDevice : IDisposable

@@ -1,14 +1,18 @@
+using System.Runtime.InteropServices;
+
 namespace SharpVmm.Devices.Virtio;
 
 /// <summary>
 /// A device's own thread (ARCHITECTURE.md, Threads): it sleeps until kicked, then runs the device's service routine.
-/// <see cref="Kick"/> never blocks, so a vCPU thread can call it from <see cref="IVirtioDevice.Notify"/>.
+/// <see cref="Kick"/> never blocks, so a vCPU thread can call it from <see cref="IVirtioDevice.Notify"/>. The thread
+/// sleeps on a <see cref="NotificationEvent"/> (an eventfd), whose <see cref="NotificationHandle"/> the VMM can make
+/// an ioeventfd so that KVM kicks the thread itself.
 /// </summary>
 internal sealed class VirtioWorker : IDisposable
 {
     private readonly string _threadName;
     private readonly Action _service;
-    private readonly AutoResetEvent _kick = new(false);
+    private readonly NotificationEvent _kick = new();
     private Thread? _thread;
     private volatile bool _stopRequested;
 
@@ -18,6 +22,9 @@ internal sealed class VirtioWorker : IDisposable
         _threadName = threadName;
         _service = service;
     }
+
+    /// <summary>The eventfd the thread sleeps on: signalling it is <see cref="Kick"/> (see <see cref="IVirtioNotificationSource"/>).</summary>
+    public SafeHandle NotificationHandle => _kick.Handle;
 
     /// <summary>True once <see cref="Stop"/> began: the service routine should return soon.</summary>
     public bool StopRequested => _stopRequested;
@@ -33,11 +40,11 @@ internal sealed class VirtioWorker : IDisposable
         _stopRequested = false;
         _thread = new Thread(Run) { Name = _threadName, IsBackground = true };
         _thread.Start();
-        _kick.Set();
+        _kick.Kick();
     }
 
     /// <summary>Wakes the thread (an available buffer notification, or new host input).</summary>
-    public void Kick() => _kick.Set();
+    public void Kick() => _kick.Kick();
 
     /// <summary>Asks the thread to stop and waits until it no longer touches guest memory.</summary>
     public void Stop()
@@ -49,7 +56,7 @@ internal sealed class VirtioWorker : IDisposable
         }
 
         _stopRequested = true;
-        _kick.Set();
+        _kick.Kick();
         if (thread != Thread.CurrentThread)
         {
             thread.Join();
@@ -62,13 +69,16 @@ internal sealed class VirtioWorker : IDisposable
     {
         while (true)
         {
-            _kick.WaitOne();
+            bool kicked = _kick.Wait(-1); // false only when a signal interrupted the wait
             if (_stopRequested)
             {
                 return;
             }
 
-            _service();
+            if (kicked)
+            {
+                _service();
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using SharpVmm.Devices.Pci;
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Mmio;
@@ -19,7 +20,9 @@ namespace SharpVmm.Platform;
 /// </summary>
 /// <remarks>
 /// Notifications: where KVM offers them, a driver's queue notifications are ioeventfds (KVM completes the guest's
-/// write without an exit to this process; one poller thread replays it to the transport), and virtio-mmio interrupts are
+/// write without an exit to this process). A device that offers its own eventfd per queue
+/// (<see cref="IVirtioNotificationSource"/>: blk, net, rng, console) has that registered, so the write wakes the device
+/// thread itself; for any other device one poller thread replays the write to the transport. Virtio-mmio interrupts are
 /// irqfds. MSI-X messages go through <c>KVM_SIGNAL_MSI</c>. With <c>useEventFds: false</c> every notification is an
 /// MMIO exit and every interrupt an ioctl, for comparison. The platform owns its devices: they are disposed with the VM,
 /// after the vCPUs stop and before guest memory is unmapped.
@@ -63,6 +66,13 @@ public sealed class VirtioPlatform : IDisposable
 
     /// <summary>After the VM is built: whether queue notifications really are ioeventfds (KVM offered them and they were asked for).</summary>
     public bool IoEventFdsActive { get; private set; }
+
+    /// <summary>
+    /// After the VM is built with ioeventfds: how many queues' ioeventfds are their device's own eventfd
+    /// (<see cref="IVirtioNotificationSource"/>), so that KVM wakes the device thread directly. The other queues'
+    /// ioeventfds go through a poller thread that replays the write to the transport.
+    /// </summary>
+    public int DirectNotificationQueues { get; private set; }
 
     /// <summary>After the VM is built: whether virtio-mmio interrupts really are irqfds.</summary>
     public bool IrqFdsActive { get; private set; }
@@ -205,53 +215,67 @@ public sealed class VirtioPlatform : IDisposable
             return;
         }
 
-        _poller = new IoEventPoller("virtio ioeventfd");
         for (int i = 0; i < _mmio.Count; i++)
         {
             ulong address = VirtioMmioDevice.NotifyAddress(VirtioMmioLayout.BaseOf(i));
             for (int q = 0; q < _mmio[i].Queues.Count; q++)
             {
                 // virtio-mmio: one register for every queue; the written value (the queue index) picks the eventfd.
-                EventFd eventFd = NewEventFd();
-                kvm.AddIoEventFd(eventFd, address, 4, isPortIo: false, dataMatch: (ulong)q);
-                int queue = q;
-                _poller.Register(eventFd, () => Replay(address, queue, 4));
+                SafeHandle notifier = QueueNotifier(_devices[i], q, () => address, 4);
+                kvm.AddIoEventFd(notifier, address, 4, isPortIo: false, dataMatch: (ulong)q);
             }
         }
 
-        foreach ((_, VirtioPciDevice function) in _pci)
+        for (int i = 0; i < _pci.Count; i++)
         {
-            var notifiers = new List<(EventFd EventFd, int Queue)>();
+            VirtioPciDevice function = _pci[i].Device;
+            var notifiers = new List<(SafeHandle Notifier, int Queue)>();
             for (int q = 0; q < function.Queues.Count; q++)
             {
                 // virtio-pci: a register per queue (notify_off_multiplier 4); the driver writes the 16-bit queue index.
-                EventFd eventFd = NewEventFd();
-                kvm.AddIoEventFd(eventFd, function.NotifyAddress(q), 2, isPortIo: false, dataMatch: null);
-                notifiers.Add((eventFd, q));
                 int queue = q;
-                _poller.Register(eventFd, () => Replay(function.NotifyAddress(queue), queue, 2));
+                SafeHandle notifier = QueueNotifier(_devices[i], q, () => function.NotifyAddress(queue), 2);
+                kvm.AddIoEventFd(notifier, function.NotifyAddress(q), 2, isPortIo: false, dataMatch: null);
+                notifiers.Add((notifier, q));
             }
 
             function.NotifyRegionMoved += (oldBase, newBase) =>
             {
                 // The guest moved BAR 0 or turned its decoding off (0) or on: the ioeventfds follow the registers.
-                foreach ((EventFd eventFd, int q) in notifiers)
+                foreach ((SafeHandle notifier, int q) in notifiers)
                 {
                     if (oldBase != 0)
                     {
-                        kvm.RemoveIoEventFd(eventFd, oldBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
+                        kvm.RemoveIoEventFd(notifier, oldBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
                     }
 
                     if (newBase != 0)
                     {
-                        kvm.AddIoEventFd(eventFd, newBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
+                        kvm.AddIoEventFd(notifier, newBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
                     }
                 }
             };
         }
 
-        _poller.Start();
+        _poller?.Start();
         IoEventFdsActive = true;
+    }
+
+    // The eventfd KVM signals for queue q's notify register. A device that offers its own (IVirtioNotificationSource)
+    // gets the guest's write straight on its thread: one hand-off. Otherwise a private eventfd that the poller thread
+    // replays as the MMIO write the exit would have been (at the register's current address), through the transport.
+    private SafeHandle QueueNotifier(IVirtioDevice device, int queue, Func<ulong> address, int length)
+    {
+        if (device is IVirtioNotificationSource source && source.QueueNotificationHandle(queue) is { } own)
+        {
+            DirectNotificationQueues++;
+            return own;
+        }
+
+        _poller ??= new IoEventPoller("virtio ioeventfd");
+        EventFd eventFd = NewEventFd();
+        _poller.Register(eventFd, () => Replay(address(), queue, length));
+        return eventFd.Handle;
     }
 
     private EventFd NewEventFd()

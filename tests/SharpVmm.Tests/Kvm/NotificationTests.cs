@@ -1,3 +1,4 @@
+using SharpVmm.Devices.Virtio;
 using SharpVmm.Kvm;
 using SharpVmm.Notification;
 using SharpVmm.Tests.Support;
@@ -66,6 +67,29 @@ public class NotificationTests
 
         Assert.True(seen.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the poller never saw the ioeventfd fire");
         Assert.Empty(device.Writes);
+    }
+
+    [Fact]
+    public void A_device_owned_notification_event_registered_by_handle_is_woken_by_the_guest_write()
+    {
+        var device = new RecordingDevice();
+        using var vm = TestVm.Create(b => b.AddMmioDevice(0xD000_0000, 0x1000, device));
+        using var notification = new NotificationEvent();
+        vm.Kvm.AddIoEventFd(notification.Handle, 0xD000_0050, 4, isPortIo: false, dataMatch: 0); // queue 0's notify, virtio-mmio style
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            a.mov(__dword_ptr[0xD000_0050], 0);
+            a.mov(__dword_ptr[0xD000_0050], 2); // another queue: not this eventfd, so an ordinary MMIO exit
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+
+        Assert.True(notification.Wait(10_000), "the guest's write did not signal the device's eventfd");
+        Assert.Equal(0x50UL, Assert.Single(device.Writes).Offset);
+        vm.Kvm.RemoveIoEventFd(notification.Handle, 0xD000_0050, 4, isPortIo: false, dataMatch: 0);
+        Assert.Throws<KvmException>(() => vm.Kvm.RemoveIoEventFd(notification.Handle, 0xD000_0050, 4, isPortIo: false, dataMatch: 0));
     }
 
     [Fact]

@@ -278,4 +278,39 @@ public class VirtioNetDeviceTests
     }
 
     private static byte[] Frame(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (byte)((i * 7) + seed))];
+
+    [Fact]
+    public void Each_queue_has_its_own_notification_handle_and_signalling_them_transmits_and_resumes_receive()
+    {
+        using var tx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        using var device = new VirtioNetDevice(backend, Mac);
+        System.Runtime.InteropServices.SafeHandle? rxHandle = device.QueueNotificationHandle(VirtioNetDevice.ReceiveQueue);
+        System.Runtime.InteropServices.SafeHandle? txHandle = device.QueueNotificationHandle(VirtioNetDevice.TransmitQueue);
+        Assert.NotNull(rxHandle);
+        Assert.NotNull(txHandle);
+        Assert.NotSame(rxHandle, txHandle);
+        Assert.Null(device.QueueNotificationHandle(2));
+        EventFdWriter.Signal(txHandle); // before activation: harmless
+
+        device.Activate(Activation(tx, new FakeVirtioInterrupt(), transmit: true));
+        Thread.Sleep(20); // the transmit thread finds the ring empty and sleeps
+        tx.AddChain(ChainBuffer.In(Header()), ChainBuffer.In(Frame(60, seed: 4)));
+        EventFdWriter.Signal(txHandle);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => tx.UsedIdx == 1), "the signal did not wake the transmit thread");
+        Assert.Equal([.. Header(), .. Frame(60, seed: 4)], Assert.Single(backend.Written));
+
+        using var rx = new VirtQueueBuilder();
+        var inbound = new FakeNetworkBackend();
+        using var receiver = new VirtioNetDevice(inbound, Mac);
+        receiver.Activate(Activation(rx, new FakeVirtioInterrupt(), transmit: false));
+        inbound.Enqueue([.. Header(), .. Frame(60, seed: 5)]);
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => inbound.PendingInbound == 0)); // read, waiting for a buffer
+        BuiltChain buffer = rx.AddChain(ChainBuffer.Out(2048));
+        EventFdWriter.Signal(receiver.QueueNotificationHandle(VirtioNetDevice.ReceiveQueue)!);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 1), "the signal did not resume receive");
+        Assert.Equal(Frame(60, seed: 5), rx.ReadBuffer(buffer, 0).AsSpan(VirtioNetHeader.Size, 60).ToArray());
+    }
 }

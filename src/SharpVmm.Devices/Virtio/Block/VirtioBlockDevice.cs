@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SharpVmm.Devices.Virtio.Block;
@@ -7,7 +8,7 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// A virtio block device (virtio 1.2, section 5.2) over a <see cref="RawDiskImage"/>, with one request queue served by
 /// the device's own thread. Owns the image and disposes it.
 /// </summary>
-public sealed class VirtioBlockDevice : IVirtioDevice
+public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
 {
     /// <summary>VIRTIO_BLK_F_SEG_MAX (bit 2): seg_max is valid (5.2.3).</summary>
     public const ulong FeatureSegMax = 1UL << 2;
@@ -166,6 +167,9 @@ public sealed class VirtioBlockDevice : IVirtioDevice
             _worker.Kick();
         }
     }
+
+    /// <inheritdoc />
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
 
     /// <inheritdoc />
     public void Reset()

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 namespace SharpVmm.Devices.Virtio.Console;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace SharpVmm.Devices.Virtio.Console;
 /// the guest writes to <see cref="Output"/>; receiveq0 (queue 0) carries bytes from <see cref="EnqueueInput"/>, buffered
 /// until the guest posts receive buffers. Both are served on the device's own thread.
 /// </summary>
-public sealed class VirtioConsoleDevice : IVirtioDevice
+public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource
 {
     /// <summary>Index of receiveq0 (host to guest).</summary>
     public const int ReceiveQueue = 0;
@@ -114,6 +115,9 @@ public sealed class VirtioConsoleDevice : IVirtioDevice
             _worker.Kick();
         }
     }
+
+    /// <inheritdoc />
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex is ReceiveQueue or TransmitQueue ? _worker.NotificationHandle : null;
 
     /// <inheritdoc />
     public void Reset()

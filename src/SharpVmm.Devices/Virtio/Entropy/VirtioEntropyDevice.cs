@@ -1,10 +1,11 @@
+using System.Runtime.InteropServices;
 namespace SharpVmm.Devices.Virtio.Entropy;
 
 /// <summary>
 /// A virtio entropy device (virtio 1.2, section 5.4): one request queue whose writable buffers are filled with random
 /// bytes from an <see cref="IEntropySource"/>, on the device's own thread. No feature bits, no configuration space.
 /// </summary>
-public sealed class VirtioEntropyDevice : IVirtioDevice
+public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSource
 {
     /// <summary>Largest fill per request; a bigger buffer is filled up to this (the driver simply asks again).</summary>
     public const int MaxBytesPerRequest = 64 * 1024;
@@ -79,6 +80,9 @@ public sealed class VirtioEntropyDevice : IVirtioDevice
             _worker.Kick();
         }
     }
+
+    /// <inheritdoc />
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
 
     /// <inheritdoc />
     public void Reset()

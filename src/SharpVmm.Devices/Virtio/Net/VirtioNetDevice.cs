@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace SharpVmm.Devices.Virtio.Net;
 
@@ -11,12 +12,13 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// several receive chains (num_buffers says how many).
 /// </summary>
 /// <remarks>
-/// Transmit runs on a worker thread that <see cref="Notify"/>(1) only wakes. Receive runs on a reader thread that waits
+/// Transmit runs on a worker thread that <see cref="Notify"/>(1) only wakes (or KVM, through
+/// <see cref="QueueNotificationHandle"/>). Receive runs on a reader thread that waits
 /// on the back-end and, when the guest has posted no receive buffer, stops reading the back-end until
 /// <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains, a broken ring) are counted and
 /// answered, never thrown.
 /// </remarks>
-public sealed class VirtioNetDevice : IVirtioDevice
+public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
 {
     /// <summary>Index of receiveq0.</summary>
     public const int ReceiveQueue = 0;
@@ -35,8 +37,8 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private readonly byte[] _mac;
     private readonly ushort _queueSize;
     private readonly Lock _lifecycle = new();
-    private readonly SemaphoreSlim _txKick = new(0);
-    private readonly SemaphoreSlim _rxKick = new(0);
+    private readonly NotificationEvent _txKick = new();
+    private readonly NotificationEvent _rxKick = new();
     private Thread? _txThread;
     private Thread? _rxThread;
     private volatile bool _stopping;
@@ -181,15 +183,25 @@ public sealed class VirtioNetDevice : IVirtioDevice
         switch (queueIndex)
         {
             case ReceiveQueue:
-                _rxKick.Release();
+                _rxKick.Kick();
                 break;
             case TransmitQueue:
-                _txKick.Release();
+                _txKick.Kick();
                 break;
             default:
                 break; // a notify for a queue this device does not have: ignored, as hardware would
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>receiveq0's handle wakes the reader thread when it waits for receive buffers (while it has some it
+    /// waits on the back-end and ignores the kick until its ring runs dry); transmitq0's wakes the transmit thread.</remarks>
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex switch
+    {
+        ReceiveQueue => _rxKick.Handle,
+        TransmitQueue => _txKick.Handle,
+        _ => null,
+    };
 
     /// <inheritdoc />
     public void Reset()
@@ -235,17 +247,15 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private void StopWorkers()
     {
         _stopping = true;
-        _txKick.Release();
-        _rxKick.Release();
+        _txKick.Kick();
+        _rxKick.Kick();
         _backend.Wake();
         _txThread?.Join();
         _rxThread?.Join();
         _txThread = null;
         _rxThread = null;
-        while (_txKick.Wait(0) || _rxKick.Wait(0))
-        {
-            // drain kicks meant for the stopped workers
-        }
+        _txKick.TryConsume(); // drop kicks meant for the stopped workers
+        _rxKick.TryConsume();
     }
 
     private void Guarded(Action loop)
@@ -288,7 +298,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
             if (!queue.EnableNotifications())
             {
-                _txKick.Wait();
+                _txKick.Wait(-1);
             }
         }
     }
@@ -349,7 +359,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
                     return;
                 }
 
-                _rxKick.Wait(); // not enough buffers: leave the back-end alone until the guest posts more
+                _rxKick.Wait(-1); // not enough buffers: leave the back-end alone until the guest posts more
                 continue;
             }
 

@@ -298,4 +298,30 @@ public sealed class VirtioBlockDeviceTests : IDisposable
         Assert.Equal(missing, e.Path);
         Assert.Contains(missing, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Signalling_the_queue_notification_handle_is_a_notify_and_is_harmless_before_activation()
+    {
+        _device = new VirtioBlockDevice(new RawDiskImage(_path), "vdt", serial: null, queueSize: 16);
+        Assert.Null(_device.QueueNotificationHandle(1));
+        System.Runtime.InteropServices.SafeHandle handle = Assert.IsType<System.Runtime.InteropServices.SafeHandle>(
+            _device.QueueNotificationHandle(0), exactMatch: false);
+        Assert.Same(handle, _device.QueueNotificationHandle(0));
+
+        EventFdWriter.Signal(handle); // before DRIVER_OK: nothing runs, nothing breaks
+        Thread.Sleep(20);
+        Assert.Equal(0, _device.Counters.Requests);
+
+        _device.Activate(new VirtioActivation(_queue.Memory, _device.DeviceFeatures, [_queue.Config], _interrupt));
+        for (int i = 0; i < 3; i++)
+        {
+            ushort before = _queue.UsedIdx;
+            BuiltChain chain = _queue.AddChain(ChainBuffer.In(Header(In, (ulong)i)), ChainBuffer.Out(512), ChainBuffer.Out(1));
+            EventFdWriter.Signal(handle); // what KVM does on the guest's notify write, instead of Notify(0)
+            Assert.True(FakeVirtioInterrupt.WaitFor(() => _queue.UsedIdx != before), "the signal did not wake the device");
+            Assert.All(_queue.ReadBuffer(chain, 1), b => Assert.Equal(i + 1, b));
+        }
+
+        Assert.Equal(3, _device.Counters.Requests);
+    }
 }

@@ -90,4 +90,21 @@ public sealed class VirtioConsoleDeviceTests : IDisposable
         Assert.Equal(VirtioDeviceType.Console, _device.DeviceType);
         Assert.Equal([8, 8], _device.QueueMaxSizes);
     }
+
+    [Fact]
+    public void Both_queues_share_the_worker_notification_handle_and_signalling_it_transmits()
+    {
+        Activate();
+        System.Runtime.InteropServices.SafeHandle? handle = _device.QueueNotificationHandle(VirtioConsoleDevice.TransmitQueue);
+        Assert.NotNull(handle);
+        Assert.Same(handle, _device.QueueNotificationHandle(VirtioConsoleDevice.ReceiveQueue));
+        Assert.Null(_device.QueueNotificationHandle(2));
+        Thread.Sleep(20);
+        _tx.AddChain(ChainBuffer.In("kvm\n"u8));
+
+        EventFdWriter.Signal(handle);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _tx.UsedIdx == 1), "the signal did not wake the device");
+        Assert.Equal("kvm\n"u8.ToArray(), _output.ToArray());
+    }
 }

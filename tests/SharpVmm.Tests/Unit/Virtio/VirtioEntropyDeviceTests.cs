@@ -83,4 +83,18 @@ public sealed class VirtioEntropyDeviceTests : IDisposable
         Assert.Equal(1, device.Errors);
         Assert.Equal(2, device.Requests);
     }
+
+    [Fact]
+    public void Signalling_the_queue_notification_handle_fills_posted_buffers()
+    {
+        using VirtioEntropyDevice device = Start(new CountingSource());
+        Assert.Null(device.QueueNotificationHandle(1));
+        Thread.Sleep(20); // let the start-up pass find the ring empty
+        BuiltChain chain = _queue.AddChain(ChainBuffer.Out(4));
+
+        EventFdWriter.Signal(device.QueueNotificationHandle(0)!);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _queue.UsedIdx == 1), "the signal did not wake the device");
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, _queue.ReadBuffer(chain, 0));
+    }
 }
