@@ -77,10 +77,23 @@ internal sealed class VirtioWorker : IDisposable
 
             if (kicked)
             {
-                _service();
+                try
+                {
+                    _service();
+                }
+#pragma warning disable CA1031 // the device thread's last resort: a device bug stops this device, not the VMM and its other devices
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+                {
+                    Failure = ex;
+                    return;
+                }
             }
         }
     }
+
+    /// <summary>What stopped the service routine, if it failed (a device bug: guest errors are answered, never thrown).</summary>
+    public Exception? Failure { get; private set; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -212,6 +212,25 @@ public class VirtioNetDeviceTests
     }
 
     [Fact]
+    public void A_backend_frame_shorter_than_a_header_is_dropped_and_the_next_one_delivered()
+    {
+        using var rx = new VirtQueueBuilder();
+        var backend = new FakeNetworkBackend();
+        var irq = new FakeVirtioInterrupt();
+        using var device = new VirtioNetDevice(backend, Mac);
+        BuiltChain buffer = rx.AddChain(ChainBuffer.Out(2048));
+        device.Activate(Activation(rx, irq, transmit: false));
+
+        backend.Enqueue([1, 2, 3, 4, 5]);
+        backend.Enqueue([.. Header(), .. Frame(60, 4)]);
+
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => rx.UsedIdx == 1), "the good frame was never delivered");
+        Assert.Equal(Frame(60, 4), rx.ReadBuffer(buffer, 0).AsSpan(VirtioNetHeader.Size, 60).ToArray());
+        Assert.Equal((1L, 1L), (device.RxDropped, device.RxFrames));
+        Assert.Null(device.BackendFailure);
+    }
+
+    [Fact]
     public void Bad_receive_buffers_are_answered_and_oversized_frames_dropped()
     {
         using var rx = new VirtQueueBuilder();

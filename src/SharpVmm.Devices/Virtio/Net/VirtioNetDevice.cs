@@ -130,7 +130,7 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
     /// The host error that stopped a worker (the back-end failed to read or write for a reason other than a full or
     /// empty queue); null while both directions work. The device stays up; the other direction keeps going.
     /// </summary>
-    public IOException? BackendFailure { get; private set; }
+    public Exception? BackendFailure { get; private set; }
 
     /// <inheritdoc />
     public void ReadConfig(uint offset, Span<byte> data)
@@ -268,6 +268,12 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         {
             BackendFailure = ex; // a host failure must not take the VMM down from a worker thread
         }
+#pragma warning disable CA1031 // a device thread's last resort: record the failure, keep the VMM and the other devices running
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            BackendFailure = ex;
+        }
     }
 
     private void TransmitLoop(VirtQueue queue, VirtioActivation activation)
@@ -348,6 +354,14 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
                 if (pending == 0)
                 {
                     _backend.WaitReadable(-1);
+                    continue;
+                }
+
+                if (pending < VirtioNetHeader.Size)
+                {
+                    // a back-end frame without a whole virtio-net header (a TAP never sends one): nothing to deliver
+                    Interlocked.Increment(ref _rxDropped);
+                    pending = 0;
                     continue;
                 }
             }
