@@ -2,10 +2,10 @@
 # virtio-blk and virtio-net throughput seen by a Linux guest (the project's guest kernel with a busybox initramfs),
 # for both transports, with ioeventfd/irqfd and with --no-eventfd. Guest user mode must run (hardware
 # virtualization, or tools/nested-kvm; not a kvm_pvm host). Each run boots the guest once; its /init does:
-#   - blk-write: dd 64 MiB of zeros to /dev/vda in 1 MiB blocks with O_DIRECT, then blk-read: the same back;
-#   - blk-read-4k: 4000 reads of 4 KiB with O_DIRECT, one at a time (latency-bound IOPS);
-#   - net-tx: 32 MiB through TCP (busybox nc) to a listener on the host end of a TAP in a namespace of its own.
-# busybox dd prints its own rate; net-tx is timed by the guest's clock. Prints every run's lines.
+#   - blk-write: dd 256 MiB of zeros to /dev/vda in 1 MiB blocks with O_DIRECT, then blk-read: the same back;
+#   - blk-read-4k-qd1: 20000 reads of 4 KiB with O_DIRECT, one at a time (latency-bound IOPS);
+#   - net-tx: 128 MiB through TCP (busybox nc) to a listener on the host end of a TAP in a namespace of its own.
+# Timed in the guest from /proc/uptime (10 ms resolution). Prints every run's lines.
 #
 # Usage: bench/virtio-linux.sh [RUNS]     (default 1; needs root, /dev/kvm, iproute2 and busybox)
 # Environment: SHARPVMM_CLI, SHARPVMM_IP, SHARPVMM_GUEST_KERNEL (a vmlinux; else guests/linux/build-kernel.sh),
@@ -45,18 +45,22 @@ cat >"$work/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
-ns() { date +%s%N; }
-echo "bench-linux blk-write: $(dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct 2>&1 | tail -1)"
-echo "bench-linux blk-read: $(dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>&1 | tail -1)"
-echo "bench-linux blk-read-4k: $(dd if=/dev/vda of=/dev/null bs=4k count=4000 iflag=direct 2>&1 | tail -1)"
-start=$(ns)
-dd if=/dev/zero bs=65536 count=512 2>/dev/null | nc 10.0.2.2 5555
-end=$(ns)
-echo "bench-linux net-tx: 33554432 bytes in $(( (end - start) / 1000 )) us, $(( 33554432 * 1000 / ((end - start) / 1000) / 1000 )) KB/s"
+cs() { read -r up _ </proc/uptime; f=${up#*.}; f=${f#0}; echo $(( ${up%.*} * 100 + f )); }   # centiseconds since boot
+rate() {   # NAME BYTES START END
+    t=$(( $4 - $3 )); [ "$t" -gt 0 ] || t=1
+    echo "bench-linux $1: $2 bytes in $(( t * 10 )) ms, $(( $2 / 1024 * 100 / t / 1024 )) MiB/s"
+}
+s=$(cs); dd if=/dev/zero of=/dev/vda bs=1M count=256 oflag=direct 2>/dev/null; e=$(cs); rate blk-write $((256 << 20)) "$s" "$e"
+s=$(cs); dd if=/dev/vda of=/dev/null bs=1M count=256 iflag=direct 2>/dev/null; e=$(cs); rate blk-read $((256 << 20)) "$s" "$e"
+s=$(cs); dd if=/dev/vda of=/dev/null bs=4k count=20000 iflag=direct 2>/dev/null; e=$(cs)
+t=$(( e - s )); [ "$t" -gt 0 ] || t=1
+echo "bench-linux blk-read-4k-qd1: 20000 reads in $(( t * 10 )) ms, $(( 20000 * 100 / t )) IOPS"
+s=$(cs); dd if=/dev/zero bs=65536 count=2048 2>/dev/null | nc 10.0.2.2 5555 || echo "bench-linux net-tx: nc failed ($?)"; e=$(cs)
+rate net-tx $((128 << 20)) "$s" "$e"
 reboot -f
 INIT
 "$cli" initramfs "$work/initramfs.cpio" --busybox "$busybox" --init "$work/init" 2>/dev/null
-dd if=/dev/zero of="$work/disk.img" bs=1048576 count=0 seek=128 2>/dev/null
+dd if=/dev/zero of="$work/disk.img" bs=1048576 count=0 seek=512 2>/dev/null
 
 "$ip" netns add "$ns"
 "$ip" netns exec "$ns" "$ip" tuntap add dev "$tap" mode tap
@@ -68,7 +72,7 @@ for run in $(seq "$runs"); do
         for mode in $modes; do
             flag=""
             [ "$mode" = eventfd ] || flag=--no-eventfd
-            "$ip" netns exec "$ns" "$busybox" nc -l -p 5555 >/dev/null &
+            "$ip" netns exec "$ns" "$busybox" nc -l -p 5555 >/dev/null 2>"$work/nc.err" &
             listener=$!
             "$ip" netns exec "$ns" "$cli" boot --kernel "$kernel" --initrd "$work/initramfs.cpio" --mem 256M \
                 --virtio "$transport" $flag --disk "$work/disk.img" --net "tap=$tap" --time-limit 600 \
@@ -78,6 +82,7 @@ for run in $(seq "$runs"); do
             wait "$listener" 2>/dev/null || true
             listener=""
             grep -o 'bench-linux .*' "$work/out" | sed "s/^/run $run $transport $mode: /"
+            [ ! -s "$work/nc.err" ] || sed "s/^/run $run $transport $mode: host nc: /" "$work/nc.err"
             grep -E 'notifications by|vda:|net:' "$work/err" | sed "s/^/run $run $transport $mode: /"
         done
     done
