@@ -72,17 +72,20 @@ for run in $(seq "$runs"); do
         for mode in $modes; do
             flag=""
             [ "$mode" = eventfd ] || flag=--no-eventfd
-            "$ip" netns exec "$ns" "$busybox" nc -l -p 5555 >/dev/null 2>"$work/nc.err" &
+            rm -f "$work/received"
+            "$ip" netns exec "$ns" "$busybox" sh -c "'$busybox' nc -l -p 5555 2>'$work/nc.err' | '$busybox' wc -c >'$work/received'" &
             listener=$!
             "$ip" netns exec "$ns" "$cli" boot --kernel "$kernel" --initrd "$work/initramfs.cpio" --mem 256M \
                 --virtio "$transport" $flag --disk "$work/disk.img" --net "tap=$tap" --time-limit 600 \
                 --append "console=ttyS0 reboot=k panic=-1 ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off" \
                 </dev/null >"$work/out" 2>"$work/err" || true
             kill "$listener" 2>/dev/null || true
+            "$busybox" pkill -f 'nc -l -p 5555' 2>/dev/null || true   # a listener the guest never reached
             wait "$listener" 2>/dev/null || true
             listener=""
             grep -o 'bench-linux .*' "$work/out" | sed "s/^/run $run $transport $mode: /"
             [ ! -s "$work/nc.err" ] || sed "s/^/run $run $transport $mode: host nc: /" "$work/nc.err"
+            echo "run $run $transport $mode: host received $(cat "$work/received" 2>/dev/null || echo '?') bytes of 134217728"
             grep -E 'notifications by|vda:|net:' "$work/err" | sed "s/^/run $run $transport $mode: /"
         done
     done
