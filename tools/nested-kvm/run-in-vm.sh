@@ -44,6 +44,15 @@ copy_libs() {   # the shared libraries (from this machine's /lib, /usr/lib) a bi
     done
 }
 copy_libs "$root/bin/SharpVmm.Cli"
+# iproute2's ip (network namespaces, TAPs) and e2fsprogs (ext4 images) for the virtio tests, where the host has them;
+# /usr/local/sbin comes first in the VM's PATH (a busybox sh still prefers its own ip applet: call it by path there).
+mkdir -p "$root/usr/local/sbin"
+for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs; do
+    src=$(command -v "${t%%:*}" 2>/dev/null || true)
+    [ -n "$src" ] || continue
+    cp -L "$src" "$root/usr/local/sbin/${t#*:}"
+    copy_libs "$root/usr/local/sbin/${t#*:}"
+done
 : >"$root/etc/env"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"   # .NET's Environment.UserName needs an entry
 echo 'root:x:0:' >"$root/etc/group"
