@@ -51,8 +51,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     private readonly byte[] _config = new byte[60];
     private readonly ushort _queueSize;
     private readonly VirtioBlockRequestHandler _handler;
-    private readonly VirtioWorker _worker;
-    private DeviceQueue? _queue;
+    private readonly SingleQueueService _service;
 
     /// <summary>Creates a disk over <paramref name="image"/>.</summary>
     /// <param name="image">The image; read-only images make a read-only disk (VIRTIO_BLK_F_RO).</param>
@@ -81,7 +80,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
         Capacity = (ulong)image.Length / SectorSize;
         Counters = new VirtioBlockCounters();
         _handler = new VirtioBlockRequestHandler(image, Capacity, Serial, Counters);
-        _worker = new VirtioWorker($"virtio-blk {name}", Service);
+        _service = new SingleQueueService($"virtio-blk {name}", _handler.Handle);
 
         DeviceFeatures = VirtioFeatures.Common | FeatureSegMax | FeatureBlockSize | FeatureFlush | FeatureDiscard |
             FeatureWriteZeroes | (image.ReadOnly ? FeatureReadOnly : 0);
@@ -114,7 +113,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     public VirtioBlockCounters Counters { get; }
 
     /// <summary>Why the request queue stopped, when the driver broke it; else null.</summary>
-    public string? QueueBrokenReason => _queue?.Queue.BrokenReason;
+    public string? QueueBrokenReason => _service.Queue?.Queue.BrokenReason;
 
     /// <inheritdoc />
     public VirtioDeviceType DeviceType => VirtioDeviceType.Block;
@@ -148,47 +147,28 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     /// <inheritdoc />
     public void Activate(VirtioActivation activation)
     {
-        ArgumentNullException.ThrowIfNull(activation);
-        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
-        {
-            return;
-        }
-
-        var queue = new VirtQueue(activation.Memory, activation.Queues[0], activation.Features);
-        _queue = new DeviceQueue(queue, 0, activation.Interrupt);
-        _worker.Start();
+        _service.Activate(activation);
     }
 
     /// <inheritdoc />
     public void Notify(int queueIndex)
     {
-        if (queueIndex == 0)
-        {
-            _worker.Kick();
-        }
+        _service.Notify(queueIndex);
     }
 
     /// <inheritdoc />
-    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => _service.QueueNotificationHandle(queueIndex);
 
     /// <inheritdoc />
     public void Reset()
     {
-        _worker.Stop();
-        _queue = null;
-    }
-
-    private void Service()
-    {
-        DeviceQueue? queue = _queue;
-        queue?.Drain(_handler.Handle, () => !_worker.StopRequested);
+        _service.Reset();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _worker.Dispose();
-        _queue = null;
+        _service.Dispose();
         Image.Dispose();
     }
 }

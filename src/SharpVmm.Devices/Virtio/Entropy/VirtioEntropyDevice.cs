@@ -12,9 +12,8 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
 
     private readonly IEntropySource _source;
     private readonly ushort _queueSize;
-    private readonly VirtioWorker _worker;
+    private readonly SingleQueueService _service;
     private readonly byte[] _scratch = new byte[4096];
-    private DeviceQueue? _queue;
     private long _bytesProvided, _requests, _errors;
 
     /// <summary>Creates the device; <paramref name="source"/> defaults to the host's getrandom(2).</summary>
@@ -27,7 +26,7 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
 
         _source = source ?? new HostEntropySource();
         _queueSize = queueSize;
-        _worker = new VirtioWorker("virtio-rng", Service);
+        _service = new SingleQueueService("virtio-rng", Fill);
     }
 
     /// <summary>Random bytes handed to the guest so far.</summary>
@@ -62,36 +61,23 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
     /// <inheritdoc />
     public void Activate(VirtioActivation activation)
     {
-        ArgumentNullException.ThrowIfNull(activation);
-        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
-        {
-            return;
-        }
-
-        _queue = new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[0], activation.Features), 0, activation.Interrupt);
-        _worker.Start();
+        _service.Activate(activation);
     }
 
     /// <inheritdoc />
     public void Notify(int queueIndex)
     {
-        if (queueIndex == 0)
-        {
-            _worker.Kick();
-        }
+        _service.Notify(queueIndex);
     }
 
     /// <inheritdoc />
-    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => _service.QueueNotificationHandle(queueIndex);
 
     /// <inheritdoc />
     public void Reset()
     {
-        _worker.Stop();
-        _queue = null;
+        _service.Reset();
     }
-
-    private void Service() => _queue?.Drain(Fill, () => !_worker.StopRequested);
 
     private uint Fill(DescriptorChain chain)
     {
@@ -120,7 +106,6 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
     /// <inheritdoc />
     public void Dispose()
     {
-        _worker.Dispose();
-        _queue = null;
+        _service.Dispose();
     }
 }

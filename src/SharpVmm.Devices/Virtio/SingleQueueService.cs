@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace SharpVmm.Devices.Virtio;
+
+/// <summary>
+/// The life cycle of a device with one request queue served by one device thread (virtio-blk, virtio-rng): activate
+/// queue 0 if the driver enabled it, wake the thread on notifications, drain the queue through the device's handler,
+/// stop on reset.
+/// </summary>
+internal sealed class SingleQueueService : IDisposable
+{
+    private readonly VirtioWorker _worker;
+    private readonly Func<DescriptorChain, uint> _handle;
+    private DeviceQueue? _queue;
+
+    /// <summary>Creates a stopped service whose thread is named <paramref name="threadName"/>; <paramref name="handle"/> answers one chain and returns its used length.</summary>
+    public SingleQueueService(string threadName, Func<DescriptorChain, uint> handle)
+    {
+        _handle = handle;
+        _worker = new VirtioWorker(threadName, Service);
+    }
+
+    /// <summary>The active queue, or null before activation and after a reset.</summary>
+    public DeviceQueue? Queue => _queue;
+
+    /// <summary>Starts serving queue 0 if the driver enabled it.</summary>
+    public void Activate(VirtioActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
+        {
+            return;
+        }
+
+        _queue = new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[0], activation.Features), 0, activation.Interrupt);
+        _worker.Start();
+    }
+
+    /// <summary>Wakes the thread for queue 0; other indices are ignored.</summary>
+    public void Notify(int queueIndex)
+    {
+        if (queueIndex == 0)
+        {
+            _worker.Kick();
+        }
+    }
+
+    /// <summary>The eventfd that wakes the thread for queue 0 (for an ioeventfd), or null for any other index.</summary>
+    public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
+
+    /// <summary>Stops the thread; returns once it no longer touches guest memory.</summary>
+    public void Reset()
+    {
+        _worker.Stop();
+        _queue = null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _worker.Dispose();
+        _queue = null;
+    }
+
+    private void Service() => _queue?.Drain(_handle, () => !_worker.StopRequested);
+}
