@@ -73,7 +73,7 @@ for run in $(seq "$runs"); do
             flag=""
             [ "$mode" = eventfd ] || flag=--no-eventfd
             rm -f "$work/received"
-            "$ip" netns exec "$ns" "$busybox" sh -c "'$busybox' nc -l -p 5555 2>'$work/nc.err' | '$busybox' wc -c >'$work/received'" &
+            "$ip" netns exec "$ns" "$busybox" sh -c "'$busybox' tail -f /dev/null | '$busybox' nc -l -p 5555 2>'$work/nc.err' | '$busybox' wc -c >'$work/received'" &
             listener=$!
             "$ip" netns exec "$ns" "$cli" boot --kernel "$kernel" --initrd "$work/initramfs.cpio" --mem 256M \
                 --virtio "$transport" $flag --disk "$work/disk.img" --net "tap=$tap" --time-limit 600 \
@@ -81,6 +81,7 @@ for run in $(seq "$runs"); do
                 </dev/null >"$work/out" 2>"$work/err" || true
             kill "$listener" 2>/dev/null || true
             "$busybox" pkill -f 'nc -l -p 5555' 2>/dev/null || true   # a listener the guest never reached
+            "$busybox" pkill -f 'tail -f /dev/null' 2>/dev/null || true   # what kept the listener's stdin open (nc quits at EOF on it)
             wait "$listener" 2>/dev/null || true
             listener=""
             grep -o 'bench-linux .*' "$work/out" | sed "s/^/run $run $transport $mode: /"
