@@ -144,7 +144,7 @@ public sealed class KernelRunner
     private void ReportDevices(VirtioPlatform virtio)
     {
         string transport = virtio.Transport == VirtioTransport.Pci ? "virtio-pci" : "virtio-mmio";
-        string notify = virtio.IoEventFdsActive ? "ioeventfd" : "MMIO exits";
+        string notify = virtio.IoEventFdsActive ? $"ioeventfd ({virtio.DirectNotificationQueues} queues straight to their device thread)" : "MMIO exits";
         int msix = virtio.PciDevices.Count(d => d.Msix.Enabled);
         string interrupts = virtio.Transport == VirtioTransport.Mmio ? (virtio.IrqFdsActive ? "irqfd" : "KVM_IRQ_LINE")
             : $"MSI-X via KVM_SIGNAL_MSI on {msix} of {virtio.PciDevices.Count} functions, INTx on the others";

@@ -10,8 +10,6 @@ internal sealed class SwitchableInterruptLine(IInterruptLine initial) : IInterru
 {
     private volatile IInterruptLine _target = initial;
 
-    public IInterruptLine Target => _target;
-
     public void Switch(IInterruptLine target) => _target = target;
 
     public void SetLevel(bool high) => _target.SetLevel(high);
