@@ -5,6 +5,7 @@ using Xunit;
 namespace SharpVmm.Tests.Cli;
 
 /// <summary>Bad input to <c>sharpvmm boot</c>: every case is reported before KVM is opened, so none needs /dev/kvm.</summary>
+[Tier(TestTiers.KvmFast)]
 public class BootCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sharpvmm-boot-").FullName;

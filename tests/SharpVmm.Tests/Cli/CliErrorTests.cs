@@ -5,6 +5,7 @@ using Xunit;
 namespace SharpVmm.Tests.Cli;
 
 /// <summary>Every bad input gets a one-line message on stderr and its own exit code.</summary>
+[Tier(TestTiers.KvmFast)]
 public class CliErrorTests
 {
     private static string GuestBin(string name) => Path.Combine(RepoPaths.Root, "guests", "bin", name);

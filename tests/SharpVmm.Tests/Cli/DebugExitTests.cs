@@ -5,6 +5,7 @@ using Xunit;
 namespace SharpVmm.Tests.Cli;
 
 /// <summary>QEMU's isa-debug-exit at port 0xf4: a guest write of V ends the VMM with exit status (V &lt;&lt; 1) | 1.</summary>
+[Tier(TestTiers.KvmFast)]
 public class DebugExitTests
 {
     [Fact]

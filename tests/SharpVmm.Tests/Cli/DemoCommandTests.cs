@@ -5,6 +5,7 @@ using Xunit;
 namespace SharpVmm.Tests.Cli;
 
 /// <summary>The two classic demos, end to end through the CLI process, byte for byte.</summary>
+[Tier(TestTiers.KvmFast)]
 public class DemoCommandTests
 {
     private static string GuestBin(string name) => Path.Combine(RepoPaths.Root, "guests", "bin", name);

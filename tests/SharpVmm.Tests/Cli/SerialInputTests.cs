@@ -4,6 +4,7 @@ using Xunit;
 namespace SharpVmm.Tests.Cli;
 
 /// <summary>The UART's receive path without a guest OS: stdin reaches a raw guest that polls the line-status register.</summary>
+[Tier(TestTiers.KvmFast)]
 public class SerialInputTests
 {
     // Real mode at 0x1000: wait for LSR.DR (port 0x3fd bit 0), read RBR (0x3f8), write it back to THR, until '\n'; then HLT.

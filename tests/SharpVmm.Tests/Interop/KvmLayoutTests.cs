@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -12,6 +13,7 @@ namespace SharpVmm.Tests.Interop;
 /// Compiles Interop/kvm_layout.c against this system's &lt;linux/kvm.h&gt; and checks every struct size, field
 /// offset, ioctl number and constant it prints against the C# definitions in SharpVmm.Kvm.
 /// </summary>
+[Tier(TestTiers.Unit)]
 public class KvmLayoutTests
 {
     private static readonly Lazy<Dictionary<string, long>> CLayout = new(CompileAndRun);

@@ -6,6 +6,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace SharpVmm.Tests.Kvm;
 
 /// <summary>Each CPU-mode helper really puts the vCPU in that mode: the guest proves it with mode-specific code.</summary>
+[Tier(TestTiers.KvmFast)]
 public class CpuModeTests
 {
     private const ushort Port = 0x500;

@@ -16,6 +16,7 @@ namespace SharpVmm.Tests.Kvm;
 /// The guest avoids <c>iretq</c> (KVM's emulator has no protected-mode iret) and needs a host CPU with SMAP and POPCNT
 /// when it runs natively.
 /// </summary>
+[Tier(TestTiers.KvmFast)]
 public class EmulationFailureTests
 {
     private const ulong Main = 0x100000, BreakpointHandler = 0x101000, InvalidOpcodeHandler = 0x101100, Data = 0x102000;

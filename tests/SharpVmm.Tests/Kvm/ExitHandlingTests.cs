@@ -8,6 +8,7 @@ using static Iced.Intel.AssemblerRegisters;
 
 namespace SharpVmm.Tests.Kvm;
 
+[Tier(TestTiers.KvmFast)]
 public class ExitHandlingTests
 {
     [Fact]

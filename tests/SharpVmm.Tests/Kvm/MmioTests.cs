@@ -5,6 +5,7 @@ using static Iced.Intel.AssemblerRegisters;
 
 namespace SharpVmm.Tests.Kvm;
 
+[Tier(TestTiers.KvmFast)]
 public class MmioTests
 {
     private const uint MmioBase = 0xD000_0000;

@@ -6,6 +6,7 @@ using static Iced.Intel.AssemblerRegisters;
 
 namespace SharpVmm.Tests.Kvm;
 
+[Tier(TestTiers.KvmFast)]
 public class PortIoTests
 {
     [Fact]

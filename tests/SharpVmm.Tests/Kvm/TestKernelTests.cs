@@ -11,6 +11,7 @@ namespace SharpVmm.Tests.Kvm;
 /// polling drivers: virtio-blk (a pattern written, flushed and read back; the image checked on the host), virtio-net (an
 /// ARP exchange with the host end of a TAP in the test's own network namespace) and virtio-rng.
 /// </summary>
+[Tier(TestTiers.KvmFast)]
 public class TestKernelTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);

@@ -10,6 +10,7 @@ namespace SharpVmm.Tests.Linux;
 /// itself does (all CPUs up, the initramfs unpacked, /init started, then init dies and panic=-1 reboots through the
 /// i8042 reset line); where guest user mode runs, /init's own output is checked too.
 /// </summary>
+[Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
 public class LinuxBootTests
 {

@@ -8,6 +8,7 @@ namespace SharpVmm.Tests.Linux;
 /// minutes on a host that emulates guest ring 0. Set SHARPVMM_STOCK_KERNEL to the vmlinuz the script prints.
 /// Results are recorded in docs/compatibility.md.
 /// </summary>
+[Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
 public class StockKernelTests
 {

@@ -10,6 +10,7 @@ namespace SharpVmm.Tests.Linux;
 /// disk only read-only (its image stays byte-for-byte the same). No initramfs: the root is the disk, and with no init
 /// on it the kernel panics and panic=-1 reboots, which ends the run.
 /// </summary>
+[Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
 public class VirtioBlockLinuxTests
 {

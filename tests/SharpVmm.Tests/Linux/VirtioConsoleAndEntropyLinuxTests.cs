@@ -9,6 +9,7 @@ namespace SharpVmm.Tests.Linux;
 /// The guest kernel's console is a virtio-console (hvc0) on stdio, and its hwrng core registers virtio-rng and reads
 /// it (the kernel pulls early randomness from a new hwrng), which the VMM's device counters show on the host side.
 /// </summary>
+[Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
 public partial class VirtioConsoleAndEntropyLinuxTests
 {

@@ -13,6 +13,7 @@ namespace SharpVmm.Tests.Linux;
 /// (busybox udhcpd) on the host end, which takes a frame each way. Where guest user mode runs, a TCP transfer of
 /// several MB from the guest arrives intact.
 /// </summary>
+[Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
 public class VirtioNetLinuxTests
 {

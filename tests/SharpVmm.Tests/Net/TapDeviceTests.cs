@@ -6,6 +6,7 @@ using Xunit;
 namespace SharpVmm.Tests.Net;
 
 /// <summary>TAP tests in a private network namespace (needs root); they talk only to 10.77.0.1 inside it.</summary>
+[Tier(TestTiers.Unit)]
 public class TapDeviceTests
 {
     private const string TapName = "svtap0";

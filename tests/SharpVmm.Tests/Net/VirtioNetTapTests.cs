@@ -7,6 +7,7 @@ using Xunit;
 namespace SharpVmm.Tests.Net;
 
 /// <summary>virtio-net over a real TAP in a private namespace (needs root): the driver side is a VirtQueueBuilder.</summary>
+[Tier(TestTiers.Unit)]
 public class VirtioNetTapTests
 {
     private static readonly byte[] GuestMac = [0x52, 0x54, 0x00, 0xAB, 0xCD, 0xEF];

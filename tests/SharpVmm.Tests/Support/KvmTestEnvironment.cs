@@ -14,6 +14,11 @@ public static class KvmTestEnvironment
     /// <summary>Call first in every test that needs /dev/kvm.</summary>
     public static void RequireKvm()
     {
+        if (TestContext.Current.Test?.Traits.TryGetValue(TestTiers.Trait, out var tiers) == true && tiers.Contains(TestTiers.Unit))
+        {
+            Assert.Fail($"a test in the unit tier asked for KVM: move its class to [Tier(TestTiers.{nameof(TestTiers.KvmFast)})] (the unit tier runs where there is no KVM)");
+        }
+
         if (Environment.GetEnvironmentVariable(SkipVariable) == "1")
         {
             Assert.Skip($"{SkipVariable}=1: KVM tests skipped on request");

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class AcpiDevicesTests
 {
     private const byte S5 = 5;

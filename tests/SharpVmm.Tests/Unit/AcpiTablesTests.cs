@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using System.Text;
 using SharpVmm.Devices.Acpi;
@@ -8,6 +9,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class AcpiTablesTests
 {
     private static readonly AcpiLayout Layout = AcpiLayout.Default;

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Boot;
 using SharpVmm.Cli;
 using SharpVmm.Cli.Parsing;
@@ -7,6 +8,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class CliParsingTests
 {
     [Theory]

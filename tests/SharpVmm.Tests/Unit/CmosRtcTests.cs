@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using SharpVmm.Devices.Legacy;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class CmosRtcTests
 {
     private const ulong Index = CmosRtc.IndexOffset, Data = CmosRtc.DataOffset;

@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Kvm.Structs;
 using SharpVmm.X86;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class CpuidPolicyTests
 {
     // A host-like supported list: leaf 1 with SSSE3, POPCNT, XSAVE; leaf 4 (L1 and L3); leaf 7 with SMAP; 0xA, 0xB.

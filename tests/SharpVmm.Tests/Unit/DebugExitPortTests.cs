@@ -1,8 +1,10 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Devices.Legacy;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class DebugExitPortTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class DeviceBusTests
 {
     [Fact]

@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Cli;
 using SharpVmm.Cli.Parsing;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class DeviceOptionParsingTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class ElfImageTests
 {
     [Theory]

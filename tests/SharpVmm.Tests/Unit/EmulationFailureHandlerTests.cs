@@ -11,6 +11,7 @@ using static Iced.Intel.AssemblerRegisters;
 namespace SharpVmm.Tests.Unit;
 
 /// <summary>Applying emulation decisions to a (fake) vCPU, and the dispatcher's routing of emulation failures.</summary>
+[Tier(TestTiers.Unit)]
 public sealed class EmulationFailureHandlerTests : IDisposable
 {
     private const ulong Code = 0x4000;

@@ -9,6 +9,7 @@ using Xunit;
 namespace SharpVmm.Tests.Unit;
 
 /// <summary>Drives the dispatcher with hand-made kvm_run areas, as KVM would fill them.</summary>
+[Tier(TestTiers.Unit)]
 public class ExitDispatcherTests
 {
     private const int AreaSize = 3 * 4096;

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using System.Text;
 using SharpVmm.Devices.Firmware;
@@ -5,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class FwCfgDeviceTests
 {
     private const ulong Sel = FwCfgDevice.SelectorOffset, Data = FwCfgDevice.DataOffset;

@@ -1,8 +1,10 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.X86;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class GdtEntryTests
 {
     [Theory]

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using SharpVmm.Kvm;
@@ -6,6 +7,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class GsiRoutingTableTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit;
 namespace SharpVmm.Tests.Unit;
 
 /// <summary>The checked-in guest binaries are exactly what guests/*.S assemble to, and what the CLI embeds.</summary>
+[Tier(TestTiers.Unit)]
 public class GuestSourcesTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class I8042ControllerTests
 {
     private const ulong Data = I8042Controller.DataOffset, Command = I8042Controller.StatusCommandOffset;

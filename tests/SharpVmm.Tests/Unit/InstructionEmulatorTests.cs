@@ -9,6 +9,7 @@ using static SharpVmm.Exits.InstructionEmulator;
 namespace SharpVmm.Tests.Unit;
 
 /// <summary>The pure decision part of emulation-failure handling: instruction bytes and vCPU state in, an action out.</summary>
+[Tier(TestTiers.Unit)]
 public class InstructionEmulatorTests
 {
     private const ulong Rip = 0xFFFF_FFFF_8100_0000;

@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Kvm;
 using SharpVmm.Notification;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class IoEventPollerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);

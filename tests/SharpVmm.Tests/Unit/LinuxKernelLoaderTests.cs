@@ -8,6 +8,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class LinuxKernelLoaderTests
 {
     private const ulong MiB = 1 << 20;

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class LinuxSetupHeaderTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using System.Text;
 using SharpVmm.Memory;
@@ -6,6 +7,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class MpTableTests
 {
     private const uint Address = 0x9FC00;

@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Boot;
 using SharpVmm.Memory;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class RawImageLoaderTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpVmm.Cli.Terminal;
@@ -5,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class RawTerminalTests
 {
     [Fact]

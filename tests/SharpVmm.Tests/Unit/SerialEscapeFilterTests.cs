@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using System.Buffers;
 using SharpVmm.Cli.Terminal;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class SerialEscapeFilterTests
 {
     private const byte CtrlA = 0x01;

@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Devices;
 using SharpVmm.Devices.Legacy;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class Uart8250Tests
 {
     private const ulong Thr = 0, Ier = 1, Iir = 2, Lcr = 3, Mcr = 4, Lsr = 5, Msr = 6, Scr = 7;

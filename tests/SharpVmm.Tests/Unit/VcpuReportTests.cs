@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using SharpVmm.Exits;
 using SharpVmm.Kvm.Structs;
 using SharpVmm.Memory;
@@ -5,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class VcpuReportTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit;
 
+[Tier(TestTiers.Unit)]
 public class VirtioNetDeviceTests
 {
     private static readonly byte[] Mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];

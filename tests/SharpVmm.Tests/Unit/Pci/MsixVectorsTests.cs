@@ -1,9 +1,11 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using SharpVmm.Devices.Pci;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit.Pci;
 
+[Tier(TestTiers.Unit)]
 public class MsixVectorsTests
 {
     private static (MsixVectors Msix, PciConfigSpace Config, int Cap, RecordingMsiSink Sink) Create(int count = 4)

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Pci;
 
+[Tier(TestTiers.Unit)]
 public class PciBusTests
 {
     private sealed class TestDevice : IPciDevice

@@ -1,3 +1,4 @@
+using SharpVmm.Tests.Support;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
@@ -7,6 +8,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Pci;
 
+[Tier(TestTiers.Unit)]
 public class PciFirmwareTablesTests
 {
     private static readonly PciRootDescription Pci = new([1, 2, 5]);

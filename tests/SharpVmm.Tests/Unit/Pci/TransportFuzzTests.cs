@@ -14,6 +14,7 @@ namespace SharpVmm.Tests.Unit.Pci;
 /// Seeded random 1/2/4/8-byte reads and writes at random offsets of both virtio transports and the PCI configuration
 /// ports: nothing throws, and a driver that then resets the device can still bring it up.
 /// </summary>
+[Tier(TestTiers.Unit)]
 public sealed class TransportFuzzTests : IDisposable
 {
     private const ulong Offered = VirtioFeatures.Common | (1UL << 5);

@@ -9,6 +9,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Pci;
 
+[Tier(TestTiers.Unit)]
 public sealed class VirtioPciDeviceTests : IDisposable
 {
     // Common configuration offsets (virtio 1.2, 4.1.4.3).

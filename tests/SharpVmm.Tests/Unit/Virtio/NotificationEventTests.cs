@@ -4,6 +4,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public sealed class NotificationEventTests
 {
     [Fact]

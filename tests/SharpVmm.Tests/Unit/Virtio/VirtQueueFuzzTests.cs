@@ -10,6 +10,7 @@ namespace SharpVmm.Tests.Unit.Virtio;
 /// crash or an access outside its memory): the queue never throws, every chain it returns lies inside guest memory and
 /// is no longer than the queue allows, and it writes nothing but the used ring.
 /// </summary>
+[Tier(TestTiers.Unit)]
 public sealed class VirtQueueFuzzTests : IDisposable
 {
     private const ulong LowSize = 0x40000, TopSize = 0x10000;

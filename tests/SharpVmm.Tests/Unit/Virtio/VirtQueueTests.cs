@@ -5,6 +5,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public class VirtQueueTests
 {
     private const ulong NoIndirect = VirtioFeatures.Version1 | VirtioFeatures.RingEventIndex;

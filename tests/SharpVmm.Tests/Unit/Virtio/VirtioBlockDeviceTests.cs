@@ -6,6 +6,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public sealed class VirtioBlockDeviceTests : IDisposable
 {
     private const uint In = 0, Out = 1, Flush = 4, GetId = 8, Discard = 11, WriteZeroes = 13;

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public sealed class VirtioConsoleDeviceTests : IDisposable
 {
     private readonly VirtQueueBuilder _rx = new(size: 8);

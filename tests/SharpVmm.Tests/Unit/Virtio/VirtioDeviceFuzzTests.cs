@@ -16,6 +16,7 @@ namespace SharpVmm.Tests.Unit.Virtio;
 /// a broken ring only asks for a reset, and virtio-blk writes neither outside its image nor outside the writable
 /// buffers the guest gave it.
 /// </summary>
+[Tier(TestTiers.Unit)]
 public sealed class VirtioDeviceFuzzTests : IDisposable
 {
     private const ulong DataStart = 0x20000, DataEnd = 0xF0000;

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public sealed class VirtioEntropyDeviceTests : IDisposable
 {
     private readonly VirtQueueBuilder _queue = new(size: 8);

@@ -8,6 +8,7 @@ using R = SharpVmm.Devices.Virtio.Mmio.VirtioMmioRegister;
 
 namespace SharpVmm.Tests.Unit.Virtio;
 
+[Tier(TestTiers.Unit)]
 public sealed class VirtioMmioDeviceTests : IDisposable
 {
     private const ulong DeviceOnlyFeature = 1UL << 5;
