@@ -2,23 +2,24 @@
 # Runs a shell script (busybox sh) inside a QEMU/TCG VM with an SVM-capable AMD CPU and kvm_amd loaded,
 # so the script sees a working /dev/kvm. Prints the serial console; exits with the script's exit code.
 #
-# usage: run-in-vm.sh [-m MEM] [-t TIMEOUT_S] [-c CPUS] [-d] [-a SRC=DEST]... SCRIPT
-#   -d           also include the .NET runtime (artifacts/device/dotnet.tar.xz) at /usr/share/dotnet
+# usage: run-in-vm.sh [-m MEM] [-t TIMEOUT_S] [-c CPUS] [-d] [-o FILE] [-a SRC=DEST]... SCRIPT
+#   -d           also include this machine's .NET runtime at /usr/share/dotnet
+#   -o FILE      the VM's second serial port (/dev/ttyS1) is written to FILE (a channel apart from the console)
 #   -a SRC=DEST  copy a file or folder SRC from this machine to DEST inside the VM
-# Inside the VM: /bin/SharpVmm.Cli (the Native AOT CLI), /guest/{vmlinux,bzImage,initramfs.cpio}.
+# Inside the VM, where they have been built: /bin/SharpVmm.Cli (the Native AOT CLI), /guest/{vmlinux,bzImage,initramfs.cpio}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-work=${NESTED_KVM_WORK:-/work/nested-kvm-work}
-mem=3G timeout=1800 cpus=2 dotnet=0 adds=()
-while getopts m:t:c:da: opt; do
+work=${NESTED_KVM_WORK:-${SHARPVMM_CACHE:-$HOME/.cache/sharpvmm}/nested-kvm}
+mem=3G timeout=1800 cpus=2 dotnet=0 adds=() out=/dev/null
+while getopts m:t:c:do:a: opt; do
     case $opt in
-        m) mem=$OPTARG ;; t) timeout=$OPTARG ;; c) cpus=$OPTARG ;; d) dotnet=1 ;; a) adds+=("$OPTARG") ;;
-        *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+        m) mem=$OPTARG ;; t) timeout=$OPTARG ;; c) cpus=$OPTARG ;; d) dotnet=1 ;; o) out=$OPTARG ;; a) adds+=("$OPTARG") ;;
+        *) sed -n '2,10p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
 script=$1
 [ -e "$work/kernel/.done" ] || "$here/setup.sh"
 kdir=$(echo "$work"/kernel/lib/modules/*)
@@ -34,8 +35,9 @@ for m in irqbypass kvm ccp kvm-amd tun; do
     f=$(find "$kdir" -name "$m.ko*" | head -1)
     case $f in *.xz) xz -dc "$f" >"$root/modules/$m.ko" ;; *.zst) zstd -dcq "$f" >"$root/modules/$m.ko" ;; *) cp "$f" "$root/modules/$m.ko" ;; esac
 done
-cp "$repo/artifacts/cli/SharpVmm.Cli" "$root/bin/"
-cp "$repo"/artifacts/guest/{vmlinux,bzImage,initramfs.cpio} "$root/guest/"
+for f in vmlinux bzImage initramfs.cpio; do
+    [ ! -f "$repo/artifacts/guest/$f" ] || cp "$repo/artifacts/guest/$f" "$root/guest/"
+done
 libs() { ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true; }
 copy_libs() {   # the shared libraries (from this machine's /lib, /usr/lib) a binary in the VM needs
     for l in $(libs "$1"); do
@@ -43,11 +45,15 @@ copy_libs() {   # the shared libraries (from this machine's /lib, /usr/lib) a bi
         [ -e "$root$l" ] || { mkdir -p "$root$(dirname "$l")" && cp -L "$l" "$root$l"; }
     done
 }
-copy_libs "$root/bin/SharpVmm.Cli"
+if [ -f "$repo/artifacts/cli/SharpVmm.Cli" ]; then
+    cp "$repo/artifacts/cli/SharpVmm.Cli" "$root/bin/"
+    copy_libs "$root/bin/SharpVmm.Cli"
+fi
 # iproute2's ip (network namespaces, TAPs) and e2fsprogs (ext4 images) for the virtio tests, where the host has them;
 # /usr/local/sbin comes first in the VM's PATH (a busybox sh still prefers its own ip applet: call it by path there).
 mkdir -p "$root/usr/local/sbin"
-for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs; do
+# util-linux's setpriv too: busybox's has no --reuid, which the CLI's permission test needs.
+for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs setpriv:setpriv; do
     src=$(command -v "${t%%:*}" 2>/dev/null || true)
     [ -n "$src" ] || continue
     cp -L "$src" "$root/usr/local/sbin/${t#*:}"
@@ -57,8 +63,11 @@ done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"   # .NET's Environment.UserName needs an entry
 echo 'root:x:0:' >"$root/etc/group"
 if [ $dotnet -eq 1 ]; then
-    mkdir -p "$root/usr/share/dotnet"
-    tar -xJf "$repo/artifacts/device/dotnet.tar.xz" -C "$root/usr/share/dotnet"
+    # The runtime alone (the host, the shared framework), as installed with the SDK on this machine.
+    dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+    mkdir -p "$root/usr/share/dotnet/shared"
+    cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$root/usr/share/dotnet/"
+    cp -a "$dotnet_root/shared/Microsoft.NETCore.App" "$root/usr/share/dotnet/shared/"
     # The runtime's native parts need libstdc++, libgcc_s, and friends besides libc.
     for f in "$root/usr/share/dotnet/dotnet" $(find "$root/usr/share/dotnet" -name '*.so'); do copy_libs "$f"; done
     # OpenSSL is loaded with dlopen (ldd does not list it); ICU is left out and globalization runs invariant.
@@ -78,7 +87,7 @@ echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG, -cpu
 log="$work/last-run.log"
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
     -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
-    -nographic -no-reboot -nodefaults -serial stdio -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
+    -nographic -no-reboot -nodefaults -serial stdio -serial "file:$out" -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
 rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
 [ -n "$rc" ] || { echo "run-in-vm: no END marker (VM crashed or timed out); log in $log" >&2; exit 125; }
 exit "$rc"

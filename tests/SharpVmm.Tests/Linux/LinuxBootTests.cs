@@ -37,6 +37,17 @@ public class LinuxBootTests
     }
 
     [Fact]
+    [Trait(TestTiers.SmokeTrait, TestTiers.SmokeDirect)]
+    public void The_pvh_entry_boots_to_init_with_one_cpu()
+    {
+        KvmTestEnvironment.RequireKvm();
+        (VmRunResult result, string console) = Boot(GuestKernel.Vmlinux, cpus: 1);
+
+        AssertBootedToInit(result, console);
+        Assert.Contains("smp: Brought up 1 node, 1 CPU", console, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_bzimage_entry_boots_to_init()
     {
         KvmTestEnvironment.RequireKvm();

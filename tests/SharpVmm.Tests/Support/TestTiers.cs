@@ -18,6 +18,15 @@ public static class TestTiers
     /// <summary>Linux guests: minutes each on kvm_pvm, so they run under nested KVM there.</summary>
     public const string Linux = "linux";
 
+    /// <summary>
+    /// A second trait, <c>Smoke=direct</c>, marks the Linux boot that ./run-tests also runs on a kvm_pvm host's own
+    /// KVM (where the rest of the Linux tier runs under nested KVM): the boot such a host's users run.
+    /// </summary>
+    public const string SmokeTrait = "Smoke";
+
+    /// <summary>The value of <see cref="SmokeTrait"/> for that boot.</summary>
+    public const string SmokeDirect = "direct";
+
     /// <summary>Every tier, in the order ./run-tests runs them.</summary>
     public static readonly IReadOnlyList<string> All = [Unit, KvmFast, Linux];
 }

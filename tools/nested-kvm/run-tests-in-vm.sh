@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs tests of the xunit build (tests/SharpVmm.Tests/bin/Release/net10.0) inside the nested-KVM VM and brings their
+# TRX results back to this machine, so ./run-tests counts them with the rest. Used by ./run-tests for the tiers this
+# host cannot run directly; it can be run alone as well.
+#
+# usage: run-tests-in-vm.sh [-t TIMEOUT_S] RESULTS.trx XUNIT-ARG...
+#   e.g. tools/nested-kvm/run-tests-in-vm.sh /tmp/linux.trx -trait Tier=linux
+# Needs SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it) and SHARPVMM_TEST_KERNEL (a prebuilt
+# guests/testkernel) in the environment. Exits with the test run's exit code, or 125 when the VM gave no results.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+timeout=2400
+if [ "${1:-}" = -t ]; then timeout=$2; shift 2; fi
+[ $# -ge 1 ] || { sed -n '5,9p' "$0" >&2; exit 2; }
+results=$1; shift
+: "${SHARPVMM_GUEST_KERNEL_DIR:?set it to the folder guests/linux/build-kernel.sh prints}"
+: "${SHARPVMM_TEST_KERNEL:?set it to a test kernel built with guests/testkernel/build.sh}"
+tests=tests/SharpVmm.Tests/bin/Release/net10.0
+[ -x "$repo/$tests/SharpVmm.Tests" ] || { echo "run-tests-in-vm: build the tests first ($tests)" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+args=""
+for a in "$@"; do args="$args '${a//\'/\'\\\'\'}'"; done
+cat >"$tmp/run.sh" <<SCRIPT
+#!/bin/sh
+# The tests find the repository above their folder (global.json, guests/), so the build keeps its path under /repo.
+export SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel SHARPVMM_TEST_KERNEL=/testkernel/testkernel
+cd /repo/$tests || exit 125
+./SharpVmm.Tests -noColor -noLogo -parallel none -trx /tmp/results.trx $args
+rc=\$?
+# The results go out on the second serial port, compressed and in base64 (a tty channel, not a file system).
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+[ -f /tmp/results.trx ] && gzip -c /tmp/results.trx | base64 >/dev/ttyS1
+exit \$rc
+SCRIPT
+mkdir -p "$tmp/testkernel"
+cp "$SHARPVMM_TEST_KERNEL" "$tmp/testkernel/testkernel"
+set +e
+"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" \
+    -a "$repo/$tests=/repo/$tests" -a "$repo/global.json=/repo/global.json" -a "$repo/guests=/repo/guests" \
+    -a "$SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel" -a "$tmp/testkernel=/testkernel" "$tmp/run.sh" >"$tmp/console.log" 2>&1
+rc=$?
+set -e
+# Only the script's own output (the test runner's) goes to stdout; the whole console stays in the log.
+sed -n '/===== NESTED-KVM BEGIN =====/,/===== NESTED-KVM END/p' "$tmp/console.log"
+if [ -s "$tmp/results.b64" ] && tr -d '\r' <"$tmp/results.b64" | base64 -d -i | gunzip >"$results" 2>/dev/null && [ -s "$results" ]; then
+    exit $rc
+fi
+rm -f "$results"
+echo "run-tests-in-vm: the VM returned no test results (exit $rc); its console ends with:" >&2
+tail -n 40 "$tmp/console.log" >&2
+[ $rc -ne 0 ] || rc=125
+exit $rc
