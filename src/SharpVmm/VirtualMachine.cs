@@ -113,8 +113,28 @@ public sealed class VirtualMachine : IDisposable
             Finish(new VmRunResult(VmStopReason.TimeLimitReached, null, $"time limit of {timeLimit} reached", null, ExitCount));
         }
 
-        JoinAll();
+        // A guest stopped by the time limit may be hung: where it was is the first thing its user needs.
+        if (JoinAll() && _result!.Reason == VmStopReason.TimeLimitReached && _result.Report is null)
+        {
+            lock (_stateLock)
+            {
+                _result = _result with { Report = StateOfEveryVcpu() };
+            }
+        }
+
         return _result!;
+    }
+
+    private string StateOfEveryVcpu()
+    {
+        var report = new System.Text.StringBuilder();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            report.Append(System.Globalization.CultureInfo.InvariantCulture, $"vCPU {vcpu.Id} when it was stopped:\n");
+            report.Append(VcpuReport.Build(vcpu.Kvm, Memory));
+        }
+
+        return report.ToString();
     }
 
     /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
