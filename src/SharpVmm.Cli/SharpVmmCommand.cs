@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpVmm.Cli.Parsing;
+using SharpVmm.Platform;
 using SharpVmm.X86;
 
 namespace SharpVmm.Cli;
@@ -112,15 +113,15 @@ public sealed class SharpVmmCommand
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
         var append = new Option<string>("--append", "-a")
         {
-            Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front)",
+            Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front of a Linux kernel's; a Multiboot kernel gets exactly this)",
             DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
         };
         var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage, pvh or multiboot", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "bzimage", "pvh", "multiboot");
         var noWorkarounds = new Option<bool>("--no-host-workarounds")
         {
-            Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
-                "'noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1' on kvm_pvm hosts)",
+            Description = "Do not add the kernel parameters a Linux kernel (bzImage or PVH) needs on a host without hardware virtualization (" +
+                "'" + DirectKernelBoot.PvmLinuxWorkaroundParameters + "' on kvm_pvm hosts; never added for Multiboot kernels)",
         };
         var console = new Option<string>("--console")
         {

@@ -94,7 +94,7 @@ public class LinuxBootTests
             Kernel = File.ReadAllBytes(GuestKernel.Vmlinux),
             KernelName = GuestKernel.Vmlinux,
             Initrd = new BusyboxInitramfs().ToArray(), // the default /init: a shell on the console, reboot when it ends
-            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine),
+            CommandLine = DirectKernelBoot.CommandLineFor(GuestKernel.BaseCommandLine, KernelFormat.Pvh),
         });
 
         vm.Start();
