@@ -29,7 +29,7 @@ public sealed class SharpVmmCommand
         {
             foreach (var error in parse.Errors)
             {
-                _err.WriteLine($"sharpvmm: error: {error.Message}");
+                _err.WriteLine($"sharpvmm: error: {ParseErrorText.Describe(error)}");
             }
 
             _err.WriteLine("Run 'sharpvmm --help' for usage.");
