@@ -9,8 +9,8 @@ internal sealed class CommonRunOptions
     private readonly Option<string> _memory = new("--mem", "-m") { Description = "Guest memory size, e.g. 64M, 1G (K/M/G are powers of 1024)", DefaultValueFactory = _ => "64M" };
     private readonly Option<int> _cpus = new("--cpus") { Description = "Number of vCPUs, each on its own host thread", DefaultValueFactory = _ => 1 };
     private readonly Option<bool> _traceIo = new("--trace-io") { Description = "Print every port I/O and MMIO access ('out port: P, data: D', decimal)" };
-    private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits" };
-    private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds" };
+    private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits (exit code 0)" };
+    private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds; a guest still running then ends with exit code 124, as timeout(1)" };
     private readonly bool _traceAlwaysOn;
 
     private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn, string defaultMemory)
@@ -21,7 +21,7 @@ internal sealed class CommonRunOptions
         if (defaultMaxExits is long max)
         {
             _maxExits.DefaultValueFactory = _ => max;
-            _maxExits.Description = $"Stop after N exits (default {max})";
+            _maxExits.Description = $"Stop after N exits (default {max}; exit code 0)";
         }
     }
 

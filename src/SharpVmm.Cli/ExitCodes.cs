@@ -3,7 +3,7 @@ namespace SharpVmm.Cli;
 /// <summary>The CLI's process exit codes. Each failure class has its own, so scripts can tell them apart.</summary>
 public static class ExitCodes
 {
-    /// <summary>The guest ran and ended normally (HLT, a limit, a power-off).</summary>
+    /// <summary>The guest ran and ended normally (HLT, a power-off, a reset), or <c>--max-exits</c> stopped it.</summary>
     public const int Success = 0;
     /// <summary>An unexpected failure inside SharpVmm (a bug; the message says what).</summary>
     public const int InternalError = 1;
@@ -27,6 +27,11 @@ public static class ExitCodes
     public const int HostError = 10;
     /// <summary>A device's host back-end could not be opened: a disk image (missing, unreadable, not writable) or a TAP.</summary>
     public const int DeviceBackend = 11;
+    /// <summary>
+    /// <c>--time-limit</c> stopped a guest that was still running, as <c>timeout(1)</c> reports it: a hung guest is
+    /// not a success. Even, so no isa-debug-exit status (always odd) can be mistaken for it.
+    /// </summary>
+    public const int TimeLimitReached = 124;
 
     /// <summary>The exit code for <paramref name="result"/>: the guest's own status for isa-debug-exit (its low 8 bits, as a process keeps them).</summary>
     public static int For(VmRunResult result) =>
@@ -35,7 +40,8 @@ public static class ExitCodes
     /// <summary>The exit code for a run that ended for <paramref name="reason"/>.</summary>
     public static int For(VmStopReason reason) => reason switch
     {
-        VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached or VmStopReason.TimeLimitReached
+        VmStopReason.TimeLimitReached => TimeLimitReached,
+        VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached
             or VmStopReason.StopRequested or VmStopReason.SystemEvent or VmStopReason.GuestReset or VmStopReason.GuestPowerOff => Success,
         VmStopReason.TripleFault => GuestTripleFault,
         VmStopReason.EntryFailure => GuestEntryFailure,

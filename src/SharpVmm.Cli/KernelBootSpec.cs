@@ -21,7 +21,7 @@ public sealed record KernelBootSpec
     /// <summary>The kernel command line, before the host's workaround parameters are added.</summary>
     public string CommandLine { get; init; } = DefaultCommandLine;
 
-    /// <summary>Whether to prepend the parameters this host needs (see <see cref="DirectKernelBoot.HostWorkaroundParameters"/>).</summary>
+    /// <summary>Whether to prepend the parameters a Linux kernel needs on this host (see <see cref="DirectKernelBoot.WorkaroundParametersFor"/>).</summary>
     public bool HostWorkarounds { get; init; } = true;
 
     /// <summary>Give the guest ACPI tables (RSDP, FADT with PM timer, reset register and S5, MADT, DSDT) and their devices.</summary>

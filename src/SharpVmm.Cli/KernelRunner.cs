@@ -48,7 +48,7 @@ public sealed class KernelRunner
 
         if (spec.HostWorkarounds)
         {
-            commandLine = DirectKernelBoot.CommandLineFor(commandLine);
+            commandLine = DirectKernelBoot.CommandLineFor(commandLine, format);
         }
 
         if (spec.TraceIo)

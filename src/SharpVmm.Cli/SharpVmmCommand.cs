@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpVmm.Cli.Parsing;
+using SharpVmm.Platform;
 using SharpVmm.X86;
 
 namespace SharpVmm.Cli;
@@ -28,7 +29,7 @@ public sealed class SharpVmmCommand
         {
             foreach (var error in parse.Errors)
             {
-                _err.WriteLine($"sharpvmm: error: {error.Message}");
+                _err.WriteLine($"sharpvmm: error: {ParseErrorText.Describe(error)}");
             }
 
             _err.WriteLine("Run 'sharpvmm --help' for usage.");
@@ -49,7 +50,11 @@ public sealed class SharpVmmCommand
             "  sharpvmm run demo-add.bin --load-address 0x1000 --entry 0x0:0x1000 --reg rax=2 --reg rbx=2\n" +
             "  sharpvmm boot --kernel bzImage --initrd initramfs.cpio --append 'console=ttyS0' --cpus 2 --mem 256M\n" +
             "  sharpvmm boot --kernel vmlinux --disk root.ext4 --rng --append 'console=ttyS0 root=/dev/vda rw'\n" +
-            "  sharpvmm boot --kernel vmlinux --virtio mmio --net tap=tap0 --append 'console=ttyS0 ip=dhcp'");
+            "  sharpvmm boot --kernel vmlinux --virtio mmio --net tap=tap0 --append 'console=ttyS0 ip=dhcp'\n\n" +
+            "Exit codes: 0 the guest halted, powered off or reset, or --max-exits or Ctrl-A x stopped it; 124 --time-limit stopped it;\n" +
+            "(V << 1) | 1 the guest wrote V to isa-debug-exit (port 0xf4); 1-11 an error (2 bad arguments, 3 no usable /dev/kvm,\n" +
+            "4 bad image, 5 load address outside memory, 6 triple fault, 7 entry failure, 8 KVM internal error, 9 unhandled exit,\n" +
+            "10 host system call failed, 11 device back-end failed; 1 a bug in SharpVmm).");
         root.Subcommands.Add(CreateRun());
         root.Subcommands.Add(CreateBoot());
         root.Subcommands.Add(CreateInitramfs());
@@ -112,15 +117,15 @@ public sealed class SharpVmmCommand
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
         var append = new Option<string>("--append", "-a")
         {
-            Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front)",
+            Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front of a Linux kernel's; a Multiboot kernel gets exactly this)",
             DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
         };
         var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage, pvh or multiboot", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "bzimage", "pvh", "multiboot");
         var noWorkarounds = new Option<bool>("--no-host-workarounds")
         {
-            Description = "Do not add the kernel parameters a host without hardware virtualization needs (" +
-                "'noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1' on kvm_pvm hosts)",
+            Description = "Do not add the kernel parameters a Linux kernel (bzImage or PVH) needs on a host without hardware virtualization (" +
+                "'" + DirectKernelBoot.PvmLinuxWorkaroundParameters + "' on kvm_pvm hosts; never added for Multiboot kernels)",
         };
         var console = new Option<string>("--console")
         {
@@ -152,7 +157,7 @@ public sealed class SharpVmmCommand
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
-            "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset or reboot ends the VMM with exit code 0. On a terminal, Ctrl-A x quits.")
+            "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124. On a terminal, Ctrl-A x quits.")
         {
             kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds,
         };

@@ -25,10 +25,30 @@ public static class DirectKernelBoot
     public static bool HostEmulatesGuestKernel => Directory.Exists("/sys/module/kvm_pvm");
 
     /// <summary>
-    /// The kernel parameters this host needs so a Linux guest avoids instructions KVM's emulator lacks
-    /// (see ARCHITECTURE.md); empty on hosts with hardware virtualization.
+    /// The kernel parameters a Linux guest needs where its ring 0 is emulated (a kvm_pvm host, see ARCHITECTURE.md):
+    /// they keep it away from instructions KVM's emulator lacks (<c>noxsave nosmap clearcpuid=ssse3</c>), skip the
+    /// crypto self-tests that take minutes there, and keep the KVM PTP clock's driver from starting, because its
+    /// boot-time hypercall never returns on such a host. Linux parameters: only Linux kernels are given them.
     /// </summary>
-    public static string HostWorkaroundParameters => HostEmulatesGuestKernel ? "noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1" : "";
+    public const string PvmLinuxWorkaroundParameters =
+        "noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm";
+
+    /// <summary>
+    /// The parameters put in front of a <paramref name="format"/> kernel's command line on a host that does
+    /// (<paramref name="hostEmulatesGuestKernel"/>) or does not emulate guest ring 0: <see cref="PvmLinuxWorkaroundParameters"/>
+    /// for a Linux kernel (bzImage or PVH) on such a host, else nothing. A Multiboot kernel is no Linux kernel and
+    /// gets none of them.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see cref="KernelFormat.Auto"/> (resolve it with <see cref="Inspect"/> first).</exception>
+    public static string WorkaroundParametersFor(KernelFormat format, bool hostEmulatesGuestKernel)
+    {
+        if (format == KernelFormat.Auto)
+        {
+            throw new ArgumentException("the kernel format must be known (DetectFormat or Inspect) to choose its host workarounds", nameof(format));
+        }
+
+        return hostEmulatesGuestKernel && format is KernelFormat.BzImage or KernelFormat.Pvh ? PvmLinuxWorkaroundParameters : "";
+    }
 
     /// <summary>
     /// Tells the format from the first bytes: "HdrS" at 0x202 is a bzImage; an ELF file is started through its PVH
@@ -161,10 +181,21 @@ public static class DirectKernelBoot
         }
     }
 
-    /// <summary>Joins the host's workaround parameters (if any) and the user's command line.</summary>
-    public static string CommandLineFor(string userCommandLine)
+    /// <summary>
+    /// The command line a <paramref name="format"/> kernel is given on this host: the workaround parameters this host
+    /// needs for it (see <see cref="WorkaroundParametersFor"/>), then the user's command line, kept whole.
+    /// </summary>
+    public static string CommandLineFor(string userCommandLine, KernelFormat format) =>
+        CommandLineFor(userCommandLine, format, HostEmulatesGuestKernel);
+
+    /// <summary>
+    /// Joins the workaround parameters a <paramref name="format"/> kernel needs on a host that does
+    /// (<paramref name="hostEmulatesGuestKernel"/>) or does not emulate guest ring 0, and the user's command line.
+    /// </summary>
+    public static string CommandLineFor(string userCommandLine, KernelFormat format, bool hostEmulatesGuestKernel)
     {
-        var text = new StringBuilder(HostWorkaroundParameters);
+        ArgumentNullException.ThrowIfNull(userCommandLine);
+        var text = new StringBuilder(WorkaroundParametersFor(format, hostEmulatesGuestKernel));
         if (userCommandLine.Length > 0)
         {
             text.Append(text.Length > 0 ? " " : "").Append(userCommandLine);

@@ -79,18 +79,33 @@ public class BootCommandTests : IDisposable
         Assert.StartsWith("sharpvmm: error: --disk: disk image '/no/such/disk.img': ", FirstErrorLine(result), StringComparison.Ordinal);
     }
 
+    // An unknown option also exits 2, so the exit code alone would pass with the option deleted: the message must be
+    // the option's own, naming it and the part of the value that is wrong.
     [Theory]
-    [InlineData("--disk", "x.img,bogus")]
-    [InlineData("--net", "mac=02:00:00:00:00:01")]
-    [InlineData("--virtio", "isa")]
-    [InlineData("--console", "serial")]
-    public void Bad_device_options_are_usage_errors(string option, string value)
+    [InlineData("--disk", "x.img,bogus", "sharpvmm: error: --disk x.img: unknown setting 'bogus' (known: readonly, serial=ID)")]
+    [InlineData("--net", "mac=02:00:00:00:00:01", "sharpvmm: error: --net: 'mac=02:00:00:00:00:01' names no TAP interface (expected tap=NAME[,mac=...])")]
+    [InlineData("--virtio", "isa", "sharpvmm: error: --virtio: Argument 'isa' not recognized. Must be one of: 'pci' 'mmio'")]
+    [InlineData("--console", "serial", "sharpvmm: error: --console must be stdio, file:PATH or virtio, not 'serial'")]
+    public void Bad_device_options_are_usage_errors_that_name_the_option_and_the_bad_value(string option, string value, string message)
     {
         string kernel = Write("bzImage", new BzImageBuilder().Build());
 
         var result = CliProcess.Run(["boot", "--kernel", kernel, option, value]);
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Equal(message, result.Stderr.Split('\n')[0].TrimEnd('\r'));
+        Assert.DoesNotContain("Unrecognized command or argument", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_option_is_a_usage_error_that_names_it()
+    {
+        string kernel = Write("bzImage", new BzImageBuilder().Build());
+
+        var result = CliProcess.Run(["boot", "--kernel", kernel, "--virtual", "pci"]);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("sharpvmm: error: Unrecognized command or argument '--virtual'.", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

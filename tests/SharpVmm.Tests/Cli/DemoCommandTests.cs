@@ -85,7 +85,8 @@ public class DemoCommandTests
 
         var result = CliProcess.Run(["run", GuestBin("kvmsample.bin"), "--time-limit", "0.5"]);
 
-        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Equal(ExitCodes.TimeLimitReached, result.ExitCode);
+        Assert.Equal(124, result.ExitCode);
         Assert.Contains("time limit", result.Stderr, StringComparison.Ordinal);
     }
 

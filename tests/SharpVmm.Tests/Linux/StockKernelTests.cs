@@ -29,7 +29,7 @@ public class StockKernelTests
         (VmRunResult result, string console) = LinuxGuestRun.Boot(kernel, "#!/bin/sh\necho SHARPVMM-STOCK-INIT\nreboot -f\n", BootLimit,
             cpus: 2, memory: 512UL << 20);
 
-        Assert.True(result.Reason == VmStopReason.GuestReset, $"ended with {result.Reason}: {result.Summary}\n{console[^Math.Min(console.Length, 4000)..]}\n{result.Report}");
+        GuestEnding.AssertRun(result, VmStopReason.GuestReset, GuestEnding.KeyboardControllerReset, console);
         Assert.Contains("Run /init as init process", console, StringComparison.Ordinal);
         Assert.Contains("smp: Brought up 1 node, 2 CPUs", console, StringComparison.Ordinal);
     }

@@ -8,7 +8,8 @@ namespace SharpVmm.Tests.Linux;
 /// host: it probes the disks (their sizes in the log), mounts an ext4 image made on the host as its root file system
 /// read-write (the host then sees the mount count and last-mount time change in the image), and mounts a read-only
 /// disk only read-only (its image stays byte-for-byte the same). No initramfs: the root is the disk, and with no init
-/// on it the kernel panics and panic=-1 reboots, which ends the run.
+/// on it the kernel panics and panic=-1 reboots through the i8042 reset line (reboot=k), which ends the run: each test
+/// asserts that ending, so a guest that hangs (and is stopped by --time-limit) or triple-faults fails.
 /// </summary>
 [Tier(TestTiers.Linux)]
 [Collection(LinuxGuestCollection.Name)]
@@ -33,8 +34,7 @@ public class VirtioBlockLinuxTests
 
         CliProcess.Result run = Boot(transport, "root=/dev/vda rw rootfstype=ext4", "--disk", root, "--disk", $"{data},readonly,serial=data-disk");
 
-        string console = run.Stdout;
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(console)}");
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         AssertConsole(run, "[vda] 32768 512-byte logical blocks");
         if (transport == "pci")
         {
@@ -63,7 +63,7 @@ public class VirtioBlockLinuxTests
 
         CliProcess.Result run = Boot(transport, "root=/dev/vda rw rootfstype=ext4", "--disk", $"{image},readonly");
 
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(run.Stdout)}");
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         AssertConsole(run, "[vda] 16384 512-byte logical blocks");
         AssertConsole(run, "VFS: Mounted root (ext4 filesystem) readonly on device 254:0.");
         Assert.Equal(bytes, File.ReadAllBytes(image));
@@ -83,7 +83,7 @@ public class VirtioBlockLinuxTests
             ? Boot("pci", "pci=nomsi root=/dev/vda rw rootfstype=ext4", "--disk", root)
             : Boot("pci", "pci=nomsi root=/dev/vda rw rootfstype=ext4", "--no-acpi", "--disk", root);
 
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{Tail(run.Stdout)}");
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         AssertConsole(run, "VFS: Mounted root (ext4 filesystem) on device 254:0.");
         Assert.Contains("MSI-X via KVM_SIGNAL_MSI on 0 of 1 functions, INTx on the others", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, Ext4Image.ReadMountRecord(root).MountCount);
@@ -117,6 +117,7 @@ public class VirtioBlockLinuxTests
         CliProcess.Result run = Boot("pci", "root=/dev/vda rw rootfstype=ext4 init=/init", "--disk", image);
 
         Assert.Contains("SHARPVMM-SYNCED", run.Stdout, StringComparison.Ordinal);
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         string expected = string.Concat(Enumerable.Range(1, 20000).Select(i => $"{i}\n"));
         Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(Ext4Image.ReadFile(image, "/data/numbers.txt")));
     }

@@ -28,7 +28,7 @@ public partial class VirtioConsoleAndEntropyLinuxTests
                 "--append", commandLine, "--time-limit", ((int)Limit.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
             timeout: Limit + TimeSpan.FromMinutes(1));
 
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         // Everything the kernel logs once virtio_console has registered hvc0 comes out on it, down to the end of
         // this boot (there is no root file system: the kernel panics and panic=-1 reboots).
         Assert.Contains("VFS: Cannot open root device", run.Stdout, StringComparison.Ordinal);

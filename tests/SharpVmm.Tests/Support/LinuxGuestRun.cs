@@ -14,12 +14,14 @@ public static class LinuxGuestRun
         PcPlatform.AddTo(builder, serial);
         AcpiPlatform? acpiDevices = acpi ? AcpiPlatform.AddTo(builder) : null;
         using VirtualMachine vm = builder.Build();
+        byte[] image = File.ReadAllBytes(kernel);
         DirectKernelBoot.Prepare(vm, new KernelBootOptions
         {
-            Kernel = File.ReadAllBytes(kernel),
+            Kernel = image,
             KernelName = kernel,
             Initrd = new BusyboxInitramfs { InitScript = init }.ToArray(),
-            CommandLine = DirectKernelBoot.CommandLineFor($"{GuestKernel.BaseCommandLine} {extraCommandLine}".TrimEnd()),
+            CommandLine = DirectKernelBoot.CommandLineFor($"{GuestKernel.BaseCommandLine} {extraCommandLine}".TrimEnd(),
+                DirectKernelBoot.DetectFormat(image, kernel)),
             Acpi = acpiDevices?.Layout,
             WriteMpTable = !acpi, // with ACPI the kernel must find its CPUs in the MADT alone
         });

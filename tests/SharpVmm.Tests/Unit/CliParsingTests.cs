@@ -69,7 +69,9 @@ public class CliParsingTests
     [Theory]
     [InlineData(VmStopReason.AllVcpusHalted, ExitCodes.Success)]
     [InlineData(VmStopReason.ExitLimitReached, ExitCodes.Success)]
-    [InlineData(VmStopReason.TimeLimitReached, ExitCodes.Success)]
+    [InlineData(VmStopReason.TimeLimitReached, ExitCodes.TimeLimitReached)]
+    [InlineData(VmStopReason.GuestReset, ExitCodes.Success)]
+    [InlineData(VmStopReason.GuestPowerOff, ExitCodes.Success)]
     [InlineData(VmStopReason.TripleFault, ExitCodes.GuestTripleFault)]
     [InlineData(VmStopReason.EntryFailure, ExitCodes.GuestEntryFailure)]
     [InlineData(VmStopReason.InternalError, ExitCodes.GuestInternalError)]
@@ -83,9 +85,10 @@ public class CliParsingTests
     {
         int[] codes = [ExitCodes.InternalError, ExitCodes.Usage, ExitCodes.KvmUnavailable, ExitCodes.BadImage,
             ExitCodes.LoadAddressOutsideMemory, ExitCodes.GuestTripleFault, ExitCodes.GuestEntryFailure,
-            ExitCodes.GuestInternalError, ExitCodes.GuestUnhandledExit, ExitCodes.HostError];
+            ExitCodes.GuestInternalError, ExitCodes.GuestUnhandledExit, ExitCodes.HostError, ExitCodes.DeviceBackend, ExitCodes.TimeLimitReached];
         Assert.Equal(codes.Length, codes.Distinct().Count());
         Assert.DoesNotContain(ExitCodes.Success, codes);
+        Assert.True(ExitCodes.TimeLimitReached % 2 == 0, "an isa-debug-exit status, (V << 1) | 1, is odd: the time limit's code must not be");
     }
 
     [Fact]

@@ -91,13 +91,48 @@ public class DirectKernelBootTests
         Assert.Throws<BootImageException>(() => DirectKernelBoot.Inspect(image, "old-bzImage"));
     }
 
-    [Fact]
-    public void Host_workarounds_come_first_and_the_user_command_line_is_kept_whole()
+    [Theory]
+    [InlineData(KernelFormat.BzImage)]
+    [InlineData(KernelFormat.Pvh)]
+    public void A_linux_kernel_on_a_pvm_host_gets_the_workarounds_first_and_the_user_command_line_whole(KernelFormat format)
     {
-        string line = DirectKernelBoot.CommandLineFor("console=ttyS0 root=/dev/vda");
+        string line = DirectKernelBoot.CommandLineFor("console=ttyS0 root=/dev/vda", format, hostEmulatesGuestKernel: true);
 
-        Assert.EndsWith("console=ttyS0 root=/dev/vda", line, StringComparison.Ordinal);
-        Assert.Equal(DirectKernelBoot.HostEmulatesGuestKernel, line.StartsWith("noxsave nosmap", StringComparison.Ordinal));
-        Assert.Equal(DirectKernelBoot.HostWorkaroundParameters, DirectKernelBoot.CommandLineFor(""));
+        Assert.Equal("noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm " +
+            "console=ttyS0 root=/dev/vda", line);
+        Assert.Equal(DirectKernelBoot.PvmLinuxWorkaroundParameters, DirectKernelBoot.CommandLineFor("", format, hostEmulatesGuestKernel: true));
+    }
+
+    [Theory]
+    [InlineData(KernelFormat.BzImage)]
+    [InlineData(KernelFormat.Pvh)]
+    public void A_linux_kernel_on_a_host_with_hardware_virtualization_gets_exactly_its_command_line(KernelFormat format)
+    {
+        Assert.Equal("console=ttyS0 root=/dev/vda", DirectKernelBoot.CommandLineFor("console=ttyS0 root=/dev/vda", format, hostEmulatesGuestKernel: false));
+        Assert.Equal("", DirectKernelBoot.CommandLineFor("", format, hostEmulatesGuestKernel: false));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_multiboot_kernel_gets_exactly_its_command_line_on_every_host(bool hostEmulatesGuestKernel)
+    {
+        Assert.Equal("mem=128 cpus=2 exit=debug", DirectKernelBoot.CommandLineFor("mem=128 cpus=2 exit=debug", KernelFormat.Multiboot, hostEmulatesGuestKernel));
+        Assert.Equal("", DirectKernelBoot.CommandLineFor("", KernelFormat.Multiboot, hostEmulatesGuestKernel));
+    }
+
+    [Fact]
+    public void Workarounds_cannot_be_chosen_before_the_kernel_format_is_known()
+    {
+        Assert.Throws<ArgumentException>(() => DirectKernelBoot.CommandLineFor("console=ttyS0", KernelFormat.Auto, hostEmulatesGuestKernel: true));
+    }
+
+    [Fact]
+    public void This_hosts_command_line_for_a_linux_kernel_follows_its_kind()
+    {
+        string expected = DirectKernelBoot.HostEmulatesGuestKernel ? DirectKernelBoot.PvmLinuxWorkaroundParameters + " console=ttyS0" : "console=ttyS0";
+
+        Assert.Equal(expected, DirectKernelBoot.CommandLineFor("console=ttyS0", KernelFormat.Pvh));
+        Assert.Equal("console=ttyS0", DirectKernelBoot.CommandLineFor("console=ttyS0", KernelFormat.Multiboot));
     }
 }
