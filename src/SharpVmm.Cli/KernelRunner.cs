@@ -192,7 +192,8 @@ public sealed class KernelRunner
 
         bool ok = result.IsSuccess || result.Reason == VmStopReason.GuestDebugExit;
         _err.WriteLine(ok ? $"sharpvmm: {result.Summary}" : $"sharpvmm: error: {result.Summary}");
-        if (!ok && result.Report is not null)
+        // A kernel still running at the time limit is most likely hung: say where each vCPU was.
+        if ((!ok || result.Reason == VmStopReason.TimeLimitReached) && result.Report is not null)
         {
             _err.Write(result.Report);
         }

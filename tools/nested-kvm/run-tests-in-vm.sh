@@ -28,7 +28,7 @@ cat >"$tmp/run.sh" <<SCRIPT
 # The tests find the repository above their folder (global.json, guests/), so the build keeps its path under /repo.
 export SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel SHARPVMM_TEST_KERNEL=/testkernel/testkernel
 cd /repo/$tests || exit 125
-./SharpVmm.Tests -noColor -noLogo -parallel none -trx /tmp/results.trx $args
+./SharpVmm.Tests -noColor -noLogo -parallel none -reporter verbose -longRunning 120 -trx /tmp/results.trx $args
 rc=\$?
 # The results go out on the second serial port, compressed and in base64 (a tty channel, not a file system).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
