@@ -22,4 +22,12 @@ public interface IVirtioNotificationSource
     /// life, valid until it is disposed.
     /// </summary>
     SafeHandle? QueueNotificationHandle(int queueIndex);
+
+    /// <summary>
+    /// How many times the thread behind <see cref="QueueNotificationHandle"/>(<paramref name="queueIndex"/>) found nothing
+    /// to do and went to sleep on that handle; 0 for a queue without one. Each time, the buffers the guest makes
+    /// available after that are only seen once a notification wakes the thread. A diagnostic (how often a device went
+    /// idle), and what a test waits for before it exercises the wake-up.
+    /// </summary>
+    long IdleWaits(int queueIndex);
 }

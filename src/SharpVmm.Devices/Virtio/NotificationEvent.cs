@@ -14,6 +14,7 @@ public sealed class NotificationEvent : IDisposable
 {
     private readonly LinuxFileHandle _fd;
     private readonly PollDescriptor[] _pollSet = new PollDescriptor[1];
+    private long _idleWaits;
 
     /// <summary>Creates an event with no kick pending.</summary>
     /// <exception cref="IOException">eventfd2 failed (descriptor limit, no memory).</exception>
@@ -34,6 +35,13 @@ public sealed class NotificationEvent : IDisposable
     /// <see cref="Kick"/>. Owned by this object: valid until <see cref="Dispose"/>.
     /// </summary>
     public SafeHandle Handle => _fd;
+
+    /// <summary>
+    /// How many times a <see cref="Wait"/> found no kick pending and went to sleep on the eventfd. Once it has grown, the
+    /// waiter can only go on after a kick (or a write to <see cref="Handle"/>) that came later: a diagnostic, and what a
+    /// test waits for before it makes work that only a wake-up may find.
+    /// </summary>
+    public long IdleWaits => Interlocked.Read(ref _idleWaits);
 
     /// <summary>Wakes the waiter (now, or at its next <see cref="Wait"/>). Never blocks; a no-op once disposed.</summary>
     public void Kick()
@@ -71,6 +79,11 @@ public sealed class NotificationEvent : IDisposable
         if (TryConsume())
         {
             return true;
+        }
+
+        if (timeoutMs != 0)
+        {
+            Interlocked.Increment(ref _idleWaits);
         }
 
         _pollSet[0] = new PollDescriptor { Fd = _fd.Fd, Events = TapInterop.POLLIN };

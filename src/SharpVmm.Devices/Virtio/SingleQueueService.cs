@@ -48,6 +48,9 @@ internal sealed class SingleQueueService : IDisposable
     /// <summary>The eventfd that wakes the thread for queue 0 (for an ioeventfd), or null for any other index.</summary>
     public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex == 0 ? _worker.NotificationHandle : null;
 
+    /// <summary>How many times the thread went to sleep on queue 0's eventfd with nothing to do; 0 for any other index.</summary>
+    public long IdleWaits(int queueIndex) => queueIndex == 0 ? _worker.IdleWaits : 0;
+
     /// <summary>Stops the thread; returns once it no longer touches guest memory.</summary>
     public void Reset()
     {

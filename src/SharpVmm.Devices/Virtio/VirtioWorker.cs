@@ -29,7 +29,13 @@ internal sealed class VirtioWorker : IDisposable
     /// <summary>True once <see cref="Stop"/> began: the service routine should return soon.</summary>
     public bool StopRequested => _stopRequested;
 
-    /// <summary>Starts the thread and runs the service once (buffers may already be waiting).</summary>
+    /// <summary>How many times the thread found nothing to do and went to sleep (see <see cref="NotificationEvent.IdleWaits"/>).</summary>
+    public long IdleWaits => _kick.IdleWaits;
+
+    /// <summary>
+    /// Starts the thread and runs the service once (buffers may already be waiting). The kick for that pass is made
+    /// before the thread starts, so the thread's first sleep (<see cref="IdleWaits"/>) comes after its first pass.
+    /// </summary>
     public void Start()
     {
         if (_thread is not null)
@@ -39,8 +45,8 @@ internal sealed class VirtioWorker : IDisposable
 
         _stopRequested = false;
         _thread = new Thread(Run) { Name = _threadName, IsBackground = true };
-        _thread.Start();
         _kick.Kick();
+        _thread.Start();
     }
 
     /// <summary>Wakes the thread (an available buffer notification, or new host input).</summary>

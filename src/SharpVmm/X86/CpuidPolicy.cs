@@ -13,7 +13,11 @@ namespace SharpVmm.X86;
 /// and HTT when there is more than one vCPU; leaves 0xB and 0x1F describe one thread per core and every vCPU as a
 /// core of one package, with the x2APIC ID in EDX; leaf 4 says how many cores share each cache.</item>
 /// <item>Leaf 1 ECX[31] (hypervisor present) is set, so the guest looks for the hypervisor leaves at 0x40000000.</item>
-/// <item>The architectural PMU (leaf 0xA) is hidden: this VMM does not virtualize performance counters.</item>
+/// <item>Performance monitoring is hidden, as this VMM does not virtualize performance counters: Intel's architectural
+/// PMU (leaf 0xA), and AMD's core, northbridge and last-level-cache counter extensions, instruction-based sampling
+/// (leaf 0x80000001 ECX bits 23, 24, 28 and 10; leaf 0x8000001B) and PerfMonV2 (leaf 0x80000022). An AMD guest then
+/// uses no counter beyond the four legacy K7 ones (MSRs 0xC0010000-0xC0010007), which have no CPUID bit: Linux still
+/// probes those once at boot, and KVM answers the probe itself.</item>
 /// <item>With <see cref="HideEmulatorGaps"/>, features whose instructions KVM's instruction emulator cannot run
 /// are hidden (XSAVE, SSSE3/SSE4/AVX, POPCNT, SMAP). Needed where guest ring-0 code is emulated (a kvm_pvm host);
 /// wrong on hardware virtualization, where it would only slow the guest, so it is off by default.</item>
@@ -31,6 +35,11 @@ public sealed class CpuidPolicy
 
     // Leaf 0x80000001 ECX bit 5: LZCNT/ABM (POPCNT's companion on AMD).
     private const uint ExtLeaf1EcxAbm = 1u << 5;
+
+    // Leaf 0x80000001 ECX, AMD performance monitoring (AMD APM vol. 3, E.4.2): IBS (10), PerfCtrExtCore (23),
+    // PerfCtrExtNB (24), PerfCtrExtLLC (28).
+    private const uint ExtLeaf1EcxIbs = 1u << 10, ExtLeaf1EcxPerfCtrCore = 1u << 23, ExtLeaf1EcxPerfCtrNb = 1u << 24, ExtLeaf1EcxPerfCtrLlc = 1u << 28;
+    private const uint ExtLeaf1EcxPmu = ExtLeaf1EcxIbs | ExtLeaf1EcxPerfCtrCore | ExtLeaf1EcxPerfCtrNb | ExtLeaf1EcxPerfCtrLlc;
 
     // Leaf 0xB/0x1F level types.
     private const uint LevelTypeSmt = 1, LevelTypeCore = 2;
@@ -81,8 +90,17 @@ public sealed class CpuidPolicy
                 case 0xD when HideEmulatorGaps:
                     e.Eax = e.Ebx = e.Ecx = e.Edx = 0;
                     break;
-                case 0x8000_0001 when HideEmulatorGaps:
-                    e.Ecx &= ~ExtLeaf1EcxAbm;
+                case 0x8000_0001:
+                    e.Ecx &= ~ExtLeaf1EcxPmu;
+                    if (HideEmulatorGaps)
+                    {
+                        e.Ecx &= ~ExtLeaf1EcxAbm;
+                    }
+
+                    break;
+                case 0x8000_001B: // IBS capabilities
+                case 0x8000_0022: // extended performance monitoring: PerfMonV2, LBR v2, counter counts
+                    e.Eax = e.Ebx = e.Ecx = e.Edx = 0;
                     break;
             }
 

@@ -93,30 +93,126 @@ public class NotificationTests
         Assert.Throws<KvmException>(() => vm.Kvm.RemoveIoEventFd(notification.Handle, 0xD000_0050, 4, isPortIo: false, dataMatch: 0));
     }
 
+    private const ulong Main = 0x100000, WaitLoop = 0x100800, Handlers = 0x101000, Idt = 0x3000, Stack = 0x80000;
+    private const ushort ReportPort = 0x500;
+    private const uint Ready = 1, UnexpectedVector = 0xBAD00;
+    private const uint IoapicVector = 0x35, MsiRouteVector = 0x41, SignalledMsiVector = 0x42;
+
+    /// <summary>
+    /// The guest (64-bit, ring 0) masks the 8259s and LINT0, enables its local APIC, points IOAPIC pin 5 at vector 0x35
+    /// and waits in <c>sti; hlt</c>; each handler reports its vector on port 0x500, sends EOI and waits again. Each of
+    /// the three ways this VMM raises interrupts must bring the guest exactly its own vector, in order: an irqfd on GSI 5
+    /// (through the IOAPIC, as KVM's default routing has it), an irqfd on GSI 24 that the routing table makes an MSI,
+    /// and <c>KVM_SIGNAL_MSI</c>, which KVM reports as delivered.
+    /// </summary>
     [Fact]
-    public void Irqfd_msi_and_routing_are_accepted_by_an_in_kernel_irqchip()
+    public void Irqfds_on_an_ioapic_pin_and_on_an_msi_route_and_a_signalled_msi_each_interrupt_the_guest_with_their_vector()
     {
-        using var vm = TestVm.Create(b => b.WithInKernelIrqchip());
+        var device = new RecordingDevice();
+        using var vm = TestVm.Create(b => b.WithInKernelIrqchip().AddIoDevice(ReportPort, 4, device));
         Assert.True(vm.Kvm.CheckExtension(KvmCap.Irqfd) > 0);
         Assert.True(vm.Kvm.CheckExtension(KvmCap.IrqRouting) > 0);
+        Assert.True(vm.Kvm.CheckExtension(KvmCap.SignalMsi) > 0);
+        LoadInterruptGuest(vm);
+        vm.Kvm.SetGsiRouting(GsiRoutingTable.DefaultX86With([GsiRoute.Msi(24, 0xFEE0_0000, MsiRouteVector)]));
+        using var ioapicLine = new IrqFdInterruptLine(vm.Kvm, 5);
+        using var msiLine = new IrqFdInterruptLine(vm.Kvm, 24);
+        var sink = new KvmMsiSink(vm.Kvm);
 
-        vm.Kvm.SetGsiRouting(GsiRoutingTable.DefaultX86With([GsiRoute.Msi(24, 0xFEE0_0000, 0x41)]));
-        using (var line = new IrqFdInterruptLine(vm.Kvm, 5))
+        vm.Start();
+        try
         {
-            line.SetLevel(true);
-            line.SetLevel(false);
-            line.Pulse();
-            Assert.Equal(2, line.Edges);
+            WaitForReports(device, [Ready]);
+            ioapicLine.SetLevel(false); // an edge line: going low sends nothing
+            ioapicLine.SetLevel(true);
+            WaitForReports(device, [Ready, IoapicVector]);
+            msiLine.Pulse();
+            WaitForReports(device, [Ready, IoapicVector, MsiRouteVector]);
+            sink.Send(new SharpVmm.Devices.Pci.MsiMessage(0xFEE0_0000, SignalledMsiVector));
+            WaitForReports(device, [Ready, IoapicVector, MsiRouteVector, SignalledMsiVector]);
+        }
+        finally
+        {
+            vm.Stop();
         }
 
-        using var msiLine = new IrqFdInterruptLine(vm.Kvm, 24);
-        msiLine.Pulse();
+        VmRunResult result = vm.WaitForExit(TimeSpan.FromSeconds(10));
+        Assert.True(result.Reason == VmStopReason.StopRequested, $"{result.Summary}\n{result.Report}");
+        Assert.Equal([Ready, IoapicVector, MsiRouteVector, SignalledMsiVector], device.Writes.Select(w => (uint)w.Value).ToArray());
+        Assert.Equal((1L, 1L), (ioapicLine.Edges, msiLine.Edges));
+        Assert.Equal((1L, 0L), (sink.Delivered, sink.Blocked));
+    }
 
-        if (vm.Kvm.CheckExtension(KvmCap.SignalMsi) > 0)
+    private static void LoadInterruptGuest(VirtualMachine vm)
+    {
+        byte[] main = GuestCode.Assemble(64, Main, a =>
         {
-            var sink = new KvmMsiSink(vm.Kvm);
-            sink.Send(new SharpVmm.Devices.Pci.MsiMessage(0xFEE0_0000, 0x41));
-            Assert.Equal(1, sink.Delivered + sink.Blocked);
+            a.mov(rsp, Stack);
+            a.mov(al, 0xFF);
+            a.@out(0x21, al);                              // mask every 8259 line: GSI 5 reaches it too
+            a.@out(0xA1, al);
+            a.mov(rbx, 0xFEE0_0000);
+            a.mov(__dword_ptr[rbx + 0x350], 0x10000);      // LVT LINT0 masked
+            a.mov(__dword_ptr[rbx + 0xF0], 0x1FF);         // spurious vector register: APIC enabled, vector 0xFF
+            a.mov(rcx, 0xFEC0_0000);
+            a.mov(__dword_ptr[rcx], 0x1B);                 // IOAPIC redirection entry 5, high half: destination APIC 0
+            a.mov(__dword_ptr[rcx + 0x10], 0);
+            a.mov(__dword_ptr[rcx], 0x1A);                 // low half: vector, fixed, physical, edge, active high, unmasked
+            a.mov(__dword_ptr[rcx + 0x10], (int)IoapicVector);
+            a.mov(dx, ReportPort);
+            a.mov(eax, Ready);
+            a.@out(dx, eax);
+            a.mov(rax, WaitLoop);
+            a.jmp(rax);
+        });
+        TestVm.Load(vm, CpuMode.Long64, Main, main);
+        vm.Memory.Write(new SharpVmm.Memory.GuestAddress(WaitLoop), GuestCode.Assemble(64, WaitLoop, a =>
+        {
+            var wait = a.CreateLabel();
+            a.Label(ref wait);
+            a.sti();                                       // sti's shadow: no interrupt slips in before the hlt
+            a.hlt();
+            a.jmp(wait);
+        }));
+
+        // KVM's emulator (guest ring 0 on a kvm_pvm host) has no iretq, so a handler reports, sends EOI, and goes back
+        // to waiting on a fresh stack instead of returning. A vector nobody should raise reports 0xBAD00 | vector.
+        uint[] vectors = [IoapicVector, MsiRouteVector, SignalledMsiVector];
+        for (int vector = 0; vector < 256; vector++)
+        {
+            ulong handler = Handlers + (ulong)vector * 0x40;
+            uint report = vectors.Contains((uint)vector) ? (uint)vector : UnexpectedVector | (uint)vector;
+            vm.Memory.Write(new SharpVmm.Memory.GuestAddress(handler), GuestCode.Assemble(64, handler, a =>
+            {
+                a.mov(dx, ReportPort);
+                a.mov(eax, report);
+                a.@out(dx, eax);
+                a.mov(rbx, 0xFEE0_00B0);
+                a.mov(__dword_ptr[rbx], 0);                // EOI
+                a.mov(rsp, Stack);
+                a.mov(rax, WaitLoop);
+                a.jmp(rax);
+            }));
+            GuestCode.WriteInterruptGate(vm.Memory, Idt, vector, handler);
+        }
+
+        GuestCode.LoadIdt(vm.Vcpus[0], Idt, 256);
+    }
+
+    private static void WaitForReports(RecordingDevice device, uint[] expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            uint[] seen = device.Writes.Select(w => (uint)w.Value).ToArray();
+            if (seen.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            Assert.True(seen.Length < expected.Length && seen.SequenceEqual(expected.Take(seen.Length)) && DateTime.UtcNow < deadline,
+                $"the guest reported [{string.Join(", ", seen.Select(v => $"0x{v:x}"))}], expected [{string.Join(", ", expected.Select(v => $"0x{v:x}"))}]");
+            Thread.Sleep(5);
         }
     }
 }

@@ -77,9 +77,17 @@ public class TapDeviceTests
         Assert.False(tap.WaitReadable(10));
 
         bool? result = null;
-        var reader = new Thread(() => result = tap.WaitReadable(-1));
+        int readerId = 0;
+        using var started = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            readerId = PollingThread.CurrentId();
+            started.Set();
+            result = tap.WaitReadable(-1);
+        });
         reader.Start();
-        Thread.Sleep(20);
+        started.Wait(TestContext.Current.CancellationToken);
+        PollingThread.WaitUntilAsleepInPoll(readerId);
         tap.Wake();
 
         Assert.True(reader.Join(TimeSpan.FromSeconds(10)), "Wake did not release the reader");

@@ -80,6 +80,37 @@ public class CpuidPolicyTests
         Assert.Equal(Supported.Length, result.Length);
     }
 
+    // An AMD host's extended leaves: 0x80000001 with LAHF (ECX 0), ABM (5), IBS (10), PerfCtrExtCore (23),
+    // PerfCtrExtNB (24), PerfCtrExtLLC (28); IBS capabilities; PerfMonV2 with 6 core counters; SEV (0x8000001F).
+    private static readonly KvmCpuidEntry2[] AmdSupported =
+    [
+        new() { Function = 0x8000_0000, Eax = 0x8000_0022 },
+        new() { Function = 0x8000_0001, Ecx = 1u | (1u << 5) | (1u << 10) | (1u << 23) | (1u << 24) | (1u << 28), Edx = 1u << 29 },
+        new() { Function = 0x8000_001B, Eax = 0x3FF },
+        new() { Function = 0x8000_001F, Eax = 0x1 },
+        new() { Function = 0x8000_0022, Eax = 0x1, Ebx = 0x6 },
+    ];
+
+    [Fact]
+    public void The_amd_pmu_is_hidden_counter_extensions_ibs_and_perfmon_v2_and_nothing_else()
+    {
+        KvmCpuidEntry2[] result = new CpuidPolicy().ForVcpu(AmdSupported, 0, 1);
+
+        KvmCpuidEntry2 ext1 = Leaf(result, 0x8000_0001);
+        Assert.Equal(0u, ext1.Ecx & ((1u << 10) | (1u << 23) | (1u << 24) | (1u << 28)));
+        Assert.Equal(1u | (1u << 5), ext1.Ecx); // LAHF and ABM stay (ABM goes only with the emulator gaps)
+        Assert.Equal(1u << 29, ext1.Edx);     // long mode untouched
+        foreach (uint leaf in new uint[] { 0x8000_001B, 0x8000_0022 })
+        {
+            KvmCpuidEntry2 e = Leaf(result, leaf);
+            Assert.Equal((0u, 0u, 0u, 0u), (e.Eax, e.Ebx, e.Ecx, e.Edx));
+        }
+
+        Assert.Equal(0x8000_0022u, Leaf(result, 0x8000_0000).Eax);
+        Assert.Equal(1u, Leaf(result, 0x8000_001F).Eax);
+        Assert.Equal(0u, Leaf(new CpuidPolicy { HideEmulatorGaps = true }.ForVcpu(AmdSupported, 0, 1), 0x8000_0001).Ecx & (1u << 5));
+    }
+
     [Fact]
     public void Emulator_gaps_are_kept_by_default_and_hidden_on_request()
     {

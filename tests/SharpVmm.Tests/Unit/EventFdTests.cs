@@ -28,9 +28,10 @@ public class EventFdTests
         using var fd = new EventFd(initialValue: 0);
         Assert.False(fd.Wait(TimeSpan.FromMilliseconds(20)));
 
+        int waiter = PollingThread.CurrentId();
         var signaller = new Thread(() =>
         {
-            Thread.Sleep(30);
+            PollingThread.WaitUntilAsleepInPoll(waiter); // signal only once this thread sleeps in Wait
             fd.Signal(7);
         });
         signaller.Start();

@@ -71,9 +71,8 @@ public class IoEventPollerTests
         poller.Register(fd, () => Interlocked.Increment(ref calls));
         poller.Start();
 
-        poller.Stop();
+        poller.Stop(); // joins the thread: nothing is left to dispatch the signal below
         fd.Signal();
-        Thread.Sleep(50);
         poller.Dispose();
         poller.Dispose();
 

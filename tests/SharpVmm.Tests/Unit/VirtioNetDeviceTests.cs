@@ -64,8 +64,8 @@ public class VirtioNetDeviceTests
         byte[] header = Header(flags: VirtioNetHeader.FlagNeedsCsum, gso: VirtioNetHeader.GsoTcpV4, csumStart: 34, csumOffset: 16);
         byte[] frame = Frame(3000, seed: 3);
         backend.Enqueue([.. header, .. frame]);
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 0));
-        Thread.Sleep(30);
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 0 && device.IdleWaits(VirtioNetDevice.ReceiveQueue) == 1),
+            "the reader never went to sleep waiting for more buffers");
         Assert.Equal(0, rx.UsedIdx); // one 1500-byte buffer is not enough for 3012 bytes: nothing is used yet
 
         BuiltChain second = rx.AddChain(ChainBuffer.Out(1500));
@@ -142,8 +142,9 @@ public class VirtioNetDeviceTests
         backend.Enqueue([.. Header(), .. Frame(60, seed: 1)]);
         backend.Enqueue([.. Header(), .. Frame(60, seed: 2)]);
 
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 1)); // one frame held, no more read
-        Thread.Sleep(50);
+        // One frame held, and the reader asleep until buffers are posted: it reads no more.
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => backend.PendingInbound == 1 && device.IdleWaits(VirtioNetDevice.ReceiveQueue) == 1),
+            "the reader never went to sleep waiting for buffers");
         Assert.Equal(1, backend.PendingInbound);
         Assert.Equal(0L, device.RxFrames);
         Assert.Equal(0, irq.UsedSignals);
@@ -314,7 +315,8 @@ public class VirtioNetDeviceTests
         EventFdWriter.Signal(txHandle); // before activation: harmless
 
         device.Activate(Activation(tx, new FakeVirtioInterrupt(), transmit: true));
-        Thread.Sleep(20); // the transmit thread finds the ring empty and sleeps
+        // The transmit thread found the ring empty and sleeps: only a wake-up can find the chain below.
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(VirtioNetDevice.TransmitQueue) == 1), "the transmit thread never went to sleep");
         tx.AddChain(ChainBuffer.In(Header()), ChainBuffer.In(Frame(60, seed: 4)));
         EventFdWriter.Signal(txHandle);
 
@@ -326,7 +328,9 @@ public class VirtioNetDeviceTests
         using var receiver = new VirtioNetDevice(inbound, Mac);
         receiver.Activate(Activation(rx, new FakeVirtioInterrupt(), transmit: false));
         inbound.Enqueue([.. Header(), .. Frame(60, seed: 5)]);
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => inbound.PendingInbound == 0)); // read, waiting for a buffer
+        // Read, and the reader asleep waiting for a buffer: only a wake-up can find the one below.
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => inbound.PendingInbound == 0 && receiver.IdleWaits(VirtioNetDevice.ReceiveQueue) == 1),
+            "the reader never went to sleep waiting for a buffer");
         BuiltChain buffer = rx.AddChain(ChainBuffer.Out(2048));
         EventFdWriter.Signal(receiver.QueueNotificationHandle(VirtioNetDevice.ReceiveQueue)!);
 

@@ -160,6 +160,9 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     public SafeHandle? QueueNotificationHandle(int queueIndex) => _service.QueueNotificationHandle(queueIndex);
 
     /// <inheritdoc />
+    public long IdleWaits(int queueIndex) => _service.IdleWaits(queueIndex);
+
+    /// <inheritdoc />
     public void Reset()
     {
         _service.Reset();

@@ -120,6 +120,10 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
     public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex is ReceiveQueue or TransmitQueue ? _worker.NotificationHandle : null;
 
     /// <inheritdoc />
+    /// <remarks>Both queues share the one thread, so both count its sleeps.</remarks>
+    public long IdleWaits(int queueIndex) => queueIndex is ReceiveQueue or TransmitQueue ? _worker.IdleWaits : 0;
+
+    /// <inheritdoc />
     public void Reset()
     {
         _worker.Stop();

@@ -74,6 +74,9 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
     public SafeHandle? QueueNotificationHandle(int queueIndex) => _service.QueueNotificationHandle(queueIndex);
 
     /// <inheritdoc />
+    public long IdleWaits(int queueIndex) => _service.IdleWaits(queueIndex);
+
+    /// <inheritdoc />
     public void Reset()
     {
         _service.Reset();

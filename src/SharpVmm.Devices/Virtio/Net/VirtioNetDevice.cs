@@ -204,6 +204,15 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
     };
 
     /// <inheritdoc />
+    /// <remarks>For receiveq0, the reader's sleeps waiting for receive buffers (not its waits on the back-end).</remarks>
+    public long IdleWaits(int queueIndex) => queueIndex switch
+    {
+        ReceiveQueue => _rxKick.IdleWaits,
+        TransmitQueue => _txKick.IdleWaits,
+        _ => 0,
+    };
+
+    /// <inheritdoc />
     public void Reset()
     {
         lock (_lifecycle)

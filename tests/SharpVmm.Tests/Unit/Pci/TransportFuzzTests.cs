@@ -12,15 +12,27 @@ namespace SharpVmm.Tests.Unit.Pci;
 
 /// <summary>
 /// Seeded random 1/2/4/8-byte reads and writes at random offsets of both virtio transports and the PCI configuration
-/// ports: nothing throws, and a driver that then resets the device can still bring it up.
+/// ports: nothing throws, every access keeps the transport's promises (<see cref="VirtioTransportWatch"/>), guest memory
+/// is not touched, and a driver that then resets the device can still bring it up.
 /// </summary>
 [Tier(TestTiers.Unit)]
 public sealed class TransportFuzzTests : IDisposable
 {
     private const ulong Offered = VirtioFeatures.Common | (1UL << 5);
     private readonly GuestMemory _memory = GuestMemory.CreateFlat(1 << 20);
+    private readonly byte[] _memoryBefore = new byte[1 << 20];
+
+    public TransportFuzzTests()
+    {
+        new Random(1).NextBytes(_memoryBefore);
+        _memory.Write(new GuestAddress(0), _memoryBefore);
+    }
 
     public void Dispose() => _memory.Dispose();
+
+    // A transport reads and writes registers; only its device touches guest memory, and the fake device does not.
+    private void AssertGuestMemoryUntouched() =>
+        Assert.True(_memory.GetSpan(new GuestAddress(0), _memoryBefore.Length).SequenceEqual(_memoryBefore), "the transport wrote guest memory");
 
     private static int Width(Random random) => 1 << random.Next(0, 4);
 
@@ -31,13 +43,15 @@ public sealed class TransportFuzzTests : IDisposable
         _ => (ulong)random.NextInt64((long)size),
     };
 
-    private static void Poke(Random random, IBusDevice device, ulong size)
+    /// <summary>One random access to <paramref name="device"/>; returns what it was, for a failure message.</summary>
+    private static string Poke(Random random, IBusDevice device, ulong size)
     {
         Span<byte> data = stackalloc byte[Width(random)];
         ulong offset = Offset(random, size);
         if (random.Next(2) == 0)
         {
             device.Read(offset, data);
+            return $"a {data.Length}-byte read at 0x{offset:x}";
         }
         else
         {
@@ -49,24 +63,35 @@ public sealed class TransportFuzzTests : IDisposable
             }
 
             device.Write(offset, data);
+            return $"a {data.Length}-byte write of {Convert.ToHexString(data)} at 0x{offset:x}";
         }
     }
 
     [Theory]
     [InlineData(51)]
     [InlineData(52)]
-    public void Mmio_random_accesses_never_throw_and_a_driver_still_works(int seed)
+    public void Mmio_random_and_driver_like_accesses_keep_the_transport_promises_and_a_driver_still_works(int seed)
     {
         var random = new Random(seed);
         var fake = new FakeVirtioDevice(Offered, 256, 16);
-        using var mmio = new VirtioMmioDevice(fake, () => _memory, new RecordingInterruptLine());
+        var irq = new RecordingInterruptLine();
+        using var mmio = new VirtioMmioDevice(fake, () => _memory, irq);
+        var watch = new VirtioTransportWatch(fake, () => (byte)mmio.Status, () => irq.Levels.Contains(true));
         for (int i = 0; i < 20000; i++)
         {
-            Poke(random, mmio, VirtioMmioDevice.WindowSize);
+            watch.Check(random.Next(3) == 0 ? DriverLikeWrites.Mmio(random, mmio) : Poke(random, mmio, VirtioMmioDevice.WindowSize));
         }
 
+        Assert.True(watch.Activations > 10, $"20000 random accesses activated the device {watch.Activations} times: the fuzz reached too little");
+        AssertGuestMemoryUntouched();
+
         // A normal driver: reset, negotiate, program queue 0, DRIVER_OK, notify.
-        void W(int offset, uint value) => mmio.Write((ulong)offset, BitConverter.GetBytes(value));
+        void W(int offset, uint value)
+        {
+            mmio.Write((ulong)offset, BitConverter.GetBytes(value));
+            watch.Check($"the driver's write of 0x{value:x} at 0x{offset:x}");
+        }
+
         uint R(int offset)
         {
             Span<byte> b = stackalloc byte[4];
@@ -105,15 +130,26 @@ public sealed class TransportFuzzTests : IDisposable
     [Theory]
     [InlineData(61)]
     [InlineData(62)]
-    public void Pci_random_accesses_never_throw_and_a_driver_still_works(int seed)
+    public void Pci_random_and_driver_like_accesses_keep_the_transport_promises_and_a_driver_still_works(int seed)
     {
         var random = new Random(seed);
         var fake = new FakeVirtioDevice(Offered, 256, 16);
-        var pci = new VirtioPciDevice(fake, () => _memory, new RecordingMsiSink(), new RecordingInterruptLine());
+        var msi = new RecordingMsiSink();
+        var intx = new RecordingInterruptLine();
+        var pci = new VirtioPciDevice(fake, () => _memory, msi, intx);
+        IBusDevice bar0 = pci.Bars[0].Region;
+        byte Status()
+        {
+            Span<byte> b = stackalloc byte[1];
+            bar0.Read(0x14, b); // device_status: reading it changes nothing
+            return b[0];
+        }
+
+        var watch = new VirtioTransportWatch(fake, Status, () => msi.Messages.Count > 0 || intx.Levels.Contains(true));
         Span<byte> data = stackalloc byte[8];
         for (int i = 0; i < 20000; i++)
         {
-            switch (random.Next(4))
+            switch (random.Next(6))
             {
                 case 0:
                     // Configuration space, including the capabilities and the VIRTIO_PCI_CAP_PCI_CFG window.
@@ -122,25 +158,37 @@ public sealed class TransportFuzzTests : IDisposable
                     if (random.Next(2) == 0)
                     {
                         pci.ReadConfig(offset, d);
+                        watch.Check($"a {d.Length}-byte configuration read at {offset}");
                     }
                     else
                     {
                         random.NextBytes(d);
                         pci.WriteConfig(offset, d);
+                        watch.Check($"a {d.Length}-byte configuration write of {Convert.ToHexString(d)} at {offset}");
                     }
 
                     break;
                 case 1:
-                    Poke(random, pci.Bars[1].Region, VirtioPciLayout.Bar1Size);
+                    watch.Check("BAR 1: " + Poke(random, pci.Bars[1].Region, VirtioPciLayout.Bar1Size));
+                    break;
+                case 2 or 3:
+                    watch.Check(DriverLikeWrites.Pci(random, bar0));
                     break;
                 default:
-                    Poke(random, pci.Bars[0].Region, VirtioPciLayout.Bar0Size);
+                    watch.Check("BAR 0: " + Poke(random, bar0, VirtioPciLayout.Bar0Size));
                     break;
             }
         }
 
-        IBusDevice bar0 = pci.Bars[0].Region;
-        void W(ulong offset, int size, ulong value) => bar0.Write(offset, BitConverter.GetBytes(value).AsSpan(0, size));
+        Assert.True(watch.Activations > 10, $"20000 random accesses activated the device {watch.Activations} times: the fuzz reached too little");
+        AssertGuestMemoryUntouched();
+
+        void W(ulong offset, int size, ulong value)
+        {
+            bar0.Write(offset, BitConverter.GetBytes(value).AsSpan(0, size));
+            watch.Check($"the driver's {size}-byte write of 0x{value:x} at 0x{offset:x}");
+        }
+
         ulong R(ulong offset, int size)
         {
             Span<byte> b = stackalloc byte[8];
@@ -176,13 +224,15 @@ public sealed class TransportFuzzTests : IDisposable
 
     [Theory]
     [InlineData(71)]
-    public void Host_bridge_ports_take_random_accesses_and_still_read_ids(int seed)
+    public void Host_bridge_ports_take_random_accesses_without_driving_the_device_and_still_read_ids(int seed)
     {
         var random = new Random(seed);
         var mmio = new MmioBus();
         var bus = new PciBus(mmio);
         var fake = new FakeVirtioDevice(Offered, 256);
-        bus.Add(1, new VirtioPciDevice(fake, () => _memory, new RecordingMsiSink(), new RecordingInterruptLine()));
+        var msi = new RecordingMsiSink();
+        var intx = new RecordingInterruptLine();
+        bus.Add(1, new VirtioPciDevice(fake, () => _memory, msi, intx));
         var bridge = new PciHostBridge(bus);
         Span<byte> data = stackalloc byte[8];
         for (int i = 0; i < 20000; i++)
@@ -205,6 +255,13 @@ public sealed class TransportFuzzTests : IDisposable
                 bridge.Write(port, d);
             }
         }
+
+        // Configuration space alone cannot drive the device: nothing was activated, notified or interrupted.
+        Assert.Empty(fake.Activations);
+        Assert.Empty(fake.Notified);
+        Assert.Empty(msi.Messages);
+        Assert.DoesNotContain(true, intx.Levels);
+        AssertGuestMemoryUntouched();
 
         bridge.Write(0, BitConverter.GetBytes(PciHostBridge.EnableBit | (1u << 11)));
         Span<byte> id = stackalloc byte[4];

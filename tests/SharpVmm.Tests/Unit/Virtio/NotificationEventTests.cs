@@ -37,15 +37,38 @@ public sealed class NotificationEventTests
     {
         using var notification = new NotificationEvent();
         bool woke = false;
-        var waiter = new Thread(() => woke = notification.Wait(10_000));
+        int waiterId = 0;
+        using var started = new ManualResetEventSlim();
+        var waiter = new Thread(() =>
+        {
+            waiterId = PollingThread.CurrentId();
+            started.Set();
+            woke = notification.Wait(10_000);
+        });
         waiter.Start();
-        Thread.Sleep(30);
+        started.Wait(TestContext.Current.CancellationToken);
+        PollingThread.WaitUntilAsleepInPoll(waiterId);
+        Assert.Equal(1, notification.IdleWaits);
 
         EventFdWriter.Signal(notification.Handle, 5);
 
         Assert.True(waiter.Join(TimeSpan.FromSeconds(10)), "the waiter never woke");
         Assert.True(woke);
         Assert.False(notification.TryConsume()); // the whole count went with the one wake-up
+    }
+
+    [Fact]
+    public void Only_a_wait_that_finds_no_kick_counts_as_an_idle_wait()
+    {
+        using var notification = new NotificationEvent();
+        notification.Kick();
+        Assert.True(notification.Wait(1000)); // a kick was pending: no sleep
+        Assert.Equal(0, notification.IdleWaits);
+        Assert.False(notification.Wait(0));   // a poll without waiting: no sleep either
+        Assert.Equal(0, notification.IdleWaits);
+
+        Assert.False(notification.Wait(1));
+        Assert.Equal(1, notification.IdleWaits);
     }
 
     [Fact]

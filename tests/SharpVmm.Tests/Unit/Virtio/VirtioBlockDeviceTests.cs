@@ -267,11 +267,12 @@ public sealed class VirtioBlockDeviceTests : IDisposable
     public void A_malformed_ring_asks_for_a_reset_once()
     {
         VirtioBlockDevice device = Start();
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(0) == 1), "the device thread never went to sleep");
         _queue.Publish(200); // head index outside the queue
         device.Notify(0);
-        Assert.True(FakeVirtioInterrupt.WaitFor(() => _interrupt.NeedsResetSignals > 0));
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _interrupt.NeedsResetSignals > 0 && device.IdleWaits(0) == 2));
         device.Notify(0);
-        Thread.Sleep(20);
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(0) == 3), "the second notification was not served");
         Assert.Equal(1, _interrupt.NeedsResetSignals);
         Assert.Contains("descriptor index 200", device.QueueBrokenReason, StringComparison.Ordinal);
     }
@@ -280,11 +281,10 @@ public sealed class VirtioBlockDeviceTests : IDisposable
     public void Reset_stops_the_worker_and_activation_starts_it_again()
     {
         VirtioBlockDevice device = Start();
-        device.Reset();
+        device.Reset(); // joins the device thread: nothing is left to serve the queue until the next activation
         ushort before = _queue.UsedIdx;
         _queue.AddChain(ChainBuffer.In(Header(Flush, 0)), ChainBuffer.Out(1));
         device.Notify(0);
-        Thread.Sleep(20);
         Assert.Equal(before, _queue.UsedIdx);
 
         device.Activate(new VirtioActivation(_queue.Memory, device.DeviceFeatures, [_queue.Config], _interrupt));
@@ -309,8 +309,7 @@ public sealed class VirtioBlockDeviceTests : IDisposable
             _device.QueueNotificationHandle(0), exactMatch: false);
         Assert.Same(handle, _device.QueueNotificationHandle(0));
 
-        EventFdWriter.Signal(handle); // before DRIVER_OK: nothing runs, nothing breaks
-        Thread.Sleep(20);
+        EventFdWriter.Signal(handle); // before DRIVER_OK there is no device thread: nothing runs, nothing breaks
         Assert.Equal(0, _device.Counters.Requests);
 
         _device.Activate(new VirtioActivation(_queue.Memory, _device.DeviceFeatures, [_queue.Config], _interrupt));

@@ -33,6 +33,22 @@ public sealed class VirtioConsoleDeviceTests : IDisposable
     private void Activate() =>
         _device.Activate(new VirtioActivation(_rx.Memory, _device.DeviceFeatures, [_rx.Config, _tx.Config], _interrupt));
 
+    /// <summary>Activates the device and waits until its thread has made its first pass and sleeps.</summary>
+    private void ActivateAndWaitUntilIdle()
+    {
+        Activate();
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _device.IdleWaits(VirtioConsoleDevice.TransmitQueue) >= 1), "the device thread never went to sleep");
+    }
+
+    /// <summary>From a sleeping device thread: does <paramref name="wake"/>, then waits until the thread has made the pass
+    /// that wake-up caused and sleeps again, so whatever that pass did is done.</summary>
+    private void WakeAndWaitUntilIdleAgain(Action wake)
+    {
+        long before = _device.IdleWaits(VirtioConsoleDevice.TransmitQueue);
+        wake();
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _device.IdleWaits(VirtioConsoleDevice.TransmitQueue) > before), "the device thread never went back to sleep");
+    }
+
     [Fact]
     public void Guest_output_reaches_the_stream()
     {
@@ -49,10 +65,9 @@ public sealed class VirtioConsoleDeviceTests : IDisposable
     [Fact]
     public void Host_input_waits_for_receive_buffers_and_is_split_across_them()
     {
-        Activate();
-        _device.EnqueueInput("abcdef"u8);
-        Thread.Sleep(20);
-        Assert.Equal(0, _rx.UsedIdx); // no buffers yet
+        ActivateAndWaitUntilIdle();
+        WakeAndWaitUntilIdleAgain(() => _device.EnqueueInput("abcdef"u8));
+        Assert.Equal(0, _rx.UsedIdx); // no buffers yet: the pass the input caused used none
 
         BuiltChain first = _rx.AddChain(ChainBuffer.Out(4));
         BuiltChain second = _rx.AddChain(ChainBuffer.Out(4));
@@ -69,10 +84,9 @@ public sealed class VirtioConsoleDeviceTests : IDisposable
     [Fact]
     public void Input_arriving_after_buffers_were_posted_is_delivered_without_a_kick()
     {
-        Activate();
+        ActivateAndWaitUntilIdle();
         BuiltChain chain = _rx.AddChain(ChainBuffer.Out(16));
-        _device.Notify(VirtioConsoleDevice.ReceiveQueue);
-        Thread.Sleep(20);
+        WakeAndWaitUntilIdleAgain(() => _device.Notify(VirtioConsoleDevice.ReceiveQueue));
         Assert.Equal(0, _rx.UsedIdx); // nothing to give yet: the buffer stays posted
 
         _device.EnqueueInput("ls\n"u8);
@@ -95,12 +109,12 @@ public sealed class VirtioConsoleDeviceTests : IDisposable
     [Fact]
     public void Both_queues_share_the_worker_notification_handle_and_signalling_it_transmits()
     {
-        Activate();
+        ActivateAndWaitUntilIdle(); // the start-up pass found the ring empty: only a wake-up can find the chain below
         System.Runtime.InteropServices.SafeHandle? handle = _device.QueueNotificationHandle(VirtioConsoleDevice.TransmitQueue);
         Assert.NotNull(handle);
         Assert.Same(handle, _device.QueueNotificationHandle(VirtioConsoleDevice.ReceiveQueue));
         Assert.Null(_device.QueueNotificationHandle(2));
-        Thread.Sleep(20);
+        Assert.Equal(0, _device.IdleWaits(2));
         _tx.AddChain(ChainBuffer.In("kvm\n"u8));
 
         EventFdWriter.Signal(handle);

@@ -11,15 +11,21 @@ using Xunit;
 namespace SharpVmm.Tests.Unit.Virtio;
 
 /// <summary>
-/// Each device fed seeded random requests, mostly well-shaped and one in four with a hostile descriptor: no exception
-/// escapes (a dead worker would take the test host down, and the device must still answer a good request afterwards),
-/// a broken ring only asks for a reset, and virtio-blk writes neither outside its image nor outside the writable
-/// buffers the guest gave it.
+/// Each device fed seeded random requests, mostly well-shaped and one in four with a hostile descriptor. After every
+/// request: guest memory changed only in the used rings and the buffers the driver made writable (for a well-shaped
+/// chain, its own), the used element is the chain's with a length no more than its writable bytes, and the device's
+/// counters agree with what the guest and the host saw (bytes provided, transmitted, received; frames and drops). No
+/// exception escapes (a dead worker would take the test host down, and the device must still answer a good request
+/// afterwards), a broken ring only asks for a reset, and virtio-blk writes nothing outside its image.
 /// </summary>
+/// <remarks>
+/// Without indirect descriptors every buffer a device may write is one the test wrote into a queue's table (an indirect
+/// table would be random guard bytes), so the devices are fuzzed without VIRTIO_F_INDIRECT_DESC; the ring parser's
+/// indirect cases are VirtQueueFuzzTests'.
+/// </remarks>
 [Tier(TestTiers.Unit)]
 public sealed class VirtioDeviceFuzzTests : IDisposable
 {
-    private const ulong DataStart = 0x20000, DataEnd = 0xF0000;
     private const ushort QueueSize = 8;
     private readonly List<IDisposable> _owned = [];
     private readonly FakeVirtioInterrupt _interrupt = new();
@@ -32,68 +38,8 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         }
     }
 
-    /// <summary>One activation: fresh memory and rings for each of the device's queues.</summary>
-    private sealed class Episode : IDisposable
-    {
-        private readonly ushort[] _next;
-
-        public Episode(Random random, int queues)
-        {
-            Queues = new VirtQueueBuilder[queues];
-            _next = new ushort[queues];
-            Queues[0] = new VirtQueueBuilder(QueueSize);
-            for (int q = 1; q < queues; q++)
-            {
-                Queues[q] = new VirtQueueBuilder(QueueSize, Queues[0].Memory);
-                Queues[q].Config.DescriptorTable = new(0x8000UL * (ulong)q);
-                Queues[q].Config.DriverArea = new((0x8000UL * (ulong)q) + 0x1000);
-                Queues[q].Config.DeviceArea = new((0x8000UL * (ulong)q) + 0x2000);
-            }
-
-            Hostile = new HostileDescriptors(random, Queues[0], DataStart, DataEnd);
-            random.NextBytes(Memory.GetSpan(new GuestAddress(DataStart), (int)(DataEnd - DataStart))); // the guard pattern
-        }
-
-        public VirtQueueBuilder[] Queues { get; }
-
-        public GuestMemory Memory => Queues[0].Memory;
-
-        public HostileDescriptors Hostile { get; }
-
-        public VirtioActivation Activation(ulong features, IVirtioInterrupt interrupt) =>
-            new(Memory, features, [.. Queues.Select(q => q.Config)], interrupt);
-
-        /// <summary>Writes a chain of <paramref name="shape"/> at queue <paramref name="q"/>'s next descriptors,
-        /// replaces one descriptor with a hostile one when <paramref name="mutate"/>, and publishes it.</summary>
-        public void Publish(Random random, int q, IReadOnlyList<(bool Write, byte[] Data, uint Length)> shape, bool mutate)
-        {
-            VirtQueueBuilder queue = Queues[q];
-            ushort head = _next[q];
-            var indices = new List<ushort>();
-            for (int i = 0; i < shape.Count; i++)
-            {
-                ushort index = _next[q];
-                indices.Add(index);
-                _next[q] = (ushort)((index + 1) % QueueSize);
-                (bool write, byte[] data, uint length) = shape[i];
-                ulong address = Hostile.ValidAddress(length);
-                Memory.Write(new GuestAddress(address), data);
-                ushort flags = (ushort)((write ? VirtQueue.DescFlagWrite : 0) | (i + 1 < shape.Count ? VirtQueue.DescFlagNext : 0));
-                Hostile.Write(queue.Config.DescriptorTable, index, address, length, flags, _next[q]);
-            }
-
-            if (mutate)
-            {
-                uint length = Hostile.Length();
-                Hostile.Write(queue.Config.DescriptorTable, indices[random.Next(indices.Count)], Hostile.Address(length), length,
-                    Hostile.Flags(), (ushort)random.Next(0, QueueSize + 2));
-            }
-
-            queue.Publish(head);
-        }
-
-        public void Dispose() => Queues[0].Dispose();
-    }
+    /// <summary>What one submitted chain came to: whether the ring stayed sound, and its used length if it was used.</summary>
+    private readonly record struct Outcome(bool Healthy, FuzzChain Chain, uint? UsedLength);
 
     private static bool WaitFor(Func<bool> condition)
     {
@@ -111,19 +57,38 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         return true;
     }
 
-    /// <summary>Publishes, kicks, and waits until the chain is used or the device asked for a reset.</summary>
-    private bool Submit(Episode episode, IVirtioDevice device, Random random, int q, IReadOnlyList<(bool, byte[], uint)> shape,
-        bool mutate, Action? beforeKick = null)
+    /// <summary>
+    /// Publishes, kicks, and waits until the chain is used or the device asked for a reset; then checks what the device
+    /// wrote and the used element it returned.
+    /// </summary>
+    private Outcome Submit(FuzzEpisode episode, IVirtioDevice device, Random random, int q, IReadOnlyList<(bool, byte[], uint)> shape, bool mutate)
     {
         int resets = _interrupt.NeedsResetSignals;
-        ushort used = episode.Queues[q].UsedIdx;
-        episode.Publish(random, q, shape, mutate);
-        beforeKick?.Invoke();
+        VirtQueueBuilder queue = episode.Queues[q];
+        ushort used = queue.UsedIdx;
+        FuzzChain chain = episode.Publish(random, q, shape, mutate);
+        byte[] before = episode.Snapshot();
         device.Notify(q);
-        Assert.True(WaitFor(() => episode.Queues[q].UsedIdx != used || _interrupt.NeedsResetSignals != resets),
+        Assert.True(WaitFor(() => queue.UsedIdx != used || _interrupt.NeedsResetSignals != resets),
             "the device neither used the chain nor asked for a reset");
-        return _interrupt.NeedsResetSignals == resets;
+        bool healthy = _interrupt.NeedsResetSignals == resets;
+        episode.AssertWritesStayedInside(before, chain);
+        if (queue.UsedIdx == used)
+        {
+            return new Outcome(healthy, chain, null);
+        }
+
+        // Every earlier chain was used already: this one is the only one the device could return.
+        Assert.Equal((ushort)(used + 1), queue.UsedIdx);
+        (uint id, uint length) = queue.Used(used);
+        Assert.Equal(chain.Head, id);
+        ulong writable = episode.WritableBytes(q, chain.Head);
+        Assert.True(length <= writable, $"used length {length} for a chain with {writable} writable bytes (queue {q}, head {chain.Head}, hostile: {mutate})");
+        return new Outcome(healthy, chain, length);
     }
+
+    /// <summary>Waits (device threads count after they return a chain) until <paramref name="holds"/>; fails with <paramref name="what"/>.</summary>
+    private static void Eventually(Func<bool> holds, Func<string> what) => Assert.True(WaitFor(holds), what());
 
     private static byte[] Bytes(Random random, int length)
     {
@@ -157,12 +122,9 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         File.WriteAllBytes(path, Bytes(random, Sectors * 512));
         var device = new VirtioBlockDevice(new RawDiskImage(path), "fuzz", "fuzz-serial", QueueSize);
         _owned.Add(device);
-        // Without indirect descriptors every buffer the device may write is one the test wrote into the queue's table
-        // (an indirect table would be random guard bytes); the ring parser's indirect cases are VirtQueueFuzzTests'.
         ulong features = device.DeviceFeatures & ~VirtioFeatures.RingIndirectDescriptors;
-        var episode = new Episode(random, 1);
+        var episode = new FuzzEpisode(random, 1, QueueSize);
         device.Activate(episode.Activation(features, _interrupt));
-        byte[] before = new byte[VirtQueueBuilder.MemorySize];
         int brokenRings = 0;
 
         for (int iteration = 0; iteration < 900; iteration++)
@@ -182,10 +144,7 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
             shape.Add(Out((uint)random.Next(0, 3)));
             bool mutate = random.Next(4) == 0;
 
-            // Snapshot after the descriptors are written: Publish writes them, so take it in the kick callback.
-            bool healthy = Submit(episode, device, random, 0, shape, mutate,
-                () => episode.Memory.GetSpan(new GuestAddress(0), before.Length).CopyTo(before));
-            CheckWritesStayedInside(episode, before);
+            bool healthy = Submit(episode, device, random, 0, shape, mutate).Healthy;
             Assert.Equal(Sectors * 512L, new FileInfo(path).Length);
 
             if (!healthy || device.QueueBrokenReason is not null)
@@ -193,7 +152,7 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
                 brokenRings++;
                 device.Reset();
                 episode.Dispose();
-                episode = new Episode(random, 1);
+                episode = new FuzzEpisode(random, 1, QueueSize);
                 device.Activate(episode.Activation(features, _interrupt));
             }
         }
@@ -226,38 +185,34 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         return s;
     }
 
-    private static void CheckWritesStayedInside(Episode episode, byte[] before)
-    {
-        ReadOnlySpan<byte> now = episode.Memory.GetSpan(new GuestAddress(0), before.Length);
-        VirtQueueConfig config = episode.Queues[0].Config;
-        ulong usedStart = config.DeviceArea.Value, usedEnd = usedStart + 6 + (8UL * QueueSize);
-        int at = 0;
-        while (true)
-        {
-            at += now[at..].CommonPrefixLength(before.AsSpan(at));
-            if (at >= before.Length)
-            {
-                return;
-            }
-
-            ulong address = (ulong)at;
-            Assert.True((address >= usedStart && address < usedEnd) || episode.Hostile.MayWrite(address),
-                $"the device wrote guest memory at 0x{address:x}, outside the used ring and the writable buffers");
-            at++;
-        }
-    }
-
     [Theory]
     [InlineData(21)]
-    public void Entropy_survives_random_requests(int seed)
+    public void Entropy_fills_exactly_the_writable_bytes_of_random_requests_and_counts_them(int seed)
     {
         var random = new Random(seed);
         var device = new VirtioEntropyDevice(new HostEntropySource(), QueueSize);
         _owned.Add(device);
-        RunSimple(random, device, 1, _ => [random.Next(6) == 0 ? In(Bytes(random, 8)) : Out((uint)random.Next(0, 5000))]);
+        long usedBytes = 0;
+        RunSimple(random, device, 1, _ => [random.Next(6) == 0 ? In(Bytes(random, 8)) : Out((uint)random.Next(0, 5000))], (_, _, shape, outcome) =>
+        {
+            if (outcome.UsedLength is not uint length)
+            {
+                return;
+            }
+
+            usedBytes += length;
+            if (!outcome.Chain.Mutated)
+            {
+                long writable = shape.Where(b => b.Write).Sum(b => (long)b.Length);
+                Assert.Equal(Math.Min(writable, VirtioEntropyDevice.MaxBytesPerRequest), length);
+            }
+
+            Eventually(() => device.BytesProvided == usedBytes, () => $"{device.BytesProvided} bytes provided, {usedBytes} in used lengths");
+        });
+        Assert.True(usedBytes > 100_000, $"only {usedBytes} bytes were provided");
 
         // Still alive.
-        var episode = new Episode(random, 1);
+        var episode = new FuzzEpisode(random, 1, QueueSize);
         device.Reset();
         device.Activate(episode.Activation(device.DeviceFeatures, _interrupt));
         ushort used = episode.Queues[0].UsedIdx;
@@ -270,23 +225,72 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
 
     [Theory]
     [InlineData(31)]
-    public void Console_survives_random_requests(int seed)
+    public void Console_transmits_and_receives_random_requests_byte_for_byte_and_counts_them(int seed)
     {
         var random = new Random(seed);
         var output = new MemoryStream();
         var device = new VirtioConsoleDevice(output, QueueSize);
         _owned.Add(device);
+        byte nextInput = 0;          // host input is a running byte counter, so order and loss show
+        byte? expectedInput = 0;     // the next byte a receive buffer must start with; unknown after a hostile chain
+        long outputSeen = 0, received = 0;
         RunSimple(random, device, 2, q =>
         {
             if (q == VirtioConsoleDevice.ReceiveQueue)
             {
-                device.EnqueueInput(Bytes(random, random.Next(1, 300)));
+                byte[] input = new byte[random.Next(1, 300)];
+                for (int i = 0; i < input.Length; i++)
+                {
+                    input[i] = nextInput++;
+                }
+
+                device.EnqueueInput(input);
+                return [Out((uint)random.Next(0, 300))];
             }
 
-            return [q == 1 ? In(Bytes(random, random.Next(1, 300))) : Out((uint)random.Next(0, 300))];
-        });
+            return [In(Bytes(random, random.Next(1, 300)))];
+        }, (episode, q, shape, outcome) =>
+        {
+            Eventually(() => device.BytesTransmitted == output.Length, () => $"{device.BytesTransmitted} bytes counted as sent, {output.Length} written");
+            byte[] sent = output.ToArray()[(int)outputSeen..];
+            outputSeen = output.Length;
+            if (outcome.UsedLength is not uint length)
+            {
+                return;
+            }
 
-        var episode = new Episode(random, 2);
+            if (q == VirtioConsoleDevice.TransmitQueue)
+            {
+                Assert.Equal(0u, length); // a transmit chain has nothing to write
+                if (!outcome.Chain.Mutated)
+                {
+                    Assert.Equal(shape[0].Data, sent);
+                }
+
+                return;
+            }
+
+            received += length;
+            Eventually(() => device.BytesReceived == received, () => $"{device.BytesReceived} bytes counted as received, {received} in used lengths");
+            if (outcome.Chain.Mutated || !outcome.Healthy)
+            {
+                expectedInput = null; // a hostile chain may take input it cannot hold
+            }
+            else if (length > 0)
+            {
+                byte[] got = episode.Memory.GetSpan(new GuestAddress(outcome.Chain.WritableRanges[0].Start), (int)length).ToArray();
+                Assert.True(expectedInput is null || got[0] == expectedInput, $"input resumed at byte {got[0]}, not {expectedInput}");
+                for (int i = 1; i < got.Length; i++)
+                {
+                    Assert.True(got[i] == (byte)(got[i - 1] + 1), $"input bytes out of order in one buffer: {got[i - 1]} then {got[i]}");
+                }
+
+                expectedInput = (byte)(got[^1] + 1);
+            }
+        });
+        Assert.True(received > 1000 && outputSeen > 1000, $"only {received} bytes received and {outputSeen} sent");
+
+        var episode = new FuzzEpisode(random, 2, QueueSize);
         device.Reset();
         device.Activate(episode.Activation(device.DeviceFeatures, _interrupt));
         long written = output.Length;
@@ -298,7 +302,7 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
 
     [Theory]
     [InlineData(41)]
-    public void Net_survives_random_requests(int seed)
+    public void Net_sends_and_receives_random_requests_and_accounts_for_every_chain(int seed)
     {
         var random = new Random(seed);
         var backend = new FakeNetworkBackend();
@@ -306,6 +310,8 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
         _owned.Add(device);
         // Without MRG_RXBUF each frame takes one receive chain, so every posted chain is used once a frame waits.
         ulong features = device.DeviceFeatures & ~VirtioNetFeatures.MrgRxbuf & (ulong)random.NextInt64(long.MaxValue) | VirtioFeatures.Version1;
+        long usedChains = 0, received = 0;
+        int sentSeen = 0;
         RunSimple(random, device, 2, q =>
         {
             if (q == VirtioNetDevice.ReceiveQueue)
@@ -315,33 +321,71 @@ public sealed class VirtioDeviceFuzzTests : IDisposable
             }
 
             return [In(Bytes(random, random.Next(0, 40))), In(Bytes(random, random.Next(0, 2000)))];
-        }, features);
+        }, (_, q, shape, outcome) =>
+        {
+            IReadOnlyList<byte[]> sent = backend.Written;
+            if (outcome.UsedLength is uint length)
+            {
+                usedChains++;
+                received += q == VirtioNetDevice.ReceiveQueue ? length : 0;
+                if (q == VirtioNetDevice.TransmitQueue)
+                {
+                    Assert.Equal(0u, length); // a transmit chain has nothing to write
+                }
+            }
 
-        var episode = new Episode(random, 2);
+            // Each used chain is one outcome: a frame sent, dropped or malformed on transmit; a frame delivered or
+            // dropped (too big for the buffer), or a buffer too small for a header, on receive.
+            Eventually(() => device.TxFrames + device.TxDropped + device.MalformedChains + device.RxFrames + device.RxDropped == usedChains,
+                () => $"{usedChains} chains used, but tx {device.TxFrames} sent + {device.TxDropped} dropped, {device.MalformedChains} malformed, " +
+                    $"rx {device.RxFrames} delivered + {device.RxDropped} dropped");
+            Eventually(() => device.RxBytes + (VirtioNetHeader.Size * device.RxFrames) == received,
+                () => $"{received} bytes in receive used lengths, {device.RxBytes} counted in {device.RxFrames} frames");
+            Assert.Equal(sent.Count, device.TxFrames);
+            Assert.Equal(sent.Sum(f => (long)f.Length - VirtioNetHeader.Size), device.TxBytes);
+            if (q == VirtioNetDevice.TransmitQueue && !outcome.Chain.Mutated && sent.Count > sentSeen)
+            {
+                byte[] frame = [.. shape[0].Data, .. shape[1].Data];
+                frame[VirtioNetHeader.NumBuffersOffset] = frame[VirtioNetHeader.NumBuffersOffset + 1] = 0; // unused on transmit
+                Assert.Equal(frame, sent[^1]);
+            }
+
+            sentSeen = sent.Count;
+        }, features);
+        Assert.True(device.TxFrames > 10 && device.RxFrames > 10, $"only {device.TxFrames} frames sent and {device.RxFrames} received");
+
+        var episode = new FuzzEpisode(random, 2, QueueSize);
         device.Reset();
         device.Activate(episode.Activation(VirtioFeatures.Version1, _interrupt));
-        int sent = backend.Written.Count;
-        byte[] frame = new byte[VirtioNetHeader.Size + 60];
-        episode.Publish(random, 1, [In(frame)], mutate: false);
+        int before = backend.Written.Count;
+        byte[] good = new byte[VirtioNetHeader.Size + 60];
+        episode.Publish(random, 1, [In(good)], mutate: false);
         device.Notify(1);
-        Assert.True(WaitFor(() => backend.Written.Count == sent + 1), "a good frame after the fuzz was not sent");
+        Assert.True(WaitFor(() => backend.Written.Count == before + 1), "a good frame after the fuzz was not sent");
         episode.Dispose();
     }
 
+    /// <summary>
+    /// Runs 500 seeded requests on random queues of <paramref name="device"/>, each checked by <see cref="Submit"/> and then
+    /// by <paramref name="check"/>; a broken ring resets the device and starts a new episode.
+    /// </summary>
     private void RunSimple(Random random, IVirtioDevice device, int queues, Func<int, IReadOnlyList<(bool, byte[], uint)>> shape,
-        ulong? features = null)
+        Action<FuzzEpisode, int, IReadOnlyList<(bool Write, byte[] Data, uint Length)>, Outcome> check, ulong? features = null)
     {
-        ulong negotiated = features ?? device.DeviceFeatures;
-        var episode = new Episode(random, queues);
+        ulong negotiated = (features ?? device.DeviceFeatures) & ~VirtioFeatures.RingIndirectDescriptors;
+        var episode = new FuzzEpisode(random, queues, QueueSize);
         device.Activate(episode.Activation(negotiated, _interrupt));
         for (int iteration = 0; iteration < 500; iteration++)
         {
             int q = random.Next(queues);
-            if (!Submit(episode, device, random, q, shape(q), random.Next(4) == 0))
+            IReadOnlyList<(bool, byte[], uint)> requested = shape(q);
+            Outcome outcome = Submit(episode, device, random, q, requested, random.Next(4) == 0);
+            check(episode, q, requested, outcome);
+            if (!outcome.Healthy)
             {
                 device.Reset();
                 episode.Dispose();
-                episode = new Episode(random, queues);
+                episode = new FuzzEpisode(random, queues, QueueSize);
                 device.Activate(episode.Activation(negotiated, _interrupt));
             }
         }

@@ -90,7 +90,8 @@ public sealed class VirtioEntropyDeviceTests : IDisposable
     {
         using VirtioEntropyDevice device = Start(new CountingSource());
         Assert.Null(device.QueueNotificationHandle(1));
-        Thread.Sleep(20); // let the start-up pass find the ring empty
+        // The start-up pass found the ring empty and the thread sleeps: only a wake-up can find the chain below.
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(0) >= 1), "the device thread never went to sleep");
         BuiltChain chain = _queue.AddChain(ChainBuffer.Out(4));
 
         EventFdWriter.Signal(device.QueueNotificationHandle(0)!);
