@@ -63,6 +63,9 @@ public sealed record KernelBootSpec
     /// <summary>Use ioeventfd/irqfd for virtio notifications where KVM offers them (off: every notification is a VM exit and an interrupt ioctl).</summary>
     public bool EventFds { get; init; } = true;
 
+    /// <summary>Add QEMU's pc-testdev (<see cref="PcTestDevices"/>), its interrupt lines on the in-kernel irqchip.</summary>
+    public bool TestDevices { get; init; }
+
     /// <summary>Stop after this long.</summary>
     public TimeSpan? TimeLimit { get; init; }
 }

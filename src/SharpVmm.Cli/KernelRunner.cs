@@ -40,6 +40,11 @@ public sealed class KernelRunner
         PcPlatform pc = PcPlatform.AddTo(builder, spec.VirtioConsole ? Stream.Null : consoleFile ?? _serialOut);
         AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder) : null;
         VirtioPlatform? virtio = AddVirtioDevices(builder, spec);
+        if (spec.TestDevices)
+        {
+            PcTestDevices.AddTo(builder, builder.InterruptLine);
+        }
+
         string commandLine = spec.CommandLine;
         if (virtio is { KernelCommandLine.Length: > 0 })
         {
