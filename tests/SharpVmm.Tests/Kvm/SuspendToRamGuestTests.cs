@@ -96,6 +96,49 @@ public class SuspendToRamGuestTests
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"woke after {clock.Elapsed}, before the alarm");
     }
 
+    [Fact]
+    public void Without_rtc_en_the_alarm_does_not_wake_the_guest_and_its_vcpus_stay_off_kvm_run()
+    {
+        AcpiPlatform? acpi = null;
+        using var vm = TestVm.Create(b =>
+        {
+            PcPlatform pc = PcPlatform.AddTo(b, Stream.Null);
+            acpi = AcpiPlatform.AddTo(b, wakeAlarm: pc.Rtc);
+        }, vcpus: 2);
+        AcpiLayout layout = acpi!.Layout;
+        acpi.WriteTables(vm.Memory, vm.Vcpus.Count);
+        byte[] main = GuestCode.Assemble(16, 0, a =>
+        {
+            Cmos(a, 0x0B, 0x26);      // alarm interrupt on, binary
+            Cmos(a, 0x01, 0xFF);      // every second
+            Cmos(a, 0x03, 0xFF);
+            Cmos(a, 0x05, 0xFF);
+            a.mov(dx, (ushort)layout.Pm1aControlPort);
+            a.mov(ax, (ushort)((layout.S3SleepType!.Value << AcpiPm1ControlBlock.SleepTypeShift) | AcpiPm1ControlBlock.SleepEnable));
+            a.@out(dx, ax);
+            a.mov(al, Asleep);
+            a.@out(0xF4, al);
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Real, MainCode, main);
+        vm.Vcpus[1].Kvm.SetMpState(SharpVmm.Kvm.Structs.KvmMpState.Uninitialized); // the AP waits for INIT/SIPI, as at boot
+
+        vm.Start();
+        Assert.True(SpinWait.SpinUntil(() => vm.IsSuspended, TimeSpan.FromSeconds(20)), "the guest never entered S3");
+        Thread.Sleep(200);
+        long exits = vm.ExitCount;
+        Thread.Sleep(TimeSpan.FromSeconds(2.5)); // two alarms pass
+        long exitsWhileAsleep = vm.ExitCount - exits;
+        vm.Stop();
+        VmRunResult result = vm.WaitForExit(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(VmStopReason.StopRequested, result.Reason);
+        Assert.Equal(0, exitsWhileAsleep);
+        Assert.Equal(1, acpi.Sleep.Suspends);
+        Assert.Equal(0, vm.Wakes);
+        Assert.Equal(0, acpi.Events.Status & AcpiPm1EventBlock.WakeStatus);
+    }
+
     private static void Cmos(Iced.Intel.Assembler a, byte register, byte value)
     {
         a.mov(al, register);
