@@ -24,7 +24,7 @@ public sealed record KernelBootSpec
     /// <summary>Whether to prepend the parameters a Linux kernel needs on this host (see <see cref="DirectKernelBoot.WorkaroundParametersFor"/>).</summary>
     public bool HostWorkarounds { get; init; } = true;
 
-    /// <summary>Give the guest ACPI tables (RSDP, FADT with PM timer, reset register and S5, MADT, DSDT) and their devices.</summary>
+    /// <summary>Give the guest ACPI tables (RSDP, FADT with PM timer and reset register, FACS, MADT, DSDT with S3 and S5) and their devices.</summary>
     public bool Acpi { get; init; } = true;
 
     /// <summary>Where COM1's output goes: <c>null</c> for stdout, else a file path (created or truncated).</summary>
@@ -62,6 +62,9 @@ public sealed record KernelBootSpec
 
     /// <summary>Use ioeventfd/irqfd for virtio notifications where KVM offers them (off: every notification is a VM exit and an interrupt ioctl).</summary>
     public bool EventFds { get; init; } = true;
+
+    /// <summary>Add QEMU's pc-testdev (<see cref="PcTestDevices"/>), its interrupt lines on the in-kernel irqchip.</summary>
+    public bool TestDevices { get; init; }
 
     /// <summary>Stop after this long.</summary>
     public TimeSpan? TimeLimit { get; init; }

@@ -38,8 +38,13 @@ public sealed class KernelRunner
             .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
         using FileStream? consoleFile = spec.ConsoleFile is null ? null : OpenConsoleFile(spec.ConsoleFile);
         PcPlatform pc = PcPlatform.AddTo(builder, spec.VirtioConsole ? Stream.Null : consoleFile ?? _serialOut);
-        AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder) : null;
+        AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder, wakeAlarm: pc.Rtc) : null;
         VirtioPlatform? virtio = AddVirtioDevices(builder, spec);
+        if (spec.TestDevices)
+        {
+            PcTestDevices.AddTo(builder, builder.InterruptLine);
+        }
+
         string commandLine = spec.CommandLine;
         if (virtio is { KernelCommandLine.Length: > 0 })
         {

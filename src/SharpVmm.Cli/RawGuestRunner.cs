@@ -3,6 +3,7 @@ using SharpVmm.Cli.Parsing;
 using SharpVmm.Devices.Legacy;
 using SharpVmm.Kvm.Structs;
 using SharpVmm.Memory;
+using SharpVmm.Platform;
 using SharpVmm.X86;
 
 namespace SharpVmm.Cli;
@@ -43,6 +44,11 @@ public sealed class RawGuestRunner
         VirtualMachine? built = null;
         builder.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(status => built?.RequestDebugExit(status)))
             .WhenBuilt(vm => built = vm);
+        if (spec.TestDevices)
+        {
+            PcTestDevices.AddTo(builder); // no interrupt controller here: the line ports accept writes that reach nothing
+        }
+
         if (spec.TraceIo)
         {
             builder.WithExitTracer(new IoTraceWriter(_out));

@@ -36,6 +36,9 @@ public sealed record RawGuestSpec
     /// <summary>Feed the host's stdin to the UART's receiver (raw mode on a terminal; Ctrl-A x quits).</summary>
     public bool SerialInput { get; init; }
 
+    /// <summary>Add QEMU's pc-testdev (<see cref="Platform.PcTestDevices"/>); its interrupt lines reach nothing here.</summary>
+    public bool TestDevices { get; init; }
+
     /// <summary>Stop after this many exits.</summary>
     public long? MaxExits { get; init; }
 

@@ -78,10 +78,11 @@ public sealed class SharpVmmCommand
         var load = new Option<string>("--load-address") { Description = "Guest-physical address to load the image at", DefaultValueFactory = _ => "0x10000" };
         var entry = new Option<string?>("--entry") { Description = "Entry point: SEG:OFF in real mode (default LOAD/16:0), an address otherwise (default LOAD)" };
         var regs = new Option<string[]>("--reg") { Description = "Initial register, NAME=VALUE (repeatable), e.g. --reg rax=2", Arity = ArgumentArity.ZeroOrMore };
+        var testDevices = TestDevicesOption("on this command the interrupt-line ports reach nothing: a raw guest has no interrupt controller");
         var common = CommonRunOptions.Create();
         var command = new Command("run", "Run a raw binary guest image; its writes to the serial port 0x3f8 go to stdout, and HLT ends the run")
         {
-            image, mode, load, entry, regs,
+            image, mode, load, entry, regs, testDevices,
         };
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
@@ -102,7 +103,7 @@ public sealed class SharpVmmCommand
                     Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
                     SerialInput = true,
                 };
-            return Runner().Run(common.ApplyTo(spec, parse));
+            return Runner().Run(common.ApplyTo(spec with { TestDevices = parse.GetValue(testDevices) }, parse));
         }));
         return command;
     }
@@ -154,12 +155,13 @@ public sealed class SharpVmmCommand
         {
             Description = "Deliver virtio notifications through VM exits and interrupt ioctls instead of KVM's ioeventfd/irqfd (for comparison)",
         };
+        var testDevices = TestDevicesOption("line n is GSI n: ISA IRQ n, or IOAPIC pin n above 15");
         var common = CommonRunOptions.Create(defaultMemory: "256M");
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124. On a terminal, Ctrl-A x quits.")
         {
-            kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds,
+            kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds, testDevices,
         };
         common.AddTo(command);
         command.SetAction(parse => Guarded(() =>
@@ -180,6 +182,7 @@ public sealed class SharpVmmCommand
                 EventFds = !parse.GetValue(noEventFds),
                 HostWorkarounds = !parse.GetValue(noWorkarounds),
                 Acpi = !parse.GetValue(noAcpi),
+                TestDevices = parse.GetValue(testDevices),
                 ConsoleFile = virtioConsole ? null : ParseConsole(consoleValue),
                 Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
             };
@@ -187,6 +190,12 @@ public sealed class SharpVmmCommand
         }));
         return command;
     }
+
+    private static Option<bool> TestDevicesOption(string lines) => new("--test-devices")
+    {
+        Description = "Add QEMU's pc-testdev for test guests: a 32-bit scratch register at ports 0xe0 and 0xe8, a page-flush port at 0xe4, " +
+            $"interrupt-line ports at 0x2000-0x2017 (a write of V to 0x2000+n drives line n to V != 0; {lines}) and 64 KiB of device memory at 0xff000000",
+    };
 
     private static string? ParseConsole(string value) => value switch
     {

@@ -48,6 +48,8 @@ public static class KvmIoctl
     public static readonly uint GetLapic = IoR<KvmLapicState>(0x8e);
     public static readonly uint SetLapic = IoW<KvmLapicState>(0x8f);
     public static readonly uint SetCpuid2 = IoW<KvmCpuid2>(0x90);
+    public static readonly uint GetMpState = IoR<KvmMpState>(0x98);
+    public static readonly uint SetMpState = IoW<KvmMpState>(0x99);
     public static readonly uint SetGuestDebug = IoW<KvmGuestDebug>(0x9b);
     public static readonly uint GetVcpuEvents = IoR<KvmVcpuEvents>(0x9f);
     public static readonly uint SetVcpuEvents = IoW<KvmVcpuEvents>(0xa0);

@@ -86,6 +86,12 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     /// <summary><c>KVM_SET_LAPIC</c>.</summary>
     public void SetLapic(in KvmLapicState lapic) => Set(KvmIoctl.SetLapic, lapic, "KVM_SET_LAPIC");
 
+    /// <summary><c>KVM_GET_MP_STATE</c> (needs the in-kernel irqchip): one of the <see cref="KvmMpState"/> values.</summary>
+    public uint GetMpState() => Get<KvmMpState>(KvmIoctl.GetMpState, "KVM_GET_MP_STATE").State;
+
+    /// <summary><c>KVM_SET_MP_STATE</c> (needs the in-kernel irqchip).</summary>
+    public void SetMpState(uint state) => Set(KvmIoctl.SetMpState, new KvmMpState { State = state }, "KVM_SET_MP_STATE");
+
     /// <summary><c>KVM_SET_GUEST_DEBUG</c>.</summary>
     public void SetGuestDebug(in KvmGuestDebug debug) => Set(KvmIoctl.SetGuestDebug, debug, "KVM_SET_GUEST_DEBUG");
 

@@ -66,6 +66,23 @@ public sealed class GuestMemory : IDisposable
     /// <summary>Copies <paramref name="source"/> into guest memory.</summary>
     public void Write(GuestAddress address, ReadOnlySpan<byte> source) => source.CopyTo(GetSpan(address, source.Length));
 
+    /// <summary>
+    /// Makes KVM (and any other secondary MMU) forget its mapping of the 4 KiB page holding <paramref name="address"/>,
+    /// leaving the contents as they are, as QEMU's pc-testdev page flush does. Returns false, doing nothing, when the
+    /// address is not guest RAM. Another host thread touching the page at that moment would fault: test devices only.
+    /// </summary>
+    public bool FlushSecondaryMappings(GuestAddress address)
+    {
+        GuestMemoryRegion? region = FindRegion(address, 1);
+        if (region is null)
+        {
+            return false;
+        }
+
+        region.CycleProtection(address.Value - region.Start.Value);
+        return true;
+    }
+
     private GuestMemoryRegion? FindRegion(GuestAddress address, ulong length)
     {
         int lo = 0, hi = _regions.Length - 1;

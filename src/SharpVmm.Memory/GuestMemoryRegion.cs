@@ -79,6 +79,19 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
         return new Span<byte>((byte*)HostAddress + offset, length);
     }
 
+    /// <summary>
+    /// Takes away and gives back the host's access to the page at <paramref name="offset"/> (<c>mprotect</c> to none,
+    /// then read-write). The contents stay; what changes is that every secondary MMU of this mapping, KVM's included,
+    /// drops its translation of the page, so the guest's next access to it faults into KVM. Another host thread that
+    /// touches the page in between faults too, so use it only where nothing else does (a test guest asks for it).
+    /// </summary>
+    internal void CycleProtection(ulong offset)
+    {
+        nint page = HostAddress + (nint)(offset & ~(PageSize - 1));
+        _ = NativeMethods.Mprotect(page, (nuint)PageSize, NativeMethods.PROT_NONE);
+        _ = NativeMethods.Mprotect(page, (nuint)PageSize, NativeMethods.PROT_READ | NativeMethods.PROT_WRITE);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

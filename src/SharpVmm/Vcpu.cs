@@ -93,6 +93,14 @@ public sealed class Vcpu : IDisposable
         ExitDispatcher dispatcher = _vm.Dispatcher;
         while (!_vm.IsStopping)
         {
+            if (_vm.Suspension.IsClosed)
+            {
+                // Suspended: wait off KVM_RUN, then clear the kick that brought us here (a stop sets _stopping first).
+                _vm.Suspension.Park(() => _vm.IsStopping);
+                Kvm.SetImmediateExit(false);
+                continue;
+            }
+
             if (!Kvm.Run())
             {
                 continue; // kicked: the loop condition decides whether to go on

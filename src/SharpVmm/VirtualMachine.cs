@@ -23,6 +23,7 @@ public sealed class VirtualMachine : IDisposable
     private readonly Lock _stateLock = new();
     private readonly ManualResetEventSlim _finished = new();
     private int _running;
+    private long _wakes;
     private long _exitCount;
     private long _maxExits = long.MaxValue;
     private volatile bool _stopping;
@@ -75,6 +76,66 @@ public sealed class VirtualMachine : IDisposable
     internal ExitDispatcher Dispatcher { get; }
 
     internal bool IsStopping => _stopping;
+
+    internal SuspendGate Suspension { get; } = new();
+
+    /// <summary>Whether the guest is suspended to RAM (ACPI S3): its vCPUs are parked, its memory and devices kept.</summary>
+    public bool IsSuspended => Suspension.IsClosed;
+
+    /// <summary>Times the guest woke from a suspend.</summary>
+    public long Wakes => Interlocked.Read(ref _wakes);
+
+    /// <summary>
+    /// Suspends the guest (ACPI S3): every vCPU leaves <c>KVM_RUN</c> and its thread waits, using no CPU, until
+    /// <see cref="WakeAtRealModeVector"/>; the VM, its memory and its devices stay as they are. The run goes on: a
+    /// time limit or <see cref="Stop"/> still ends it. Callable from any thread, a vCPU's included (the guest's own write).
+    /// </summary>
+    public void Suspend()
+    {
+        if (_stopping || !Suspension.Close())
+        {
+            return;
+        }
+
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu.Kick();
+        }
+    }
+
+    /// <summary>
+    /// Wakes a suspended guest as PC firmware does after S3: once every vCPU has parked, each is reset, the boot vCPU
+    /// (0) starts in real mode at <paramref name="vector"/> (<c>vector &gt;&gt; 4 : vector &amp; 0xF</c>) and the others wait
+    /// for INIT/SIPI. Returns false when the guest was not suspended or its vCPUs did not park within 10 seconds.
+    /// </summary>
+    public bool WakeAtRealModeVector(uint vector)
+    {
+        if (!IsSuspended)
+        {
+            return false;
+        }
+
+        bool woke = Suspension.Open(() => Volatile.Read(ref _running), () =>
+        {
+            foreach (Vcpu vcpu in _vcpus)
+            {
+                if (vcpu.Id == 0)
+                {
+                    X86.CpuReset.StartAtRealModeVector(vcpu.Kvm, vector, HasIrqchip);
+                }
+                else if (HasIrqchip)
+                {
+                    X86.CpuReset.WaitForStartup(vcpu.Kvm);
+                }
+            }
+        }, JoinTimeout);
+        if (woke)
+        {
+            Interlocked.Increment(ref _wakes);
+        }
+
+        return woke;
+    }
 
     /// <summary>Starts every vCPU thread and waits until the run ends (see <see cref="VmRunResult.Reason"/>).</summary>
     public VmRunResult Run(VmRunOptions? options = null)
@@ -203,6 +264,7 @@ public sealed class VirtualMachine : IDisposable
             vcpu.Kick();
         }
 
+        Suspension.Release();
         _finished.Set();
     }
 

@@ -5,8 +5,9 @@ namespace SharpVmm.Devices.Acpi;
 /// <summary>
 /// The PM1a control register (ACPI 6.4 section 4.8.3.2, PM1a_CNT_BLK): 16 bits with SCI_EN, BM_RLD, GBL_RLS, SLP_TYPx and
 /// SLP_EN (table 4.18). Writing SLP_EN with SLP_TYPx equal to the DSDT's <c>\_S5</c> value powers the machine off
-/// through the injected callback; other sleep states are not offered by the DSDT, and requests for them are ignored
-/// (and counted). SCI_EN always reads as 1: there is no SMM, so the machine is in ACPI mode from power-on.
+/// through the injected callback, and with the <c>\_S3</c> value (when the machine offers S3) suspends it through
+/// another; requests for sleep states the DSDT does not offer are ignored (and counted). SCI_EN always reads as 1:
+/// there is no SMM, so the machine is in ACPI mode from power-on. As in QEMU, SLP_TYPx keeps the value written.
 /// </summary>
 public sealed class AcpiPm1ControlBlock : IBusDevice
 {
@@ -29,20 +30,43 @@ public sealed class AcpiPm1ControlBlock : IBusDevice
 
     private readonly Lock _lock = new();
     private readonly byte _s5SleepType;
+    private readonly byte? _s3SleepType;
     private readonly Action _powerOff;
+    private readonly Action? _suspend;
     private ushort _value;
     private long _ignoredSleepRequests;
+    private long _suspendRequests;
 
     /// <summary>
     /// Creates the register. <paramref name="s5SleepType"/> is the SLP_TYPx value the DSDT's <c>\_S5</c> names
-    /// (0-7); writing it with SLP_EN calls <paramref name="powerOff"/>.
+    /// (0-7); writing it with SLP_EN calls <paramref name="powerOff"/>. With <paramref name="s3SleepType"/> (the
+    /// <c>\_S3</c> value) and <paramref name="suspend"/>, writing that value with SLP_EN calls <paramref name="suspend"/>.
     /// </summary>
-    public AcpiPm1ControlBlock(byte s5SleepType, Action powerOff)
+    public AcpiPm1ControlBlock(byte s5SleepType, Action powerOff, byte? s3SleepType = null, Action? suspend = null)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(s5SleepType, (byte)7);
         ArgumentNullException.ThrowIfNull(powerOff);
+        if (s3SleepType is byte s3 && (s3 > 7 || s3 == s5SleepType || suspend is null))
+        {
+            throw new ArgumentException("S3 needs its own 3-bit sleep type and a suspend callback", nameof(s3SleepType));
+        }
+
         _s5SleepType = s5SleepType;
         _powerOff = powerOff;
+        _s3SleepType = s3SleepType;
+        _suspend = suspend;
+    }
+
+    /// <summary>Suspends to RAM so far (writes of SLP_EN with the S3 sleep type).</summary>
+    public long SuspendRequests => Interlocked.Read(ref _suspendRequests);
+
+    /// <summary>Puts the register back to its power-on value, as the machine's reset on a wake from S3 does.</summary>
+    public void ResetAfterWake()
+    {
+        lock (_lock)
+        {
+            _value = 0;
+        }
     }
 
     /// <summary>PM1_CNT as the guest reads it.</summary>
@@ -74,7 +98,7 @@ public sealed class AcpiPm1ControlBlock : IBusDevice
     /// <inheritdoc />
     public void Write(ulong offset, ReadOnlySpan<byte> data)
     {
-        bool powerOff = false;
+        bool powerOff = false, suspend = false;
         lock (_lock)
         {
             int written = _value;
@@ -87,9 +111,15 @@ public sealed class AcpiPm1ControlBlock : IBusDevice
             _value = (ushort)(written & StoredMask);
             if ((written & SleepEnable) != 0)
             {
-                if (((written & SleepTypeMask) >> SleepTypeShift) == _s5SleepType)
+                int sleepType = (written & SleepTypeMask) >> SleepTypeShift;
+                if (sleepType == _s5SleepType)
                 {
                     powerOff = true;
+                }
+                else if (sleepType == _s3SleepType)
+                {
+                    suspend = true;
+                    Interlocked.Increment(ref _suspendRequests);
                 }
                 else
                 {
@@ -102,6 +132,10 @@ public sealed class AcpiPm1ControlBlock : IBusDevice
         if (powerOff)
         {
             _powerOff();
+        }
+        else if (suspend)
+        {
+            _suspend!();
         }
     }
 }

@@ -5,8 +5,9 @@ namespace SharpVmm.Devices.Acpi;
 /// <summary>
 /// The PM1a event register block (ACPI 6.4 section 4.8.3.1, PM1a_EVT_BLK): the 16-bit PM1 status register at offset
 /// <see cref="StatusOffset"/> (write 1 to clear a bit) and the 16-bit PM1 enable register at offset
-/// <see cref="EnableOffset"/>. The system control interrupt is driven high while an enabled status bit is set; the
-/// only event this machine raises is the fixed power button (<see cref="PressPowerButton"/>).
+/// <see cref="EnableOffset"/>. The system control interrupt is driven high while an enabled status bit is set. The
+/// machine raises two events: the fixed power button (<see cref="PressPowerButton"/>) and the wake from S3
+/// (<see cref="WakeFromSleep"/>, by the RTC alarm when the guest set RTC_EN).
 /// </summary>
 public sealed class AcpiPm1EventBlock : IBusDevice
 {
@@ -24,6 +25,15 @@ public sealed class AcpiPm1EventBlock : IBusDevice
 
     /// <summary>PM1_EN.PWRBTN_EN: a power-button press raises the SCI (ACPI 6.4 table 4.17).</summary>
     public const ushort PowerButtonEnable = 1 << 8;
+
+    /// <summary>PM1_STS.RTC_STS: the RTC alarm fired (ACPI 6.4 table 4.16).</summary>
+    public const ushort RtcStatus = 1 << 10;
+
+    /// <summary>PM1_EN.RTC_EN: the RTC alarm raises the SCI, and wakes the machine from a sleep state (table 4.17).</summary>
+    public const ushort RtcEnable = 1 << 10;
+
+    /// <summary>PM1_STS.WAK_STS: the machine woke from a sleep state (ACPI 6.4 table 4.16).</summary>
+    public const ushort WakeStatus = 1 << 15;
 
     // PM1_STS bits (ACPI 6.4 table 4.16): TMR_STS, BM_STS, GBL_STS, PWRBTN_STS, SLPBTN_STS, RTC_STS, PCIEXP_WAKE_STS,
     // WAK_STS. All are write-1-to-clear.
@@ -81,6 +91,24 @@ public sealed class AcpiPm1EventBlock : IBusDevice
         lock (_lock)
         {
             _status |= PowerButtonStatus;
+            UpdateSci();
+        }
+    }
+
+    /// <summary>Whether the guest enabled the RTC alarm as a wake event (PM1_EN.RTC_EN).</summary>
+    public bool RtcWakeEnabled => (Enable & RtcEnable) != 0;
+
+    /// <summary>
+    /// Records a wake from a sleep state as QEMU's does: the machine reset clears both registers, then WAK_STS and
+    /// <paramref name="reasonStatus"/> (for the RTC alarm <see cref="RtcStatus"/>) are set. With PM1_EN clear the SCI
+    /// stays low; the woken operating system reads the bits and clears them.
+    /// </summary>
+    public void WakeFromSleep(ushort reasonStatus)
+    {
+        lock (_lock)
+        {
+            _enable = 0;
+            _status = (ushort)((WakeStatus | reasonStatus) & StatusMask);
             UpdateSci();
         }
     }

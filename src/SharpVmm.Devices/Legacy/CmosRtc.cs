@@ -10,8 +10,9 @@ namespace SharpVmm.Devices.Legacy;
 /// Register and bit names follow the MC146818 datasheet ("Address Map", "Registers").
 /// </summary>
 /// <remarks>
-/// The update-ended and periodic flags in register C are computed from the clock when C is read; the alarm flag is
-/// never set and no interrupt line is driven (Linux reads the time by polling). Changing register B's data mode or
+/// The update-ended, periodic and alarm flags in register C are computed from the clock when C is read; no interrupt
+/// line is driven (Linux reads the time by polling). The alarm (<see cref="NextAlarmWake"/>) is what wakes a machine
+/// from ACPI S3, as on QEMU's PC. Changing register B's data mode or
 /// hour format re-encodes the time registers at once; a real chip would keep the old encoding until the next update.
 /// </remarks>
 public sealed class CmosRtc : IBusDevice
@@ -31,6 +32,7 @@ public sealed class CmosRtc : IBusDevice
     // Time and calendar registers ("Address Map"); 0x32 is the century byte PC firmware keeps (ACPI FADT default).
     internal const int Seconds = 0x00, Minutes = 0x02, Hours = 0x04, DayOfWeek = 0x06, DayOfMonth = 0x07;
     internal const int Month = 0x08, Year = 0x09;
+    private const int SecondsAlarm = 0x01, MinutesAlarm = 0x03, HoursAlarm = 0x05;
     private const int RegisterA = 0x0A, RegisterB = 0x0B, RegisterC = 0x0C, RegisterD = 0x0D;
     internal const int Century = 0x32;
 
@@ -96,6 +98,23 @@ public sealed class CmosRtc : IBusDevice
 
     /// <summary>Time-register writes that did not make a valid date (ignored, as the clock keeps running).</summary>
     public long InvalidTimeWrites { get; private set; }
+
+    /// <summary>
+    /// When the alarm next fires, in host time (the <see cref="TimeProvider"/>'s clock), if the guest enabled its
+    /// interrupt (register B's AIE): the moment a sleeping machine wakes. Null when AIE is clear or no time matches.
+    /// </summary>
+    public DateTimeOffset? NextAlarmWake()
+    {
+        lock (_lock)
+        {
+            if ((_ram[RegisterB] & BAlarmInterrupt) == 0 || _held is not null)
+            {
+                return null;
+            }
+
+            return Alarm().NextMatch(Now()) is DateTimeOffset guest ? guest - _offset : null;
+        }
+    }
 
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)
@@ -265,6 +284,14 @@ public sealed class CmosRtc : IBusDevice
         return hour12 is < 1 or > 12 ? -1 : (hour12 % 12) + ((value & 0x80) != 0 ? 12 : 0);
     }
 
+    private RtcAlarm Alarm() => new(AlarmField(SecondsAlarm), AlarmField(MinutesAlarm), AlarmField(HoursAlarm));
+
+    private int? AlarmField(int register)
+    {
+        byte raw = _ram[register];
+        return RtcAlarm.IsDontCare(raw) ? null : register == HoursAlarm ? DecodeHours(raw) : Decode(raw);
+    }
+
     private bool UpdateInProgress()
     {
         if ((_ram[RegisterB] & BSet) != 0 || (_ram[RegisterA] & ADividerMask) != ADividerNormal)
@@ -292,6 +319,11 @@ public sealed class CmosRtc : IBusDevice
         if (_held is null && guestNow / TimeSpan.TicksPerSecond > (guestNow - elapsed) / TimeSpan.TicksPerSecond)
         {
             flags |= CUpdateEnded;
+        }
+
+        if (_held is null && Alarm().NextMatch(since + _offset) is DateTimeOffset alarm && alarm.Ticks <= guestNow)
+        {
+            flags |= CAlarm;
         }
 
         long period = PeriodicInterval();

@@ -1,4 +1,5 @@
 using SharpVmm.Devices.Acpi;
+using SharpVmm.Devices.Legacy;
 using SharpVmm.Memory;
 using SharpVmm.X86;
 using SharpVmm.X86.Acpi;
@@ -7,8 +8,9 @@ namespace SharpVmm.Platform;
 
 /// <summary>
 /// The ACPI fixed hardware of a PC, registered at the ports an <see cref="AcpiLayout"/> names, with the tables that
-/// describe it: PM1a event and control blocks (S5 ends the run as a power-off), the PM timer, and the reset register
-/// (ends the run as a reset). The SCI is the layout's ISA IRQ on KVM's in-kernel irqchip.
+/// describe it: PM1a event and control blocks (S5 ends the run as a power-off, S3 suspends the guest until the RTC alarm
+/// wakes it: <see cref="SuspendToRam"/>), the PM timer, and the reset register (ends the run as a reset). The SCI is the
+/// layout's ISA IRQ on KVM's in-kernel irqchip.
 /// </summary>
 /// <example>
 /// <code>
@@ -23,11 +25,13 @@ public sealed class AcpiPlatform
 {
     private VirtualMachine? _vm;
 
-    private AcpiPlatform(AcpiLayout layout, AcpiPm1EventBlock events, TimeProvider time)
+    private AcpiPlatform(AcpiLayout layout, AcpiPm1EventBlock events, TimeProvider time, CmosRtc? wakeAlarm)
     {
         Layout = layout;
         Events = events;
-        Control = new AcpiPm1ControlBlock(layout.S5SleepType, () => _vm?.RequestPowerOff("ACPI S5 (PM1a_CNT SLP_EN)"));
+        Sleep = new SuspendToRam(layout, events, wakeAlarm, time, () => Control!.ResetAfterWake());
+        Control = new AcpiPm1ControlBlock(layout.S5SleepType, () => _vm?.RequestPowerOff("ACPI S5 (PM1a_CNT SLP_EN)"),
+            layout.S3SleepType, layout.S3SleepType is null ? null : Sleep.Enter);
         Timer = new AcpiPmTimer(time);
         Reset = new AcpiResetRegister(layout.ResetValue, () => _vm?.RequestReset("ACPI reset register"));
     }
@@ -37,6 +41,9 @@ public sealed class AcpiPlatform
 
     /// <summary>PM1a_EVT_BLK (status and enable; <see cref="AcpiPm1EventBlock.PressPowerButton"/> asks the guest to shut down).</summary>
     public AcpiPm1EventBlock Events { get; }
+
+    /// <summary>S3: suspend to RAM and the RTC-alarm wake.</summary>
+    public SuspendToRam Sleep { get; }
 
     /// <summary>PM1a_CNT_BLK.</summary>
     public AcpiPm1ControlBlock Control { get; }
@@ -49,22 +56,28 @@ public sealed class AcpiPlatform
 
     /// <summary>
     /// Adds the devices to <paramref name="builder"/> at <paramref name="layout"/>'s ports (default
-    /// <see cref="AcpiLayout.Default"/>) and turns on its in-kernel irqchip for the SCI; the PM timer reads
-    /// <paramref name="time"/> (default: the host clock).
+    /// <see cref="AcpiLayout.Default"/>) and turns on its in-kernel irqchip for the SCI; the PM timer and the S3 wake
+    /// timer read <paramref name="time"/> (default: the host clock). <paramref name="wakeAlarm"/> (the PC's RTC) is the
+    /// alarm that wakes the guest from S3; without it a suspended guest sleeps until the run ends.
     /// </summary>
-    public static AcpiPlatform AddTo(VirtualMachineBuilder builder, AcpiLayout? layout = null, TimeProvider? time = null)
+    public static AcpiPlatform AddTo(VirtualMachineBuilder builder, AcpiLayout? layout = null, TimeProvider? time = null, CmosRtc? wakeAlarm = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         layout ??= AcpiLayout.Default;
         builder.WithInKernelIrqchip();
-        var platform = new AcpiPlatform(layout, new AcpiPm1EventBlock(builder.InterruptLine(layout.SciIrq)), time ?? TimeProvider.System);
+        var platform = new AcpiPlatform(layout, new AcpiPm1EventBlock(builder.InterruptLine(layout.SciIrq)), time ?? TimeProvider.System, wakeAlarm);
 
         builder
             .AddIoDevice(layout.Pm1aEventPort, AcpiPm1EventBlock.BlockLength, platform.Events)
             .AddIoDevice(layout.Pm1aControlPort, AcpiPm1ControlBlock.BlockLength, platform.Control)
             .AddIoDevice(layout.PmTimerPort, AcpiPmTimer.BlockLength, platform.Timer)
             .AddIoDevice(layout.ResetPort, AcpiResetRegister.BlockLength, platform.Reset)
-            .WhenBuilt(vm => platform._vm = vm);
+            .Owns(platform.Sleep)
+            .WhenBuilt(vm =>
+            {
+                platform._vm = vm;
+                platform.Sleep.Attach(vm);
+            });
         return platform;
     }
 

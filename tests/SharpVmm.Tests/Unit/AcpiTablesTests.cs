@@ -112,7 +112,7 @@ public class AcpiTablesTests
     [InlineData(0)]
     public void Dsdt_holds_the_s5_package_with_the_layouts_sleep_type(byte sleepType)
     {
-        (byte[] all, uint at) = Build(1, Layout with { S5SleepType = sleepType });
+        (byte[] all, uint at) = Build(1, Layout with { S5SleepType = sleepType, S3SleepType = null });
         byte[] fadt = TableBySignature(all, at, "FACP");
         uint dsdtAddress = BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(40));
         byte[] dsdt = TableAt(all, at, dsdtAddress, "DSDT");
@@ -121,6 +121,42 @@ public class AcpiTablesTests
         // Name (\_S5, Package (0x04) { sleepType, sleepType, Zero, Zero })
         byte[] aml = [0x08, 0x5C, 0x5F, 0x53, 0x35, 0x5F, 0x12, 0x08, 0x04, 0x0A, sleepType, 0x0A, sleepType, 0x00, 0x00];
         Assert.Equal(aml, dsdt.AsSpan(36).ToArray());
+    }
+
+    [Fact]
+    public void Dsdt_offers_s3_with_qemus_sleep_type_before_s5()
+    {
+        (byte[] all, uint at) = Build(1);
+        byte[] fadt = TableBySignature(all, at, "FACP");
+        byte[] dsdt = TableAt(all, at, BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(40)), "DSDT");
+
+        // Name (\_S3, Package (0x04) { 0x01, 0x01, Zero, Zero }) then Name (\_S5, ...)
+        byte[] s3 = [0x08, 0x5C, 0x5F, 0x53, 0x33, 0x5F, 0x12, 0x08, 0x04, 0x0A, 0x01, 0x0A, 0x01, 0x00, 0x00];
+        Assert.Equal((byte?)1, Layout.S3SleepType);
+        Assert.Equal(s3, dsdt.AsSpan(36, 15).ToArray());
+        Assert.Equal([0x08, 0x5C, 0x5F, 0x53, 0x35, 0x5F], dsdt.AsSpan(36 + 15, 6).ToArray());
+    }
+
+    [Fact]
+    public void The_fadt_points_to_a_facs_whose_waking_vector_the_vmm_reads_back()
+    {
+        using var memory = GuestMemory.CreateFlat(2 << 20);
+        GuestAddress rsdp = AcpiTables.Write(memory, 2, Layout);
+        byte[] rsdpBytes = Read(memory, rsdp.Value, 36);
+        byte[] fadt = Read(memory, BinaryPrimitives.ReadUInt32LittleEndian(Read(memory, BinaryPrimitives.ReadUInt32LittleEndian(rsdpBytes.AsSpan(16)) + 36, 4)), 276);
+        uint facs = BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(36));
+
+        Assert.Equal(AcpiTables.FacsAddress(Layout).Value, facs);
+        Assert.Equal(0u, AcpiTables.ReadFirmwareWakingVector(memory, Layout));
+        memory.Write(new GuestAddress(facs + 12), 0x0009_8760u); // Firmware Waking Vector, ACPI 6.4 table 5.14
+        Assert.Equal(0x0009_8760u, AcpiTables.ReadFirmwareWakingVector(memory, Layout));
+    }
+
+    [Fact]
+    public void A_layout_whose_s3_and_s5_sleep_types_collide_is_refused()
+    {
+        using var memory = GuestMemory.CreateFlat(2 << 20);
+        Assert.Throws<ArgumentException>(() => AcpiTables.Write(memory, 1, Layout with { S3SleepType = 5 }));
     }
 
     [Theory]

@@ -53,6 +53,12 @@ public sealed record AcpiLayout
     /// <summary>SCI_INT: the ISA IRQ (and GSI) of the system control interrupt, level-triggered, active high.</summary>
     public byte SciIrq { get; init; } = 9;
 
+    /// <summary>
+    /// The SLP_TYPx value the DSDT's <c>\_S3</c> object gives for suspend to RAM (3 bits), QEMU's 1; null leaves
+    /// <c>\_S3</c> out, so an operating system does not offer S3.
+    /// </summary>
+    public byte? S3SleepType { get; init; } = 1;
+
     /// <summary>The SLP_TYPx value the DSDT's <c>\_S5</c> object gives for soft-off (3 bits).</summary>
     public byte S5SleepType { get; init; } = 5;
 }

@@ -38,7 +38,24 @@ public static class AcpiTables
     private const int RootEntries = 2;        // FADT, MADT
 
     /// <summary>Size in bytes of everything written for <paramref name="vcpuCount"/> vCPUs at <paramref name="address"/>.</summary>
-    public static int SizeFor(uint address, int vcpuCount, PciRootDescription? pci = null) => Place(address, vcpuCount, pci).End;
+    public static int SizeFor(uint address, int vcpuCount, PciRootDescription? pci = null) => Place(address, vcpuCount, pci, s3: true).End;
+
+    /// <summary>Where the FACS sits when the tables start at <paramref name="layout"/>'s address (it follows the RSDP).</summary>
+    public static GuestAddress FacsAddress(AcpiLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return layout.TablesAddress.Add((ulong)Align((uint)layout.TablesAddress.Value, Rsdp.Size, Facs.Alignment));
+    }
+
+    /// <summary>
+    /// The FACS's Firmware Waking Vector (ACPI 6.4 table 5.14), which the operating system writes before it enters S3:
+    /// the real-mode address the firmware jumps to on wake. Zero means the OS left none.
+    /// </summary>
+    public static uint ReadFirmwareWakingVector(GuestMemory memory, AcpiLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        return memory.Read<uint>(FacsAddress(layout).Add(Facs.FirmwareWakingVectorOffset));
+    }
 
     /// <summary>
     /// Writes the tables for <paramref name="vcpuCount"/> vCPUs (APIC IDs 0…n-1) where <paramref name="layout"/> says; with
@@ -73,17 +90,17 @@ public static class AcpiTables
             throw new ArgumentException($"the RSDP must be 16-byte aligned, not at 0x{address:x}", nameof(address));
         }
 
-        if (layout.S5SleepType > 7 || layout.SciIrq >= MpTable.IsaIrqCount)
+        if (layout.S5SleepType > 7 || layout.S3SleepType > 7 || layout.S3SleepType == layout.S5SleepType || layout.SciIrq >= MpTable.IsaIrqCount)
         {
-            throw new ArgumentException("SLP_TYPx is 3 bits and the SCI must be an ISA IRQ (0-15)", nameof(layout));
+            throw new ArgumentException("SLP_TYPx is 3 bits, S3 and S5 need different values, and the SCI must be an ISA IRQ (0-15)", nameof(layout));
         }
 
-        var p = Place(address, vcpuCount, pci);
+        var p = Place(address, vcpuCount, pci, layout.S3SleepType is not null);
         byte[] buffer = new byte[p.End];
         Span<byte> all = buffer;
 
         Facs.Write(all.Slice(p.Facs, Facs.Size));
-        Dsdt.Build(layout.S5SleepType, pci).CopyTo(all[p.Dsdt..]);
+        Dsdt.Build(layout.S5SleepType, pci, layout.S3SleepType).CopyTo(all[p.Dsdt..]);
         Fadt.Write(all.Slice(p.Fadt, Fadt.Size), layout, address + (uint)p.Facs, address + (uint)p.Dsdt);
         Madt.Write(all.Slice(p.Madt, Madt.SizeFor(vcpuCount)), vcpuCount, layout.SciIrq);
 
@@ -105,11 +122,11 @@ public static class AcpiTables
     public static byte Checksum(ReadOnlySpan<byte> bytes) => MpTable.Checksum(bytes);
 
     // Offsets from the RSDP: the FACS on a 64-byte boundary in guest-physical terms, the other tables 8-byte aligned.
-    private static (int Facs, int Dsdt, int Fadt, int Madt, int Rsdt, int Xsdt, int End) Place(uint address, int vcpuCount, PciRootDescription? pci)
+    private static (int Facs, int Dsdt, int Fadt, int Madt, int Rsdt, int Xsdt, int End) Place(uint address, int vcpuCount, PciRootDescription? pci, bool s3)
     {
         int facs = Align(address, Rsdp.Size, Facs.Alignment);
         int dsdt = Align(address, facs + Facs.Size, TableAlignment);
-        int fadt = Align(address, dsdt + Dsdt.SizeFor(pci), TableAlignment);
+        int fadt = Align(address, dsdt + Dsdt.SizeFor(pci, s3), TableAlignment);
         int madt = Align(address, fadt + Fadt.Size, TableAlignment);
         int rsdt = Align(address, madt + Madt.SizeFor(vcpuCount), TableAlignment);
         int xsdt = Align(address, rsdt + AcpiTableHeader.Size + (RootEntries * sizeof(uint)), TableAlignment);

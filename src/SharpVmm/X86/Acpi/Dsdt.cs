@@ -5,7 +5,8 @@ namespace SharpVmm.X86.Acpi;
 
 /// <summary>
 /// The Differentiated System Description Table (ACPI 6.4 section 5.2.11.1): a header and an AML definition block. It
-/// holds the <c>\_S5</c> sleep-state package, so an operating system can power the machine off through PM1a_CNT, and,
+/// holds the <c>\_S3</c> (when offered) and <c>\_S5</c> sleep-state packages, so an operating system can suspend the
+/// machine to RAM and power it off through PM1a_CNT, and,
 /// when the machine has PCI, the host bridge <c>\_SB.PCI0</c> (PNP0A03) with its resources and INTx routing: with ACPI
 /// on, Linux finds a PCI root bus only through that device. The legacy devices need no AML (the FADT's LEGACY_DEVICES
 /// and 8042 flags tell the OS to probe them).
@@ -22,15 +23,24 @@ internal static class Dsdt
     private const byte NameOp = 0x08, RootChar = 0x5C, PackageOp = 0x12, BytePrefix = 0x0A, ZeroOp = 0x00;
 
     /// <summary>Size of the table (whose S5 sleep type is any 3-bit value) for <paramref name="pci"/> (null: no PCI).</summary>
-    public static int SizeFor(PciRootDescription? pci) => AcpiTableHeader.Size + S5Package(0).Length + (pci is null ? 0 : PciRoot(pci).Length);
+    public static int SizeFor(PciRootDescription? pci, bool s3 = false) =>
+        AcpiTableHeader.Size + (s3 ? S3Package(0).Length : 0) + S5Package(0).Length + (pci is null ? 0 : PciRoot(pci).Length);
+
+    /// <summary>
+    /// The AML for <c>Name (\_S3, Package (0x04) { slpTyp, slpTyp, Zero, Zero })</c>: SLP_TYPa and SLP_TYPb for suspend
+    /// to RAM, then two reserved elements (the same shape as <see cref="S5Package"/>).
+    /// </summary>
+    public static byte[] S3Package(byte sleepType) => SleepPackage((byte)'3', sleepType);
 
     /// <summary>
     /// The AML for <c>Name (\_S5, Package (0x04) { slpTyp, slpTyp, Zero, Zero })</c>: SLP_TYPa and SLP_TYPb for soft-off,
     /// then two reserved elements.
     /// </summary>
-    public static byte[] S5Package(byte sleepType) =>
+    public static byte[] S5Package(byte sleepType) => SleepPackage((byte)'5', sleepType);
+
+    private static byte[] SleepPackage(byte state, byte sleepType) =>
     [
-        NameOp, RootChar, (byte)'_', (byte)'S', (byte)'5', (byte)'_', // Name (\_S5_,
+        NameOp, RootChar, (byte)'_', (byte)'S', state, (byte)'_',     // Name (\_Sn_,
         PackageOp, 0x08, 0x04,                                        //   Package: PkgLength 8 (this byte and the 7 after), 4 elements
         BytePrefix, sleepType,                                        //     SLP_TYPa
         BytePrefix, sleepType,                                        //     SLP_TYPb (no PM1b block: same value)
@@ -78,10 +88,13 @@ internal static class Dsdt
             Name("_PRT", Package(routes))));
     }
 
-    /// <summary>Builds the whole table (header and AML) for <paramref name="s5SleepType"/> and <paramref name="pci"/> (null: no PCI).</summary>
-    public static byte[] Build(byte s5SleepType, PciRootDescription? pci)
+    /// <summary>
+    /// Builds the whole table (header and AML) for <paramref name="s5SleepType"/>, <paramref name="s3SleepType"/> (null:
+    /// no <c>\_S3</c>) and <paramref name="pci"/> (null: no PCI). <c>\_S3</c> comes first, as in QEMU's tables.
+    /// </summary>
+    public static byte[] Build(byte s5SleepType, PciRootDescription? pci, byte? s3SleepType = null)
     {
-        byte[] aml = [.. S5Package(s5SleepType), .. pci is null ? [] : PciRoot(pci)];
+        byte[] aml = [.. s3SleepType is byte s3 ? S3Package(s3) : [], .. S5Package(s5SleepType), .. pci is null ? [] : PciRoot(pci)];
         byte[] table = new byte[AcpiTableHeader.Size + aml.Length];
         aml.CopyTo(table, AcpiTableHeader.Size);
         AcpiTableHeader.Complete(table, Signature, Revision);

@@ -4,8 +4,9 @@ using System.Text;
 namespace SharpVmm.X86.Acpi;
 
 /// <summary>
-/// The Firmware ACPI Control Structure (ACPI 6.4 section 5.2.10): no header and no checksum, 64-byte aligned. With no
-/// sleep states but S5 and no global lock users, every field but the signature, length and version is zero.
+/// The Firmware ACPI Control Structure (ACPI 6.4 section 5.2.10): no header and no checksum, 64-byte aligned. Every
+/// field but the signature, length and version starts zero; the operating system writes the Firmware Waking Vector
+/// before it enters S3, and the VMM, standing in for the firmware, reads it on wake.
 /// </summary>
 internal static class Facs
 {
@@ -17,6 +18,9 @@ internal static class Facs
 
     /// <summary>The structure's signature.</summary>
     public const string Signature = "FACS";
+
+    /// <summary>Offset of the 32-bit Firmware Waking Vector: the real-mode address to resume at after S3.</summary>
+    public const int FirmwareWakingVectorOffset = 12;
 
     private const int LengthOffset = 4, VersionOffset = 32;
     private const byte Version = 2; // ACPI 6.4 table 5.14

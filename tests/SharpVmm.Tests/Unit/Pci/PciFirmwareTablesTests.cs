@@ -53,16 +53,16 @@ public class PciFirmwareTablesTests
     }
 
     [Fact]
-    public void Without_pci_the_dsdt_is_only_s5()
+    public void Without_pci_the_dsdt_is_only_s3_and_s5()
     {
-        Assert.Equal(36 + 15, Dsdt(null).Length);
+        Assert.Equal(36 + 15 + 15, Dsdt(null).Length);
     }
 
     [Fact]
     public void Pci0_scope_and_device_lengths_cover_the_rest_of_the_table()
     {
         byte[] t = Dsdt(Pci);
-        int scope = 36 + 15;
+        int scope = 36 + 15 + 15; // after \_S3 and \_S5
         Assert.Equal(0x10, t[scope]); // ScopeOp
         (int scopeLength, int size) = PkgLength(t, scope + 1);
         Assert.Equal(t.Length - scope - 1, scopeLength);
@@ -162,6 +162,7 @@ public class PciFirmwareTablesTests
             Assert.Contains("0x0005FFFF", dsl, StringComparison.Ordinal);
             Assert.Contains("Package (0x0C)", dsl, StringComparison.Ordinal);
             Assert.Contains("Name (\\_S5, Package", dsl, StringComparison.Ordinal);
+            Assert.Contains("Name (\\_S3, Package", dsl, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,0 +1,83 @@
+using SharpVmm.Devices;
+using SharpVmm.Devices.Testing;
+using SharpVmm.Memory;
+
+namespace SharpVmm.Platform;
+
+/// <summary>
+/// QEMU's <c>pc-testdev</c> (hw/misc/pc-testdev.c), which test suites such as kvm-unit-tests expect next to
+/// isa-debug-exit: a 32-bit scratch register at ports 0xe0-0xe3 and again, byte-wide, at 0xe8-0xeb; a page-flush port
+/// at 0xe4 (a 32-bit write of a guest-physical address makes KVM forget its mapping of that page); 24 interrupt-line
+/// ports at 0x2000 (a write of V to 0x2000 + n drives line n to V != 0); and 64 KiB of device memory at 0xff000000.
+/// Not part of a PC: add it only when a test guest asks for it (<c>--test-devices</c>).
+/// </summary>
+/// <example>
+/// <code>
+/// var builder = new VirtualMachineBuilder().WithInKernelIrqchip();
+/// PcTestDevices tests = PcTestDevices.AddTo(builder, builder.InterruptLine);
+/// </code>
+/// </example>
+public sealed class PcTestDevices
+{
+    /// <summary>The scratch register's first window (any width).</summary>
+    public const ushort DataPort = 0xE0;
+
+    /// <summary>The page-flush port.</summary>
+    public const ushort PageFlushPort = 0xE4;
+
+    /// <summary>The scratch register's second window (QEMU handles it a byte at a time; the bytes are the same).</summary>
+    public const ushort ByteDataPort = 0xE8;
+
+    /// <summary>The first interrupt-line port: line n is at this port + n.</summary>
+    public const ushort IrqLinePort = 0x2000;
+
+    /// <summary>The guest-physical base of the device memory window.</summary>
+    public const ulong MemoryWindowAddress = 0xFF00_0000;
+
+    private VirtualMachine? _vm;
+
+    private PcTestDevices(Func<uint, IInterruptLine> lineFor)
+    {
+        var lines = new IInterruptLine[TestIrqLinePorts.PortCount];
+        for (uint n = 0; n < lines.Length; n++)
+        {
+            lines[n] = lineFor(n);
+        }
+
+        Data = new TestDataRegister();
+        PageFlush = new TestPageFlushPort(page => _vm?.Memory.FlushSecondaryMappings(new GuestAddress(page)));
+        IrqLines = new TestIrqLinePorts(lines);
+        MemoryWindow = new TestMemoryWindow();
+    }
+
+    /// <summary>The scratch register (both windows).</summary>
+    public TestDataRegister Data { get; }
+
+    /// <summary>The page-flush port.</summary>
+    public TestPageFlushPort PageFlush { get; }
+
+    /// <summary>The interrupt-line ports.</summary>
+    public TestIrqLinePorts IrqLines { get; }
+
+    /// <summary>The device memory window.</summary>
+    public TestMemoryWindow MemoryWindow { get; }
+
+    /// <summary>
+    /// Adds the devices to <paramref name="builder"/>. Line n of the interrupt-line ports is <paramref name="lineFor"/>(n):
+    /// pass <see cref="VirtualMachineBuilder.InterruptLine"/> on a machine with the in-kernel irqchip (line n is then GSI n:
+    /// ISA IRQ n for n &lt; 16, IOAPIC pin n above), or leave it out on one without, where the lines reach nothing.
+    /// </summary>
+    public static PcTestDevices AddTo(VirtualMachineBuilder builder, Func<uint, IInterruptLine>? lineFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var devices = new PcTestDevices(lineFor ?? (_ => NullInterruptLine.Instance));
+        builder
+            .AddIoDevice(DataPort, TestDataRegister.PortCount, devices.Data)
+            .AddIoDevice(PageFlushPort, TestPageFlushPort.PortCount, devices.PageFlush)
+            .AddIoDevice(ByteDataPort, TestDataRegister.PortCount, devices.Data)
+            .AddIoDevice(IrqLinePort, TestIrqLinePorts.PortCount, devices.IrqLines)
+            .AddMmioDevice(MemoryWindowAddress, TestMemoryWindow.Length, devices.MemoryWindow)
+            .WhenBuilt(vm => devices._vm = vm);
+        return devices;
+    }
+}
