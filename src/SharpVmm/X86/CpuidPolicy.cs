@@ -20,7 +20,10 @@ namespace SharpVmm.X86;
 /// probes those once at boot, and KVM answers the probe itself.</item>
 /// <item>With <see cref="HideEmulatorGaps"/>, features whose instructions KVM's instruction emulator cannot run
 /// are hidden (XSAVE, SSSE3/SSE4/AVX, POPCNT, SMAP). Needed where guest ring-0 code is emulated (a kvm_pvm host);
-/// wrong on hardware virtualization, where it would only slow the guest, so it is off by default.</item>
+/// wrong on hardware virtualization, where it would only slow the guest, so it is off by default. It also hides KVM's
+/// paravirtual features that the guest drives with a hypercall (leaf 0x40000001 EAX: PV_UNHALT, PV_SEND_IPI,
+/// PV_SCHED_YIELD, HC_MAP_GPA_RANGE): on kvm_pvm a VMCALL from emulated ring 0 never completes, so a Linux guest
+/// with two vCPUs hangs in its first paravirtual IPI. Without them Linux sends IPIs through the APIC.</item>
 /// </list>
 /// </remarks>
 public sealed class CpuidPolicy
@@ -40,6 +43,12 @@ public sealed class CpuidPolicy
     // PerfCtrExtNB (24), PerfCtrExtLLC (28).
     private const uint ExtLeaf1EcxIbs = 1u << 10, ExtLeaf1EcxPerfCtrCore = 1u << 23, ExtLeaf1EcxPerfCtrNb = 1u << 24, ExtLeaf1EcxPerfCtrLlc = 1u << 28;
     private const uint ExtLeaf1EcxPmu = ExtLeaf1EcxIbs | ExtLeaf1EcxPerfCtrCore | ExtLeaf1EcxPerfCtrNb | ExtLeaf1EcxPerfCtrLlc;
+
+    // Leaf 0x40000001 EAX, KVM's paravirtual features (Documentation/virt/kvm/x86/cpuid.rst) that are used through a
+    // hypercall: PV_UNHALT (7, KVM_HC_KICK_CPU), PV_SEND_IPI (11), PV_SCHED_YIELD (13), HC_MAP_GPA_RANGE (16).
+    private const uint KvmFeaturePvUnhalt = 1u << 7, KvmFeaturePvSendIpi = 1u << 11, KvmFeaturePvSchedYield = 1u << 13;
+    private const uint KvmFeatureHcMapGpaRange = 1u << 16;
+    private const uint KvmHypercallFeatures = KvmFeaturePvUnhalt | KvmFeaturePvSendIpi | KvmFeaturePvSchedYield | KvmFeatureHcMapGpaRange;
 
     // Leaf 0xB/0x1F level types.
     private const uint LevelTypeSmt = 1, LevelTypeCore = 2;
@@ -89,6 +98,9 @@ public sealed class CpuidPolicy
                     break;
                 case 0xD when HideEmulatorGaps:
                     e.Eax = e.Ebx = e.Ecx = e.Edx = 0;
+                    break;
+                case 0x4000_0001 when HideEmulatorGaps:
+                    e.Eax &= ~KvmHypercallFeatures;
                     break;
                 case 0x8000_0001:
                     e.Ecx &= ~ExtLeaf1EcxPmu;

@@ -31,5 +31,5 @@ public static class KvmTestEnvironment
     }
 
     /// <summary>True on a kvm_pvm host (no hardware virtualization: guest user mode cannot run).</summary>
-    public static bool IsPvmHost => Directory.Exists("/sys/module/kvm_pvm");
+    public static bool IsPvmHost => global::SharpVmm.Platform.DirectKernelBoot.HostEmulatesGuestKernel;
 }

@@ -125,6 +125,30 @@ public class CpuidPolicyTests
         Assert.Equal(1u, Leaf(hidden, 7).Ebx); // SMAP gone, FSGSBASE kept
     }
 
+    // KVM's feature leaf as a current kernel offers it: clocksource (0), clocksource2 (3), async PF (4), steal time (5),
+    // PV EOI (6), PV unhalt (7), PV TLB flush (9), PV send IPI (11), poll control (12), PV sched yield (13),
+    // async PF int (14), MSI ext dest ID (15), map GPA range (16).
+    private const uint KvmFeatures = 0x1FAF9;
+
+    [Fact]
+    public void Where_ring_0_is_emulated_the_paravirtual_features_that_need_a_hypercall_are_hidden_and_no_others()
+    {
+        KvmCpuidEntry2[] supported =
+        [
+            new() { Function = 0x4000_0000, Eax = 0x4000_0001, Ebx = 0x4b4d564b, Ecx = 0x564b4d56, Edx = 0x4d },
+            new() { Function = 0x4000_0001, Eax = KvmFeatures, Edx = 1 },
+        ];
+
+        Assert.Equal(KvmFeatures, Leaf(new CpuidPolicy().ForVcpu(supported, 0, 2), 0x4000_0001).Eax);
+
+        KvmCpuidEntry2[] hidden = new CpuidPolicy { HideEmulatorGaps = true }.ForVcpu(supported, 0, 2);
+        KvmCpuidEntry2 features = Leaf(hidden, 0x4000_0001);
+        const uint Hypercalls = (1u << 7) | (1u << 11) | (1u << 13) | (1u << 16);
+        Assert.Equal(KvmFeatures & ~Hypercalls, features.Eax);
+        Assert.Equal(1u, features.Edx); // the hints pass through
+        Assert.Equal(0x4b4d564bu, Leaf(hidden, 0x4000_0000).Ebx); // still "KVMKVMKVM": kvmclock and the rest stay
+    }
+
     [Theory]
     [InlineData(1u, 0u)]
     [InlineData(2u, 1u)]
