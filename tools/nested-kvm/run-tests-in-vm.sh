@@ -5,8 +5,9 @@
 #
 # usage: run-tests-in-vm.sh [-t TIMEOUT_S] RESULTS.trx XUNIT-ARG...
 #   e.g. tools/nested-kvm/run-tests-in-vm.sh /tmp/linux.trx -trait Tier=linux
-# Needs SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it) and SHARPVMM_TEST_KERNEL (a prebuilt
-# guests/testkernel) in the environment. Exits with the test run's exit code, or 125 when the VM gave no results.
+# The Linux tests need SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it), the test-kernel tests
+# SHARPVMM_TEST_KERNEL (a build of guests/testkernel: the VM has no compiler); what is set is copied into the VM.
+# Exits with the test run's exit code, or 125 when the VM gave no results.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -14,8 +15,6 @@ timeout=2400
 if [ "${1:-}" = -t ]; then timeout=$2; shift 2; fi
 [ $# -ge 1 ] || { sed -n '5,9p' "$0" >&2; exit 2; }
 results=$1; shift
-: "${SHARPVMM_GUEST_KERNEL_DIR:?set it to the folder guests/linux/build-kernel.sh prints}"
-: "${SHARPVMM_TEST_KERNEL:?set it to a test kernel built with guests/testkernel/build.sh}"
 tests=tests/SharpVmm.Tests/bin/Release/net10.0
 [ -x "$repo/$tests/SharpVmm.Tests" ] || { echo "run-tests-in-vm: build the tests first ($tests)" >&2; exit 2; }
 
@@ -23,10 +22,23 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 args=""
 for a in "$@"; do args="$args '${a//\'/\'\\\'\'}'"; done
+adds=(-a "$repo/$tests=/repo/$tests" -a "$repo/global.json=/repo/global.json" -a "$repo/guests=/repo/guests")
+exports=""
+if [ -n "${SHARPVMM_GUEST_KERNEL_DIR:-}" ]; then
+    adds+=(-a "$SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel")
+    exports="$exports SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel"
+fi
+if [ -n "${SHARPVMM_TEST_KERNEL:-}" ]; then
+    mkdir -p "$tmp/testkernel"
+    cp "$SHARPVMM_TEST_KERNEL" "$tmp/testkernel/testkernel"
+    adds+=(-a "$tmp/testkernel=/testkernel")
+    exports="$exports SHARPVMM_TEST_KERNEL=/testkernel/testkernel"
+fi
+[ -z "${SHARPVMM_SKIP_KVM_TESTS:-}" ] || exports="$exports SHARPVMM_SKIP_KVM_TESTS=$SHARPVMM_SKIP_KVM_TESTS"
 cat >"$tmp/run.sh" <<SCRIPT
 #!/bin/sh
 # The tests find the repository above their folder (global.json, guests/), so the build keeps its path under /repo.
-export SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel SHARPVMM_TEST_KERNEL=/testkernel/testkernel
+${exports:+export$exports}
 cd /repo/$tests || exit 125
 ./SharpVmm.Tests -noColor -noLogo -parallel none -reporter verbose -longRunning 120 -trx /tmp/results.trx $args
 rc=\$?
@@ -35,12 +47,8 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 [ -f /tmp/results.trx ] && gzip -c /tmp/results.trx | base64 >/dev/ttyS1
 exit \$rc
 SCRIPT
-mkdir -p "$tmp/testkernel"
-cp "$SHARPVMM_TEST_KERNEL" "$tmp/testkernel/testkernel"
 set +e
-"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" \
-    -a "$repo/$tests=/repo/$tests" -a "$repo/global.json=/repo/global.json" -a "$repo/guests=/repo/guests" \
-    -a "$SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel" -a "$tmp/testkernel=/testkernel" "$tmp/run.sh" >"$tmp/console.log" 2>&1
+"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" "${adds[@]}" "$tmp/run.sh" >"$tmp/console.log" 2>&1
 rc=$?
 set -e
 # Only the script's own output (the test runner's) goes to stdout; the whole console stays in the log.
