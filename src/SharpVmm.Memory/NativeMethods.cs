@@ -7,6 +7,7 @@ internal static partial class NativeMethods
 {
     public const int PROT_READ = 0x1;
     public const int PROT_WRITE = 0x2;
+    public const int PROT_EXEC = 0x4;
     public const int MAP_PRIVATE = 0x02;
     public const int MAP_ANONYMOUS = 0x20;
     public const int MAP_NORESERVE = 0x4000;
@@ -20,6 +21,9 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint addr, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+    public static partial int Mprotect(nint addr, nuint length, int prot);
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint addr, nuint length, int advice);
