@@ -83,6 +83,24 @@ public sealed class GuestMemory : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Atomically (with respect to vCPUs running on this memory, as the CPU's <c>lock cmpxchg16b</c>) compares the 16
+    /// bytes at <paramref name="address"/> with <paramref name="expected"/>; when equal, stores <paramref name="desired"/>
+    /// and returns true, else loads the bytes found into <paramref name="expected"/> and returns false.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is not 16-byte aligned.</exception>
+    /// <exception cref="GuestMemoryException">The 16 bytes are not wholly inside one region.</exception>
+    public bool CompareExchange128(GuestAddress address, ref UInt128 expected, UInt128 desired)
+    {
+        if ((address.Value & 15) != 0)
+        {
+            throw new ArgumentException($"{address} is not 16-byte aligned", nameof(address));
+        }
+
+        // Regions are page aligned, so the host address is 16-byte aligned exactly when the guest address is.
+        return HostCompareExchange128.CompareExchange(GetSpan(address, 16), ref expected, desired);
+    }
+
     private GuestMemoryRegion? FindRegion(GuestAddress address, ulong length)
     {
         int lo = 0, hi = _regions.Length - 1;

@@ -9,8 +9,8 @@ namespace SharpVmm.Exits;
 /// <summary>
 /// Handles <c>KVM_INTERNAL_ERROR_EMULATION</c> exits: reads the vCPU state, lets <see cref="InstructionEmulator"/> decide,
 /// and applies the decision with the register, FPU and event ioctls. KVM on a host without hardware virtualization
-/// (kvm_pvm) runs guest ring 0 through its emulator, which lacks <c>int3</c>, <c>clac</c>/<c>stac</c>, <c>popcnt</c> and
-/// a few more; this lets such guests run on. Thread-safe: one instance serves every vCPU.
+/// (kvm_pvm) runs guest ring 0 through its emulator, which lacks <c>int3</c>, <c>clac</c>/<c>stac</c>, <c>popcnt</c>,
+/// <c>cmpxchg16b</c> and a few more; this lets such guests run on. Thread-safe: one instance serves every vCPU.
 /// </summary>
 public sealed class EmulationFailureHandler
 {

@@ -7,9 +7,11 @@ namespace SharpVmm.Exits;
 
 /// <summary>
 /// Decides what to do about an instruction KVM's emulator could not run (<c>KVM_INTERNAL_ERROR_EMULATION</c>), from the
-/// instruction bytes and the vCPU state alone. Pure: it changes nothing; <see cref="EmulationFailureHandler"/> applies
-/// the <see cref="EmulationAction"/> it returns. Handles <c>int3</c>, <c>clac</c>/<c>stac</c>, <c>popcnt</c>,
-/// <c>fwait</c>, <c>ldmxcsr</c>/<c>stmxcsr</c> (and their VEX forms); anything else is a stop with an explanation.
+/// instruction bytes and the vCPU state alone. It changes nothing itself (<see cref="EmulationFailureHandler"/> applies
+/// the <see cref="EmulationAction"/> it returns) except the one memory update that must be atomic with respect to the
+/// other vCPUs: <c>cmpxchg16b</c> runs through <see cref="IEmulationEnvironment.TryCompareExchange128"/>. Handles
+/// <c>int3</c>, <c>clac</c>/<c>stac</c>, <c>popcnt</c>, <c>fwait</c>, <c>ldmxcsr</c>/<c>stmxcsr</c> (and their VEX
+/// forms) and <c>cmpxchg16b</c>; anything else is a stop with an explanation.
 /// </summary>
 public static class InstructionEmulator
 {
@@ -110,6 +112,9 @@ public static class InstructionEmulator
                     ? Resume(mnemonic, text, next) with { StoreAddress = storeAt, StoreValue = environment.ReadMxcsr() }
                     : Stop(mnemonic, text, $"{Cannot(text, regs.Rip)}: its operand address could not be computed");
 
+            case Mnemonic.Cmpxchg16b:
+                return Cmpxchg16b(insn, mnemonic, text, regs, sregs, bitness, next, environment);
+
             default:
                 string? hint = KernelParameterHint(insn);
                 string message = Cannot(text, regs.Rip) + $" (bytes {Hex(bytes.AsSpan(0, insn.Length))})";
@@ -166,6 +171,42 @@ public static class InstructionEmulator
         // SDM: the destination gets the count; ZF = (source == 0); OF, SF, AF, CF and PF are cleared.
         WriteRegister(ref next, destination, (ulong)BitOperations.PopCount(source));
         next.Rflags = (regs.Rflags & ~ArithmeticFlags) | (source == 0 ? RflagsZf : 0);
+        return Resume(mnemonic, text, next);
+    }
+
+    private static EmulationAction Cmpxchg16b(in Instruction insn, string mnemonic, string text, in KvmRegs regs, in KvmSregs sregs, int bitness,
+        KvmRegs next, IEmulationEnvironment environment)
+    {
+        if (!TryMemoryAddress(insn, 0, regs, sregs, bitness, out ulong address))
+        {
+            return Stop(mnemonic, text, $"{Cannot(text, regs.Rip)}: its operand address could not be computed");
+        }
+
+        // SDM: a memory operand that is not 16-byte aligned raises #GP(0), whether or not the comparison would succeed.
+        if ((address & 15) != 0)
+        {
+            return Inject(mnemonic, text, regs, VectorGeneralProtection, 0);
+        }
+
+        // Compare RDX:RAX with m128: equal sets ZF and stores RCX:RBX; unequal clears ZF and loads m128 into RDX:RAX.
+        // Always done as one locked access (the lock prefix only makes explicit what the VMM must do anyway).
+        UInt128 expected = new(regs.Rdx, regs.Rax);
+        if (!environment.TryCompareExchange128(address, ref expected, new UInt128(regs.Rcx, regs.Rbx), out bool exchanged))
+        {
+            return Stop(mnemonic, text, $"{Cannot(text, regs.Rip)}, and its operand at 0x{address:x} is not writable guest RAM");
+        }
+
+        if (exchanged)
+        {
+            next.Rflags = regs.Rflags | RflagsZf;
+        }
+        else
+        {
+            next.Rflags = regs.Rflags & ~RflagsZf;
+            next.Rax = (ulong)expected;
+            next.Rdx = (ulong)(expected >> 64);
+        }
+
         return Resume(mnemonic, text, next);
     }
 

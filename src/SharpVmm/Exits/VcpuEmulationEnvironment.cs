@@ -66,6 +66,19 @@ internal sealed class VcpuEmulationEnvironment : IEmulationEnvironment
         return true;
     }
 
+    public bool TryCompareExchange128(ulong linearAddress, ref UInt128 expected, UInt128 desired, out bool exchanged)
+    {
+        // 16-byte aligned, so the operand lies in one page and one translation covers it.
+        exchanged = false;
+        if ((linearAddress & 15) != 0 || !TryPhysical(linearAddress, 16, out ulong physical))
+        {
+            return false;
+        }
+
+        exchanged = _memory.CompareExchange128(new GuestAddress(physical), ref expected, desired);
+        return true;
+    }
+
     public uint ReadMxcsr() => _vcpu.GetFpu().Mxcsr;
 
     /// <summary>Reads up to <paramref name="destination"/>.Length bytes at <paramref name="linearAddress"/>, stopping at the first unreadable page.</summary>

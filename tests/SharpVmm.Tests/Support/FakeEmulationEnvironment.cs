@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SharpVmm.Exits;
 
 namespace SharpVmm.Tests.Support;
@@ -19,6 +20,9 @@ public sealed class FakeEmulationEnvironment : IEmulationEnvironment
 
     public List<ulong> Reads { get; } = [];
 
+    /// <summary>The linear addresses handed to <see cref="TryCompareExchange128"/>, in order.</summary>
+    public List<ulong> CompareExchanges { get; } = [];
+
     public void Put(ulong linearAddress, params byte[] bytes) => bytes.CopyTo(Window, (int)(linearAddress - WindowBase));
 
     public bool TryReadLinear(ulong linearAddress, Span<byte> destination)
@@ -30,6 +34,31 @@ public sealed class FakeEmulationEnvironment : IEmulationEnvironment
         }
 
         Window.AsSpan((int)(linearAddress - WindowBase), destination.Length).CopyTo(destination);
+        return true;
+    }
+
+    public bool TryCompareExchange128(ulong linearAddress, ref UInt128 expected, UInt128 desired, out bool exchanged)
+    {
+        // One thread at a time touches the fake, so a plain read-compare-write is atomic enough here.
+        CompareExchanges.Add(linearAddress);
+        exchanged = false;
+        if (linearAddress < WindowBase || linearAddress - WindowBase + 16 > (ulong)Window.Length)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = Window.AsSpan((int)(linearAddress - WindowBase), 16);
+        UInt128 current = BinaryPrimitives.ReadUInt128LittleEndian(bytes);
+        exchanged = current == expected;
+        if (exchanged)
+        {
+            BinaryPrimitives.WriteUInt128LittleEndian(bytes, desired);
+        }
+        else
+        {
+            expected = current;
+        }
+
         return true;
     }
 

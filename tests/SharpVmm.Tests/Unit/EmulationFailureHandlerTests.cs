@@ -114,6 +114,26 @@ public sealed class EmulationFailureHandlerTests : IDisposable
     }
 
     [Fact]
+    public void Cmpxchg16b_exchanges_guest_memory_through_translate()
+    {
+        // The guest maps linear 0xFFFF_8000_0000_2000 at physical 0x9000; RDX:RAX matches, so RCX:RBX is stored.
+        _vcpu.Translation = linear => linear >> 12 == 0xFFFF_8000_0000_2 ? 0x9000 + (linear & 0xFFF) : null;
+        _memory.Write(new GuestAddress(0x9020), new UInt128(0xA2, 0xA1));
+        _vcpu.Regs.Rbp = 0xFFFF_8000_0000_2000;
+        (_vcpu.Regs.Rdx, _vcpu.Regs.Rax, _vcpu.Regs.Rcx, _vcpu.Regs.Rbx) = (0xA2, 0xA1, 0xC2, 0xC1);
+        QueueKvmUd();
+
+        EmulationAction action = _handler.Handle(_vcpu, [0xF0, 0x48, 0x0F, 0xC7, 0x4D, 0x20]); // lock cmpxchg16b [rbp+0x20]
+
+        Assert.Equal(EmulationActionKind.Resume, action.Kind);
+        Assert.Equal(new UInt128(0xC2, 0xC1), _memory.Read<UInt128>(new GuestAddress(0x9020)));
+        Assert.Equal(0x2 | InstructionEmulator.RflagsZf, _vcpu.Regs.Rflags);
+        Assert.Equal(Code + 6, _vcpu.Regs.Rip);
+        Assert.Equal(0, _vcpu.Events.ExceptionPending);
+        Assert.Equal(1, _handler.HandledCounts["cmpxchg16b"]);
+    }
+
+    [Fact]
     public void An_operand_that_straddles_a_page_is_read_from_both_pages()
     {
         // Linear pages 0x10000 and 0x11000 map to physical 0x30000 and 0x20000 (not contiguous).

@@ -363,10 +363,10 @@ public class InstructionEmulatorTests
     [Fact]
     public void An_instruction_without_a_known_workaround_stops_without_a_hint()
     {
-        EmulationAction action = Decide(a => a.cmpxchg16b(__xmmword_ptr[rdi]));
+        EmulationAction action = Decide(a => a.lzcnt(rax, rbx));
 
         Assert.Equal(EmulationActionKind.Stop, action.Kind);
-        Assert.Equal($"KVM cannot emulate `cmpxchg16b [rdi]` at RIP 0x{Rip:x} (bytes 480fc70f)", action.Message);
+        Assert.Equal($"KVM cannot emulate `lzcnt rax,rbx` at RIP 0x{Rip:x} (bytes f3480fbdc3)", action.Message);
     }
 
     [Fact]
