@@ -14,7 +14,7 @@ int main(void)
     SIZE(kvm_run); SIZE(kvm_regs); SIZE(kvm_sregs); SIZE(kvm_segment); SIZE(kvm_dtable); SIZE(kvm_fpu);
     SIZE(kvm_userspace_memory_region); SIZE(kvm_cpuid2); SIZE(kvm_cpuid_entry2); SIZE(kvm_msrs); SIZE(kvm_msr_entry);
     SIZE(kvm_vcpu_events); SIZE(kvm_lapic_state); SIZE(kvm_pit_config); SIZE(kvm_irq_level); SIZE(kvm_guest_debug);
-    SIZE(kvm_translation); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_irqfd); SIZE(kvm_msi);
+    SIZE(kvm_translation); SIZE(kvm_mp_state); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_irqfd); SIZE(kvm_msi);
     SIZE(kvm_irq_routing); SIZE(kvm_irq_routing_entry);
 
     OFF(kvm_run, request_interrupt_window); OFF(kvm_run, immediate_exit); OFF(kvm_run, exit_reason);
@@ -73,7 +73,7 @@ int main(void)
     IOCTL(KVM_GET_SUPPORTED_CPUID); IOCTL(KVM_CREATE_VCPU); IOCTL(KVM_SET_USER_MEMORY_REGION); IOCTL(KVM_SET_TSS_ADDR);
     IOCTL(KVM_SET_IDENTITY_MAP_ADDR); IOCTL(KVM_CREATE_IRQCHIP); IOCTL(KVM_IRQ_LINE); IOCTL(KVM_CREATE_PIT2);
     IOCTL(KVM_RUN); IOCTL(KVM_GET_REGS); IOCTL(KVM_SET_REGS); IOCTL(KVM_GET_SREGS); IOCTL(KVM_SET_SREGS); IOCTL(KVM_TRANSLATE);
-    IOCTL(KVM_GET_MSRS); IOCTL(KVM_SET_MSRS); IOCTL(KVM_GET_FPU); IOCTL(KVM_SET_FPU); IOCTL(KVM_GET_LAPIC); IOCTL(KVM_SET_LAPIC);
+    IOCTL(KVM_GET_MSRS); IOCTL(KVM_SET_MSRS); IOCTL(KVM_GET_FPU); IOCTL(KVM_SET_FPU); IOCTL(KVM_GET_LAPIC); IOCTL(KVM_SET_LAPIC); IOCTL(KVM_GET_MP_STATE); IOCTL(KVM_SET_MP_STATE);
     IOCTL(KVM_SET_CPUID2); IOCTL(KVM_SET_GUEST_DEBUG); IOCTL(KVM_GET_VCPU_EVENTS); IOCTL(KVM_SET_VCPU_EVENTS);
     IOCTL(KVM_ENABLE_CAP); IOCTL(KVM_SET_GSI_ROUTING); IOCTL(KVM_IRQFD); IOCTL(KVM_IOEVENTFD); IOCTL(KVM_SIGNAL_MSI);
 
