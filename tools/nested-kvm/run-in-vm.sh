@@ -26,6 +26,7 @@ kdir=$(echo "$work"/kernel/lib/modules/*)
 vmlinuz=$(echo "$work"/kernel/boot/vmlinuz-*)
 
 root=$(mktemp -d "$work/root.XXXXXX")
+chmod 755 "$root"   # the VM's /: other users (the CLI's permission test) must reach /lib
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,usr/bin,sbin,etc,modules,guest,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"

@@ -3,17 +3,21 @@
 # TRX results back to this machine, so ./run-tests counts them with the rest. Used by ./run-tests for the tiers this
 # host cannot run directly; it can be run alone as well.
 #
-# usage: run-tests-in-vm.sh [-t TIMEOUT_S] RESULTS.trx XUNIT-ARG...
+# usage: run-tests-in-vm.sh [-t TIMEOUT_S] [-n RUNS] RESULTS.trx XUNIT-ARG...
 #   e.g. tools/nested-kvm/run-tests-in-vm.sh /tmp/linux.trx -trait Tier=linux
+#   -n RUNS runs the same tests RUNS times in a row in one VM (to hunt a flaky test); RESULTS.trx is the last run's,
+#   and the exit code is non-zero when any run failed.
 # The Linux tests need SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it), the test-kernel tests
 # SHARPVMM_TEST_KERNEL (a build of guests/testkernel: the VM has no compiler); what is set is copied into the VM.
 # Exits with the test run's exit code, or 125 when the VM gave no results.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-timeout=2400
-if [ "${1:-}" = -t ]; then timeout=$2; shift 2; fi
-[ $# -ge 1 ] || { sed -n '5,9p' "$0" >&2; exit 2; }
+timeout=2400 runs=1
+while [ $# -gt 1 ]; do
+    case $1 in -t) timeout=$2; shift 2 ;; -n) runs=$2; shift 2 ;; *) break ;; esac
+done
+[ $# -ge 1 ] || { sed -n '5,11p' "$0" >&2; exit 2; }
 results=$1; shift
 tests=tests/SharpVmm.Tests/bin/Release/net10.0
 [ -x "$repo/$tests/SharpVmm.Tests" ] || { echo "run-tests-in-vm: build the tests first ($tests)" >&2; exit 2; }
@@ -40,8 +44,11 @@ cat >"$tmp/run.sh" <<SCRIPT
 # The tests find the repository above their folder (global.json, guests/), so the build keeps its path under /repo.
 ${exports:+export$exports}
 cd /repo/$tests || exit 125
-./SharpVmm.Tests -noColor -noLogo -parallel none -reporter verbose -longRunning 120 -trx /tmp/results.trx $args
-rc=\$?
+rc=0
+for run in \$(seq $runs); do
+    [ $runs -eq 1 ] || echo "----- run \$run of $runs"
+    ./SharpVmm.Tests -noColor -noLogo -parallel none -reporter verbose -longRunning 120 -trx /tmp/results.trx $args || rc=1
+done
 # The results go out on the second serial port, compressed and in base64 (a tty channel, not a file system).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 [ -f /tmp/results.trx ] && gzip -c /tmp/results.trx | base64 >/dev/ttyS1
