@@ -116,8 +116,8 @@ public class VirtioBlockLinuxTests
 
         CliProcess.Result run = Boot("pci", "root=/dev/vda rw rootfstype=ext4 init=/init", "--disk", image);
 
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset); // first: its message has stderr and the console
         Assert.Contains("SHARPVMM-SYNCED", run.Stdout, StringComparison.Ordinal);
-        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset);
         string expected = string.Concat(Enumerable.Range(1, 20000).Select(i => $"{i}\n"));
         Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(Ext4Image.ReadFile(image, "/data/numbers.txt")));
     }

@@ -94,8 +94,8 @@ public class VirtioNetLinuxTests
                 "--append", $"{GuestKernel.BaseCommandLine} ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off", "--time-limit", Seconds(Limit)],
             timeout: Limit + TimeSpan.FromMinutes(1), wrapper: ns.Exec);
 
-        Assert.Contains("SHARPVMM-SENT", run.Stdout, StringComparison.Ordinal);
         GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset); // init's reboot -f
+        Assert.Contains("SHARPVMM-SENT", run.Stdout, StringComparison.Ordinal);
         Assert.True(receiver.Join(TimeSpan.FromSeconds(30)), "the host never saw the end of the guest's TCP stream");
         byte[] expected = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, Lines).Select(i => $"{i}\n")));
         Assert.Equal(expected.LongLength, receivedBytes);
