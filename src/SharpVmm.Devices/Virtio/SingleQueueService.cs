@@ -36,6 +36,9 @@ internal sealed class SingleQueueService : IDisposable
         _worker.Start();
     }
 
+    /// <summary>What stopped the device thread, if a device bug did (the queue is then served no more).</summary>
+    public Exception? WorkerFailure => _worker.Failure;
+
     /// <summary>Wakes the thread for queue 0; other indices are ignored.</summary>
     public void Notify(int queueIndex)
     {

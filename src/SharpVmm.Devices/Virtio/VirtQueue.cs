@@ -196,6 +196,24 @@ public sealed class VirtQueue
         }
     }
 
+    /// <summary>
+    /// The ring's indices as the driver and the device see them, for a report on a guest that stopped making progress:
+    /// avail.idx ahead of the device means buffers the device never took (a lost notification); used.idx past
+    /// used_event with no interrupt is a lost used buffer notification.
+    /// </summary>
+    public string DescribeRing()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string state = string.Create(c,
+            $"avail.idx {Volatile.Read(ref Ref16(AvailIdx))}, device at {_lastAvailIdx}, used.idx {_usedIdx}, avail.flags {Volatile.Read(ref Ref16(_avail)):x}");
+        if (_eventIndex)
+        {
+            state += string.Create(c, $", used_event {Volatile.Read(ref Ref16(UsedEvent))}, avail_event {Volatile.Read(ref Ref16(AvailEvent))}");
+        }
+
+        return IsBroken ? $"{state}, broken: {BrokenReason}" : state;
+    }
+
     /// <summary>vring_need_event (2.7.10): true when <paramref name="eventIdx"/> lies in [old, new).</summary>
     public static bool NeedEvent(ushort eventIdx, ushort newIdx, ushort oldIdx) =>
         (ushort)(newIdx - eventIdx - 1) < (ushort)(newIdx - oldIdx);

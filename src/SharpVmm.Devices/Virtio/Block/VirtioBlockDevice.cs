@@ -115,6 +115,11 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     /// <summary>Why the request queue stopped, when the driver broke it; else null.</summary>
     public string? QueueBrokenReason => _service.Queue?.Queue.BrokenReason;
 
+    /// <summary>The request queue's indices (<see cref="VirtQueue.DescribeRing"/>), and a device-thread failure if any; null before activation.</summary>
+    public string? QueueState => _service.Queue is { } q
+        ? q.Queue.DescribeRing() + (_service.WorkerFailure is { } f ? $", device thread stopped: {f.Message}" : "")
+        : null;
+
     /// <inheritdoc />
     public VirtioDeviceType DeviceType => VirtioDeviceType.Block;
 

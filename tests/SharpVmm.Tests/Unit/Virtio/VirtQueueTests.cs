@@ -111,6 +111,21 @@ public class VirtQueueTests
     }
 
     [Fact]
+    public void The_ring_description_shows_buffers_the_device_has_not_taken_and_the_event_indices()
+    {
+        using var b = new VirtQueueBuilder();
+        b.AddChain(ChainBuffer.Out(4));
+        b.AddChain(ChainBuffer.Out(4));
+        b.UsedEvent = 7;
+        VirtQueue queue = b.CreateQueue(NoIndirect);
+        Assert.True(queue.TryPop(out DescriptorChain chain));
+        queue.AddUsed(chain, 4);
+        queue.EnableNotifications();
+
+        Assert.Equal("avail.idx 2, device at 1, used.idx 1, avail.flags 0, used_event 7, avail_event 1", queue.DescribeRing());
+    }
+
+    [Fact]
     public void An_empty_queue_pops_nothing()
     {
         using var b = new VirtQueueBuilder();
