@@ -27,7 +27,8 @@ vmlinuz=$(echo "$work"/kernel/boot/vmlinuz-*)
 
 root=$(mktemp -d "$work/root.XXXXXX")
 chmod 755 "$root"   # the VM's /: other users (the CLI's permission test) must reach /lib
-trap 'rm -rf "$root"' EXIT
+initrd="$root.cpio"   # per run: two runs at once must not share it
+trap 'rm -rf "$root" "$initrd"' EXIT
 mkdir -p "$root"/{bin,usr/bin,sbin,etc,modules,guest,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
@@ -81,7 +82,6 @@ for a in ${adds[@]+"${adds[@]}"}; do
     cp -a "$src" "$root$dest"
     while read -r f; do copy_libs "$f"; done < <(find "$root$dest" -type f -perm -u+x)
 done
-initrd="$work/initrd.cpio"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$initrd"
 echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG, -cpu EPYC,+svm,+npt, $cpus CPU(s), $mem)" >&2
 
