@@ -83,13 +83,12 @@ for a in ${adds[@]+"${adds[@]}"}; do
     while read -r f; do copy_libs "$f"; done < <(find "$root$dest" -type f -perm -u+x)
 done
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$initrd"
-echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG thread=${NESTED_KVM_TCG_THREAD:-single}, -cpu EPYC,+svm,+npt, $cpus CPU(s), $mem)" >&2
+echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG thread=${NESTED_KVM_TCG_THREAD:-multi}, -cpu EPYC,+svm,+npt, $cpus CPU(s), $mem)" >&2
 
 log="$work/last-run.log"
-# One host thread runs every emulated CPU (thread=single): the Linux tier's guests failed now and then (a triple fault
-# early in boot, a stall on I/O; docs/testing.md) with one thread per CPU, whose cross-CPU emulation is the prime
-# suspect. Still under test; the VM keeps its CPU count, so SMP guests still spread over two CPUs.
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-single} -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
+# NESTED_KVM_TCG_THREAD=single runs every emulated CPU on one host thread instead of one thread each (docs/testing.md,
+# "Known flaky failures": tried against the nested flakes, which it did not cure).
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-multi} -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
     -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
     -nographic -no-reboot -nodefaults -serial stdio -serial "file:$out" -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
 rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
