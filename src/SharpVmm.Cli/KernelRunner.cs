@@ -96,6 +96,11 @@ public sealed class KernelRunner
         TimeSpan handling = TimeSpan.FromTicks(vm.Vcpus.Sum(v => v.TimeHandlingExits.Ticks));
         _err.WriteLine(System.FormattableString.Invariant(
             $"sharpvmm: ran {wall.TotalSeconds:F2} s, {result.ExitCount} exits, {handling.TotalMilliseconds:F1} ms handling them in the VMM outside KVM_RUN ({100 * handling.TotalSeconds / Math.Max(wall.TotalSeconds * vm.Vcpus.Count, 1e-9):F2} % of vCPU time)"));
+        if (vm.EmulationFailures.Summary() is string emulated)
+        {
+            _err.WriteLine($"sharpvmm: {emulated}");
+        }
+
         if (virtio is not null)
         {
             ReportDevices(virtio);

@@ -32,6 +32,23 @@ public sealed class EmulationFailureHandler
     public long HandledTotal => _handled.Values.Sum();
 
     /// <summary>
+    /// One line for a person, e.g. <c>completed 12 instructions KVM could not emulate: cmpxchg16b 9, int3 3</c> (most
+    /// frequent first), or <c>null</c> when none were handled.
+    /// </summary>
+    public string? Summary()
+    {
+        KeyValuePair<string, long>[] counts = [.. HandledCounts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)];
+        if (counts.Length == 0)
+        {
+            return null;
+        }
+
+        long total = counts.Sum(c => c.Value);
+        string noun = total == 1 ? "instruction" : "instructions";
+        return System.FormattableString.Invariant($"completed {total} {noun} KVM could not emulate: {string.Join(", ", counts.Select(c => System.FormattableString.Invariant($"{c.Key} {c.Value}")))}");
+    }
+
+    /// <summary>
     /// Handles one emulation failure on <paramref name="vcpu"/>. <paramref name="reportedBytes"/> are the bytes KVM
     /// reported (<see cref="VcpuExit.EmulationFailureInstruction"/>); when empty, the bytes at CS:RIP are read from
     /// guest memory instead. Returns the action taken: for <see cref="EmulationActionKind.Stop"/> nothing was changed.

@@ -134,6 +134,19 @@ public sealed class EmulationFailureHandlerTests : IDisposable
     }
 
     [Fact]
+    public void The_summary_counts_what_was_handled_most_frequent_first()
+    {
+        Assert.Null(_handler.Summary());
+
+        _handler.Handle(_vcpu, [0x9B]);
+        Assert.Equal("completed 1 instruction KVM could not emulate: wait 1", _handler.Summary());
+
+        _handler.Handle(_vcpu, [0xCC]);
+        _handler.Handle(_vcpu, [0x9B]);
+        Assert.Equal("completed 3 instructions KVM could not emulate: wait 2, int3 1", _handler.Summary());
+    }
+
+    [Fact]
     public void An_operand_that_straddles_a_page_is_read_from_both_pages()
     {
         // Linear pages 0x10000 and 0x11000 map to physical 0x30000 and 0x20000 (not contiguous).
