@@ -128,11 +128,10 @@ public sealed class VirtualMachine : IDisposable
                     X86.CpuReset.WaitForStartup(vcpu.Kvm);
                 }
             }
-        }, JoinTimeout);
-        if (woke)
-        {
+
+            // Counted before the vCPUs resume: a guest that ends the run from its wake code must find the wake counted.
             Interlocked.Increment(ref _wakes);
-        }
+        }, JoinTimeout);
 
         return woke;
     }
