@@ -83,12 +83,13 @@ for a in ${adds[@]+"${adds[@]}"}; do
     while read -r f; do copy_libs "$f"; done < <(find "$root$dest" -type f -perm -u+x)
 done
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$initrd"
-echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG thread=${NESTED_KVM_TCG_THREAD:-multi}, -cpu EPYC,+svm,+npt, $cpus CPU(s), $mem)" >&2
+cpu_model=${NESTED_KVM_CPU:-EPYC,+svm,+npt}
+echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG thread=${NESTED_KVM_TCG_THREAD:-multi}, -cpu $cpu_model, $cpus CPU(s), $mem)" >&2
 
 log="$work/last-run.log"
 # NESTED_KVM_TCG_THREAD=single runs every emulated CPU on one host thread instead of one thread each (docs/testing.md,
 # "Known flaky failures": tried against the nested flakes, which it did not cure).
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-multi} -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-multi} -cpu "$cpu_model" -smp "$cpus" -m "$mem" \
     -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
     -nographic -no-reboot -nodefaults -serial stdio -serial "file:$out" -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
 rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
