@@ -1,3 +1,4 @@
+using SharpVmm.Configuration;
 using System.Diagnostics;
 using System.Globalization;
 using SharpVmm;

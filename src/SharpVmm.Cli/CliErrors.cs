@@ -14,6 +14,7 @@ public static class CliErrors
     public static (int ExitCode, string Message) Describe(Exception error) => error switch
     {
         UsageException e => (ExitCodes.Usage, e.Message),
+        Configuration.VmConfigurationException e => (ExitCodes.Usage, $"configuration: {e.Message}"),
         KvmUnavailableException e => (ExitCodes.KvmUnavailable, e.Message),
         BootImageException { Error: BootImageError.LoadAddressOutsideMemory } e => (ExitCodes.LoadAddressOutsideMemory, e.Message),
         BootImageException e => (ExitCodes.BadImage, e.Message),

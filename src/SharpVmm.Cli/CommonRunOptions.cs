@@ -41,23 +41,27 @@ internal sealed class CommonRunOptions
         command.Options.Add(_timeLimit);
     }
 
-    public RawGuestSpec ApplyTo(RawGuestSpec spec, ParseResult parse)
+    /// <summary>Whether --mem or --cpus was given (they describe the VM, which a --config-file describes alone).</summary>
+    public bool SetsMachine(ParseResult parse) =>
+        parse.GetResult(_memory) is { Implicit: false } || parse.GetResult(_cpus) is { Implicit: false };
+
+    /// <summary><paramref name="machine"/> with the memory and vCPUs the options give.</summary>
+    public Configuration.MachineConfig ApplyTo(Configuration.MachineConfig machine, ParseResult parse)
     {
-        (ulong memory, int cpus, bool traceIo, long? maxExits, TimeSpan? timeLimit) = Read(parse);
-        return spec with
+        (ulong memory, int cpus, _, _, _) = Read(parse);
+        if (memory % (1UL << 20) != 0)
         {
-            MemorySize = memory,
-            Vcpus = cpus,
-            TraceIo = spec.TraceIo || traceIo,
-            MaxExits = maxExits,
-            TimeLimit = timeLimit,
-        };
+            throw new UsageException($"--mem must be a whole number of MiB, not {memory} bytes");
+        }
+
+        return machine with { MemSizeMib = memory >> 20, VcpuCount = cpus };
     }
 
-    public KernelBootSpec ApplyTo(KernelBootSpec spec, ParseResult parse)
+    /// <summary>The limits and tracing the options give; <paramref name="traceIo"/> forces tracing on.</summary>
+    public RunControls ReadControls(ParseResult parse, bool traceIo = false)
     {
-        (ulong memory, int cpus, bool traceIo, long? maxExits, TimeSpan? timeLimit) = Read(parse);
-        return spec with { MemorySize = memory, Vcpus = cpus, TraceIo = traceIo, MaxExits = maxExits, TimeLimit = timeLimit };
+        (_, _, bool trace, long? maxExits, TimeSpan? timeLimit) = Read(parse);
+        return new RunControls { TraceIo = traceIo || trace || _traceAlwaysOn, MaxExits = maxExits, TimeLimit = timeLimit };
     }
 
     private (ulong Memory, int Cpus, bool TraceIo, long? MaxExits, TimeSpan? TimeLimit) Read(ParseResult parse)

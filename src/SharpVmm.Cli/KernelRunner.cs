@@ -1,4 +1,4 @@
-using SharpVmm.Boot;
+using SharpVmm.Configuration;
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
@@ -26,63 +26,25 @@ public sealed class KernelRunner
         _consoleInput = consoleInput;
     }
 
-    /// <summary>Boots the kernel and returns the process exit code.</summary>
-    public int Run(KernelBootSpec spec)
+    /// <summary>Boots the kernel <paramref name="config"/> describes and returns the process exit code.</summary>
+    public int Run(VmConfig config, RunControls controls)
     {
-        byte[] kernel = RawImageLoader.ReadFile(spec.KernelPath, "kernel");
-        byte[] initrd = spec.InitrdPath is null ? [] : RawImageLoader.ReadFile(spec.InitrdPath, "initrd");
-        KernelFormat format = DirectKernelBoot.Inspect(kernel, spec.KernelPath, spec.Format);
-        var builder = new VirtualMachineBuilder()
-            .WithMemory(spec.MemorySize)
-            .WithVcpus(spec.Vcpus)
-            .WithKvmDevice(Environment.GetEnvironmentVariable(RawGuestRunner.KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath);
-        using FileStream? consoleFile = spec.ConsoleFile is null ? null : OpenConsoleFile(spec.ConsoleFile);
-        PcPlatform pc = PcPlatform.AddTo(builder, spec.VirtioConsole ? Stream.Null : consoleFile ?? _serialOut);
-        AcpiPlatform? acpi = spec.Acpi ? AcpiPlatform.AddTo(builder, wakeAlarm: pc.Rtc) : null;
-        VirtioPlatform? virtio = AddVirtioDevices(builder, spec);
-        if (spec.TestDevices)
+        using MicroVm micro = MicroVm.Create(config, new MicroVmOptions
         {
-            PcTestDevices.AddTo(builder, builder.InterruptLine);
-        }
-
-        string commandLine = spec.CommandLine;
-        if (virtio is { KernelCommandLine.Length: > 0 })
-        {
-            commandLine = $"{commandLine} {virtio.KernelCommandLine}";
-        }
-
-        if (spec.HostWorkarounds)
-        {
-            commandLine = DirectKernelBoot.CommandLineFor(commandLine, format);
-        }
-
-        if (spec.TraceIo)
-        {
-            builder.WithExitTracer(new IoTraceWriter(_out));
-        }
-
-        using VirtualMachine vm = builder.Build();
-        KernelBootResult boot = DirectKernelBoot.Prepare(vm, new KernelBootOptions
-        {
-            Kernel = kernel,
-            KernelName = spec.KernelPath,
-            Initrd = initrd,
-            InitrdName = spec.InitrdPath ?? "initrd",
-            CommandLine = commandLine,
-            Format = format,
-            Acpi = acpi?.Layout,
-            PciSlots = virtio?.PciSlots ?? [],
+            ConsoleOutput = _serialOut,
+            KvmDevicePath = RawGuestRunner.KvmDevicePath(),
+            ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,
         });
-        _err.WriteLine($"sharpvmm: booting {spec.KernelPath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) with {spec.Vcpus} vCPU(s), " +
-            $"{spec.MemorySize >> 20} MiB; command line: {commandLine}");
+        VirtualMachine vm = micro.Machine;
+        KernelBootResult boot = micro.KernelBoot!;
+        _err.WriteLine($"sharpvmm: booting {config.BootSource!.KernelImagePath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) " +
+            $"with {config.Machine.VcpuCount} vCPU(s), {config.Machine.MemSizeMib} MiB; command line: {micro.KernelCommandLine}");
         if (boot.RefusedMsrs.Count > 0)
         {
             _err.WriteLine($"sharpvmm: note: this host's KVM refused boot MSRs {string.Join(", ", boot.RefusedMsrs.Select(m => $"0x{m:x}"))}");
         }
 
-        VirtioConsoleDevice? virtioConsole = virtio?.Devices.OfType<VirtioConsoleDevice>().FirstOrDefault();
-        ConsoleInputSink sink = virtioConsole is null ? pc.Serial.EnqueueInput : virtioConsole.EnqueueInput;
-        using SerialConsoleInput? input = _consoleInput && spec.ConsoleFile is null ? new SerialConsoleInput(sink, vm.Stop, _err) : null;
+        using SerialConsoleInput? input = _consoleInput && config.Console.OutputPath is null ? new SerialConsoleInput(micro.SendConsoleInput, vm.Stop, _err) : null;
         if (input is { IsTerminal: true })
         {
             _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
@@ -90,7 +52,7 @@ public sealed class KernelRunner
 
         input?.Start();
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        VmRunResult result = vm.Run(new VmRunOptions { MaxExits = spec.MaxExits, TimeLimit = spec.TimeLimit });
+        VmRunResult result = micro.Run(controls.ToRunOptions());
         TimeSpan wall = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         _out.Flush();
         TimeSpan handling = TimeSpan.FromTicks(vm.Vcpus.Sum(v => v.TimeHandlingExits.Ticks));
@@ -101,54 +63,12 @@ public sealed class KernelRunner
             _err.WriteLine($"sharpvmm: {emulated}");
         }
 
-        if (virtio is not null)
+        if (micro.Virtio is not null)
         {
-            ReportDevices(virtio);
+            ReportDevices(micro.Virtio);
         }
 
         return Report(result);
-    }
-
-    /// <summary>Creates the virtio devices the spec asks for; host resources (image files, TAPs) are opened here, before KVM.</summary>
-    private VirtioPlatform? AddVirtioDevices(VirtualMachineBuilder builder, KernelBootSpec spec)
-    {
-        if (spec.Disks.Count == 0 && spec.Networks.Count == 0 && !spec.Entropy && !spec.VirtioConsole)
-        {
-            return null;
-        }
-
-        VirtioPlatform virtio = VirtioPlatform.AddTo(builder, spec.Transport, spec.EventFds);
-        try
-        {
-            if (spec.VirtioConsole)
-            {
-                virtio.Add(new VirtioConsoleDevice(_serialOut));
-            }
-
-            for (int i = 0; i < spec.Disks.Count; i++)
-            {
-                Parsing.DiskOption disk = spec.Disks[i];
-                string name = "vd" + (char)('a' + (i % 26));
-                virtio.Add(new VirtioBlockDevice(new RawDiskImage(disk.Path, disk.ReadOnly), name, disk.Serial));
-            }
-
-            foreach (Parsing.NetOption net in spec.Networks)
-            {
-                virtio.Add(new VirtioNetDevice(TapDevice.Open(net.TapName), net.Mac));
-            }
-
-            if (spec.Entropy)
-            {
-                virtio.Add(new VirtioEntropyDevice());
-            }
-        }
-        catch
-        {
-            virtio.Dispose();
-            throw;
-        }
-
-        return virtio;
     }
 
     private void ReportDevices(VirtioPlatform virtio)
@@ -174,18 +94,6 @@ public sealed class KernelRunner
             {
                 _err.WriteLine($"sharpvmm: {line}");
             }
-        }
-    }
-
-    private static FileStream OpenConsoleFile(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--console file:{path}: {ex.Message}");
         }
     }
 

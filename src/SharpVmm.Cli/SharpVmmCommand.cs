@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpVmm.Cli.Parsing;
+using SharpVmm.Configuration;
 using SharpVmm.Platform;
 using SharpVmm.X86;
 
@@ -80,30 +81,58 @@ public sealed class SharpVmmCommand
         var regs = new Option<string[]>("--reg") { Description = "Initial register, NAME=VALUE (repeatable), e.g. --reg rax=2", Arity = ArgumentArity.ZeroOrMore };
         var testDevices = TestDevicesOption("on this command the interrupt-line ports reach nothing: a raw guest has no interrupt controller");
         var common = CommonRunOptions.Create();
+        var files = new ConfigFileOptions();
         var command = new Command("run", "Run a raw binary guest image; its writes to the serial port 0x3f8 go to stdout, and HLT ends the run")
         {
             image, mode, load, entry, regs, testDevices,
         };
         common.AddTo(command);
+        files.AddTo(command);
         command.SetAction(parse => Guarded(() =>
         {
-            string? path = parse.GetValue(image);
-            string? entryText = parse.GetValue(entry);
-            RawGuestSpec spec = path is null
-                ? DemoAddSpec() with
+            string? vmOption = parse.GetValue(image) is not null ? "IMAGE" : FirstGiven(parse, mode, load, entry, regs, testDevices)
+                ?? (common.SetsMachine(parse) ? "--mem/--cpus" : null);
+            VmConfig config = files.Resolve(parse, () =>
+            {
+                string? path = parse.GetValue(image);
+                string[] extra = parse.GetValue(regs) ?? [];
+                RawGuestConfig raw = path is null
+                    ? DemoAddGuest() with { Registers = WithRegisters(DemoAddGuest().Registers, extra) }
+                    : new RawGuestConfig
+                    {
+                        ImagePath = path,
+                        Mode = parse.GetValue(mode) switch { "protected" => CpuMode.Protected32, "long" => CpuMode.Long64, _ => CpuMode.Real },
+                        LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
+                        Entry = parse.GetValue(entry) is { } text ? EntryPoint.Parse(text).ToString() : null,
+                        Registers = WithRegisters(new Dictionary<string, ulong>(), extra),
+                    };
+                return new VmConfig
                 {
-                    Registers = [.. DemoAddSpec().Registers, .. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
-                }
-                : new RawGuestSpec
-                {
-                    ImageName = path,
-                    Mode = parse.GetValue(mode) switch { "protected" => CpuMode.Protected32, "long" => CpuMode.Long64, _ => CpuMode.Real },
-                    LoadAddress = NumberParser.ParseUnsigned(parse.GetValue(load)!, "--load-address"),
-                    Entry = entryText is null ? null : EntryPoint.Parse(entryText),
-                    Registers = [.. (parse.GetValue(regs) ?? []).Select(RegisterAssignment.Parse)],
-                    SerialInput = true,
+                    Machine = common.ApplyTo(new MachineConfig { TestDevices = parse.GetValue(testDevices) }, parse),
+                    RawGuest = raw,
                 };
-            return Runner().Run(common.ApplyTo(spec with { TestDevices = parse.GetValue(testDevices) }, parse));
+            }, vmOption);
+            if (files.Print(parse, config, _out))
+            {
+                return ExitCodes.Success;
+            }
+
+            if (config.RawGuest is not { } guest)
+            {
+                throw new UsageException("this configuration describes a kernel (boot-source): run it with 'sharpvmm boot --config-file'");
+            }
+
+            try
+            {
+                _ = GuestEntryPoint.For(guest);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException($"--entry: {ex.Message}");
+            }
+
+            bool serialInput = !guest.ImagePath.StartsWith(BuiltInGuests.Prefix, StringComparison.Ordinal);
+            return Runner().Run(config, common.ReadControls(parse), serialInput);
         }));
         return command;
     }
@@ -112,14 +141,13 @@ public sealed class SharpVmmCommand
     {
         var kernel = new Option<string>("--kernel", "-k")
         {
-            Description = "Kernel image: a Linux bzImage (64-bit boot protocol), an ELF vmlinux with a PVH entry note, or a Multiboot kernel (the initrd becomes its module); the format is detected",
-            Required = true,
+            Description = "Kernel image: a Linux bzImage (64-bit boot protocol), an ELF vmlinux with a PVH entry note, or a Multiboot kernel (the initrd becomes its module); the format is detected. Required unless --config-file is given",
         };
         var initrd = new Option<string?>("--initrd", "-i") { Description = "Initial ramdisk (cpio archive, optionally compressed)" };
         var append = new Option<string>("--append", "-a")
         {
             Description = "Kernel command line (on a kvm_pvm host the parameters --no-host-workarounds describes are put in front of a Linux kernel's; a Multiboot kernel gets exactly this)",
-            DefaultValueFactory = _ => KernelBootSpec.DefaultCommandLine,
+            DefaultValueFactory = _ => BootSourceConfig.DefaultBootArgs,
         };
         var format = new Option<string>("--format") { Description = "Force the kernel format: auto, bzimage, pvh or multiboot", DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong("auto", "bzimage", "pvh", "multiboot");
@@ -136,7 +164,7 @@ public sealed class SharpVmmCommand
         var noAcpi = new Option<bool>("--no-acpi") { Description = "No ACPI tables or ACPI devices (the kernel then finds its CPUs in the MP table)" };
         var disks = new Option<string[]>("--disk")
         {
-            Description = "A raw disk image as a virtio-blk disk: PATH[,readonly][,serial=ID] (repeatable; the first is /dev/vda)",
+            Description = "A raw disk image as a virtio-blk disk: PATH[,readonly][,serial=ID][,root] (repeatable; the first is /dev/vda; root makes it /dev/vda and adds root=/dev/vda rw, or ro, to the command line)",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var nets = new Option<string[]>("--net")
@@ -157,6 +185,7 @@ public sealed class SharpVmmCommand
         };
         var testDevices = TestDevicesOption("line n is GSI n: ISA IRQ n, or IOAPIC pin n above 15");
         var common = CommonRunOptions.Create(defaultMemory: "256M");
+        var files = new ConfigFileOptions();
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124. On a terminal, Ctrl-A x quits.")
@@ -164,31 +193,71 @@ public sealed class SharpVmmCommand
             kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds, testDevices,
         };
         common.AddTo(command);
+        files.AddTo(command);
         command.SetAction(parse => Guarded(() =>
         {
-            string consoleValue = parse.GetValue(console)!;
-            bool virtioConsole = consoleValue == "virtio";
-            string[] netValues = parse.GetValue(nets) ?? [];
-            var spec = new KernelBootSpec
+            string? vmOption = FirstGiven(parse, kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds, testDevices)
+                ?? (common.SetsMachine(parse) ? "--mem/--cpus" : null);
+            VmConfig config = files.Resolve(parse, () =>
             {
-                KernelPath = parse.GetValue(kernel)!,
-                InitrdPath = parse.GetValue(initrd),
-                CommandLine = virtioConsole && parse.GetResult(append) is null or { Implicit: true } ? KernelBootSpec.VirtioConsoleCommandLine : parse.GetValue(append)!,
-                Disks = [.. (parse.GetValue(disks) ?? []).Select(DiskOption.Parse)],
-                Networks = [.. netValues.Select((n, i) => NetOption.Parse(n, i))],
-                Entropy = parse.GetValue(rng),
-                VirtioConsole = virtioConsole,
-                Transport = parse.GetValue(virtio) == "mmio" ? Platform.VirtioTransport.Mmio : Platform.VirtioTransport.Pci,
-                EventFds = !parse.GetValue(noEventFds),
-                HostWorkarounds = !parse.GetValue(noWorkarounds),
-                Acpi = !parse.GetValue(noAcpi),
-                TestDevices = parse.GetValue(testDevices),
-                ConsoleFile = virtioConsole ? null : ParseConsole(consoleValue),
-                Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
-            };
-            return new KernelRunner(_out, _err, _serialOut).Run(common.ApplyTo(spec, parse));
+                string kernelPath = parse.GetValue(kernel) ?? throw new UsageException("--kernel is required (or --config-file)");
+                string consoleValue = parse.GetValue(console)!;
+                bool virtioConsole = consoleValue == "virtio";
+                return new VmConfig
+                {
+                    Machine = common.ApplyTo(new MachineConfig
+                    {
+                        Acpi = !parse.GetValue(noAcpi),
+                        VirtioTransport = parse.GetValue(virtio) == "mmio" ? Platform.VirtioTransport.Mmio : Platform.VirtioTransport.Pci,
+                        EventFds = !parse.GetValue(noEventFds),
+                        TestDevices = parse.GetValue(testDevices),
+                    }, parse),
+                    BootSource = new BootSourceConfig
+                    {
+                        KernelImagePath = kernelPath,
+                        InitrdPath = parse.GetValue(initrd),
+                        BootArgs = parse.GetResult(append) is null or { Implicit: true } ? null : parse.GetValue(append),
+                        Format = parse.GetValue(format) switch { "bzimage" => Platform.KernelFormat.BzImage, "pvh" => Platform.KernelFormat.Pvh, "multiboot" => Platform.KernelFormat.Multiboot, _ => Platform.KernelFormat.Auto },
+                        HostWorkarounds = !parse.GetValue(noWorkarounds),
+                    },
+                    Drives = [.. (parse.GetValue(disks) ?? []).Select((d, i) => DiskOption.Parse(d).ToDrive(i))],
+                    NetworkInterfaces = [.. (parse.GetValue(nets) ?? []).Select((n, i) => NetOption.Parse(n, i).ToInterface(i))],
+                    Entropy = parse.GetValue(rng) ? new EntropyConfig() : null,
+                    Console = new ConsoleConfig
+                    {
+                        Kind = virtioConsole ? ConsoleKind.Virtio : ConsoleKind.Serial,
+                        OutputPath = virtioConsole ? null : ParseConsole(consoleValue),
+                    },
+                };
+            }, vmOption);
+            if (files.Print(parse, config, _out))
+            {
+                return ExitCodes.Success;
+            }
+
+            if (config.BootSource is null)
+            {
+                throw new UsageException("this configuration describes a raw guest (raw-guest): run it with 'sharpvmm run --config-file'");
+            }
+
+            return new KernelRunner(_out, _err, _serialOut).Run(config, common.ReadControls(parse));
         }));
         return command;
+    }
+
+    /// <summary>The first of <paramref name="options"/> given on the command line (by name), or null.</summary>
+    private static string? FirstGiven(ParseResult parse, params Option[] options) =>
+        options.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false })?.Name;
+
+    private static Dictionary<string, ulong> WithRegisters(IReadOnlyDictionary<string, ulong> registers, string[] assignments)
+    {
+        var all = new Dictionary<string, ulong>(registers);
+        foreach (RegisterAssignment assignment in assignments.Select(RegisterAssignment.Parse))
+        {
+            all[assignment.Name] = assignment.Value;
+        }
+
+        return all;
     }
 
     private static Option<bool> TestDevicesOption(string lines) => new("--test-devices")
@@ -250,32 +319,29 @@ public sealed class SharpVmmCommand
         var addCommon = CommonRunOptions.Create();
         var add = new Command("add", "Demo 1: 16-bit code at 0x1000 adds AL=2 and BL=2 and writes the digit and a newline to port 0x3f8, then HLT");
         addCommon.AddTo(add);
-        add.SetAction(parse => Guarded(() => Runner().Run(addCommon.ApplyTo(DemoAddSpec(), parse))));
+        add.SetAction(parse => Guarded(() => Runner().Run(
+            new VmConfig { Machine = addCommon.ApplyTo(new MachineConfig(), parse), RawGuest = DemoAddGuest() }, addCommon.ReadControls(parse), serialInput: false)));
 
         var sampleCommon = CommonRunOptions.Create(defaultMaxExits: 10, traceIoAlwaysOn: true);
         var sample = new Command("kvmsample", "Demo 2: a real-mode loop at 1000:0000 writing a counter to port 0x10; prints each exit (default: stop after 10)");
         sampleCommon.AddTo(sample);
-        sample.SetAction(parse => Guarded(() => Runner().Run(sampleCommon.ApplyTo(new RawGuestSpec
+        sample.SetAction(parse => Guarded(() => Runner().Run(new VmConfig
         {
-            ImageName = "built-in:kvmsample",
-            ImageBytes = BuiltInGuests.KvmSample,
-            LoadAddress = 0x10000,
-            Entry = new EntryPoint(0x1000, 0),
-            TraceIo = true,
-        }, parse))));
+            Machine = sampleCommon.ApplyTo(new MachineConfig(), parse),
+            RawGuest = new RawGuestConfig { ImagePath = BuiltInGuests.KvmSamplePath, LoadAddress = 0x10000, Entry = "0x1000:0x0" },
+        }, sampleCommon.ReadControls(parse), serialInput: false)));
 
         demo.Subcommands.Add(add);
         demo.Subcommands.Add(sample);
         return demo;
     }
 
-    private static RawGuestSpec DemoAddSpec() => new()
+    private static RawGuestConfig DemoAddGuest() => new()
     {
-        ImageName = "built-in:demo-add",
-        ImageBytes = BuiltInGuests.DemoAdd,
+        ImagePath = BuiltInGuests.DemoAddPath,
         LoadAddress = 0x1000,
-        Entry = new EntryPoint(0, 0x1000),
-        Registers = [new RegisterAssignment("rax", 2), new RegisterAssignment("rbx", 2)],
+        Entry = "0x0:0x1000",
+        Registers = new Dictionary<string, ulong> { ["rax"] = 2, ["rbx"] = 2 },
     };
 
     private RawGuestRunner Runner() => new(_out, _err, _serialOut);

@@ -95,15 +95,25 @@ public sealed class Vcpu : IDisposable
         {
             if (_vm.Suspension.IsClosed)
             {
-                // Suspended: wait off KVM_RUN, then clear the kick that brought us here (a stop sets _stopping first).
+                // Suspended (S3): wait off KVM_RUN (a stop sets _stopping first and releases the gate).
                 _vm.Suspension.Park(() => _vm.IsStopping);
-                Kvm.SetImmediateExit(false);
+                continue;
+            }
+
+            if (_vm.PauseGate.IsClosed)
+            {
+                _vm.PauseGate.Park(() => _vm.IsStopping);
                 continue;
             }
 
             if (!Kvm.Run())
             {
-                continue; // kicked: the loop condition decides whether to go on
+                // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
+                // immediate_exit first and then looking at the requests loses none, and leaves no stale kick to make
+                // the next KVM_RUN return at once.
+                Kvm.SetImmediateExit(false);
+                Interlocked.MemoryBarrier();
+                continue;
             }
 
             long handlingStart = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -22,6 +22,8 @@ public sealed class VirtualMachine : IDisposable
     private readonly IDisposable[] _owned;
     private readonly Lock _stateLock = new();
     private readonly ManualResetEventSlim _finished = new();
+    private readonly Lock _lifecycleLock = new();
+    private volatile VmState _state = VmState.NotStarted;
     private int _running;
     private long _wakes;
     private long _exitCount;
@@ -77,7 +79,18 @@ public sealed class VirtualMachine : IDisposable
 
     internal bool IsStopping => _stopping;
 
-    internal SuspendGate Suspension { get; } = new();
+    internal ParkingGate Suspension { get; } = new();
+
+    internal ParkingGate PauseGate { get; } = new();
+
+    /// <summary>Where the VM is in its life (see <see cref="VmState"/>).</summary>
+    public VmState State => _state;
+
+    /// <summary>
+    /// Raised after every change of <see cref="State"/>, on the thread that made it (a vCPU thread when the guest ends
+    /// the run): handlers must not block, nor call <see cref="Pause"/> or <see cref="Resume"/>.
+    /// </summary>
+    public event EventHandler<VmStateChangedEventArgs>? StateChanged;
 
     /// <summary>Whether the guest is suspended to RAM (ACPI S3): its vCPUs are parked, its memory and devices kept.</summary>
     public bool IsSuspended => Suspension.IsClosed;
@@ -158,6 +171,8 @@ public sealed class VirtualMachine : IDisposable
             _running = _vcpus.Length;
         }
 
+        ChangeState(VmState.Running);
+
         VcpuThreadSignal.EnsureInstalled();
         foreach (Vcpu vcpu in _vcpus)
         {
@@ -195,6 +210,83 @@ public sealed class VirtualMachine : IDisposable
         }
 
         return report.ToString();
+    }
+
+    /// <summary>
+    /// Pauses a running VM: returns once every vCPU is out of <c>KVM_RUN</c> and parked, and every pausable device
+    /// (<see cref="Devices.IPausable"/>) has stopped touching guest memory and its queues. Guest memory and vCPU state
+    /// then stay as they are until <see cref="Resume"/>. Pausing a paused VM does nothing. Call it from a thread of
+    /// your own, never a vCPU's or a device's.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The VM has not started or has stopped.</exception>
+    /// <exception cref="TimeoutException">A vCPU did not leave <c>KVM_RUN</c> within 10 seconds (the VM is left running).</exception>
+    public void Pause()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_lifecycleLock)
+        {
+            VmState state = State;
+            if (state == VmState.Paused)
+            {
+                return;
+            }
+
+            if (state != VmState.Running)
+            {
+                throw new InvalidOperationException($"only a running VM can be paused; this one is {state}");
+            }
+
+            PauseGate.Close();
+            foreach (Vcpu vcpu in _vcpus)
+            {
+                vcpu.Kick();
+            }
+
+            // Threads parked for an S3 suspend are off KVM_RUN too; threads that ended are not counted in _running.
+            if (!PauseGate.WaitForParked(() => Volatile.Read(ref _running) - Suspension.Parked, JoinTimeout))
+            {
+                PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
+                throw new TimeoutException("the vCPUs did not leave KVM_RUN within 10 seconds; the VM goes on running");
+            }
+
+            foreach (IDisposable resource in _owned)
+            {
+                (resource as Devices.IPausable)?.Pause();
+            }
+
+            if (!_stopping)
+            {
+                ChangeState(VmState.Paused);
+            }
+        }
+    }
+
+    /// <summary>Resumes a paused VM where it was: devices first, then the vCPUs. Resuming a running VM does nothing.</summary>
+    /// <exception cref="InvalidOperationException">The VM has not started or has stopped.</exception>
+    public void Resume()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_lifecycleLock)
+        {
+            VmState state = State;
+            if (state == VmState.Running)
+            {
+                return;
+            }
+
+            if (state != VmState.Paused)
+            {
+                throw new InvalidOperationException($"only a paused VM can be resumed; this one is {state}");
+            }
+
+            for (int i = _owned.Length - 1; i >= 0; i--)
+            {
+                (_owned[i] as Devices.IPausable)?.Resume();
+            }
+
+            PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
+            ChangeState(VmState.Running);
+        }
     }
 
     /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
@@ -264,7 +356,27 @@ public sealed class VirtualMachine : IDisposable
         }
 
         Suspension.Release();
+        PauseGate.Release();
         _finished.Set();
+        ChangeState(VmState.Stopped);
+    }
+
+    private void ChangeState(VmState next)
+    {
+        VmState previous;
+        lock (_stateLock)
+        {
+            previous = _state;
+            // Stopped is final: a pause or resume racing with the end of the run does not undo it.
+            if (previous == next || previous == VmState.Stopped)
+            {
+                return;
+            }
+
+            _state = next;
+        }
+
+        StateChanged?.Invoke(this, new VmStateChangedEventArgs(previous, next));
     }
 
     private bool JoinAll()

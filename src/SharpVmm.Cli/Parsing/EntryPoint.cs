@@ -8,22 +8,17 @@ public readonly record struct EntryPoint(ushort? Segment, ulong Offset)
     /// <summary>Parses <c>SEG:OFF</c> (each part decimal or 0x-hex, both at most 0xffff) or a single address.</summary>
     public static EntryPoint Parse(string text)
     {
-        int colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
+        try
         {
-            return new EntryPoint(null, NumberParser.ParseUnsigned(text, "--entry"));
+            Configuration.GuestEntryPoint entry = Configuration.GuestEntryPoint.Parse(text);
+            return new EntryPoint(entry.Segment, entry.Offset);
         }
-
-        ulong segment = NumberParser.ParseUnsigned(text[..colon], "--entry segment");
-        ulong offset = NumberParser.ParseUnsigned(text[(colon + 1)..], "--entry offset");
-        if (segment > 0xFFFF || offset > 0xFFFF)
+        catch (FormatException ex)
         {
-            throw new UsageException($"--entry: '{text}': segment and offset must each fit in 16 bits");
+            throw new UsageException($"--entry: {ex.Message}");
         }
-
-        return new EntryPoint((ushort)segment, offset);
     }
 
-    /// <inheritdoc />
+    /// <summary>Parsed back by <see cref="Configuration.GuestEntryPoint.Parse"/>.</summary>
     public override string ToString() => Segment is ushort s ? $"0x{s:x}:0x{Offset:x}" : $"0x{Offset:x}";
 }

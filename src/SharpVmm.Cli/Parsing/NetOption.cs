@@ -66,4 +66,12 @@ public sealed record NetOption(string TapName, byte[] Mac)
 
         return mac;
     }
+
+    /// <summary>The card this option describes, as the <paramref name="index"/>-th <c>--net</c> (its id is <c>ethN</c>).</summary>
+    public Configuration.NetworkInterfaceConfig ToInterface(int index) => new()
+    {
+        IfaceId = $"eth{index}",
+        HostDevName = TapName,
+        GuestMac = Configuration.MacAddress.Format(Mac),
+    };
 }

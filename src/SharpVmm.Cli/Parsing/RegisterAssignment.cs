@@ -1,4 +1,5 @@
 using SharpVmm.Kvm.Structs;
+using SharpVmm.X86;
 
 namespace SharpVmm.Cli.Parsing;
 
@@ -7,9 +8,8 @@ namespace SharpVmm.Cli.Parsing;
 /// <param name="Value">The value.</param>
 public readonly record struct RegisterAssignment(string Name, ulong Value)
 {
-    /// <summary>The register names <c>--reg</c> accepts.</summary>
-    public static readonly string[] Names =
-        ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags"];
+    /// <summary>Every register name <c>--reg</c> accepts.</summary>
+    public static IReadOnlyList<string> Names => GeneralRegisters.Names;
 
     /// <summary>Parses <c>NAME=VALUE</c>.</summary>
     public static RegisterAssignment Parse(string text)
@@ -21,7 +21,7 @@ public readonly record struct RegisterAssignment(string Name, ulong Value)
         }
 
         string name = text[..eq].Trim().ToLowerInvariant();
-        if (Array.IndexOf(Names, name) < 0)
+        if (!Names.Contains(name))
         {
             throw new UsageException($"--reg: unknown register '{name}' (known: {string.Join(", ", Names)})");
         }
@@ -30,29 +30,5 @@ public readonly record struct RegisterAssignment(string Name, ulong Value)
     }
 
     /// <summary>Stores the value into <paramref name="regs"/>.</summary>
-    public void ApplyTo(ref KvmRegs regs)
-    {
-        switch (Name)
-        {
-            case "rax": regs.Rax = Value; break;
-            case "rbx": regs.Rbx = Value; break;
-            case "rcx": regs.Rcx = Value; break;
-            case "rdx": regs.Rdx = Value; break;
-            case "rsi": regs.Rsi = Value; break;
-            case "rdi": regs.Rdi = Value; break;
-            case "rsp": regs.Rsp = Value; break;
-            case "rbp": regs.Rbp = Value; break;
-            case "r8": regs.R8 = Value; break;
-            case "r9": regs.R9 = Value; break;
-            case "r10": regs.R10 = Value; break;
-            case "r11": regs.R11 = Value; break;
-            case "r12": regs.R12 = Value; break;
-            case "r13": regs.R13 = Value; break;
-            case "r14": regs.R14 = Value; break;
-            case "r15": regs.R15 = Value; break;
-            case "rip": regs.Rip = Value; break;
-            case "rflags": regs.Rflags = Value; break;
-            default: throw new UsageException($"--reg: unknown register '{Name}'");
-        }
-    }
+    public void ApplyTo(ref KvmRegs regs) => GeneralRegisters.Set(ref regs, Name, Value);
 }

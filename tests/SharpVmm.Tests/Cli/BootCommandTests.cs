@@ -82,7 +82,7 @@ public class BootCommandTests : IDisposable
     // An unknown option also exits 2, so the exit code alone would pass with the option deleted: the message must be
     // the option's own, naming it and the part of the value that is wrong.
     [Theory]
-    [InlineData("--disk", "x.img,bogus", "sharpvmm: error: --disk x.img: unknown setting 'bogus' (known: readonly, serial=ID)")]
+    [InlineData("--disk", "x.img,bogus", "sharpvmm: error: --disk x.img: unknown setting 'bogus' (known: readonly, serial=ID, root)")]
     [InlineData("--net", "mac=02:00:00:00:00:01", "sharpvmm: error: --net: 'mac=02:00:00:00:00:01' names no TAP interface (expected tap=NAME[,mac=...])")]
     [InlineData("--virtio", "isa", "sharpvmm: error: --virtio: Argument 'isa' not recognized. Must be one of: 'pci' 'mmio'")]
     [InlineData("--console", "serial", "sharpvmm: error: --console must be stdio, file:PATH or virtio, not 'serial'")]

@@ -23,6 +23,23 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Demo_add_from_a_config_file_prints_what_the_built_in_demo_prints()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        string file = dir.File("demo.json");
+        File.WriteAllText(file, """
+            { "machine-config": { "mem_size_mib": 1 },
+              "raw-guest": { "image_path": "builtin:demo-add", "load_address": 4096, "entry": "0x0:0x1000", "registers": { "rax": 3, "rbx": 4 } } }
+            """);
+
+        var result = CliProcess.Run(["run", "--config-file", file]);
+
+        Assert.Equal("7\nKVM_EXIT_HLT\n", result.Stdout);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
     public void Demo_add_from_an_image_file_with_registers_matches_the_built_in_demo()
     {
         KvmTestEnvironment.RequireKvm();

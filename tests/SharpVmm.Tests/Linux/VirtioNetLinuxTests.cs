@@ -46,6 +46,37 @@ public class VirtioNetLinuxTests
     }
 
     [Fact]
+    public void A_vm_described_by_a_config_file_mounts_its_root_disk_and_gets_its_address_by_dhcp()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using var ns = NetworkNamespace.Create();
+        ns.AddTap(Tap, "10.0.2.2/24");
+        using BackgroundProcess dhcp = StartDhcpServer(ns, dir);
+        string root = dir.File("root.ext4");
+        Ext4Image.Create(root, 16);
+        Ext4Image.MountRecord before = Ext4Image.ReadMountRecord(root);
+        string config = dir.File("vm.json");
+        File.WriteAllText(config, $$"""
+            {
+              "boot-source": { "kernel_image_path": "{{GuestKernel.Vmlinux}}", "boot_args": "{{GuestKernel.BaseCommandLine}} ip=dhcp rootfstype=ext4" },
+              "machine-config": { "vcpu_count": 1, "mem_size_mib": 128 },
+              "drives": [ { "drive_id": "rootfs", "path_on_host": "{{root}}", "is_root_device": true, "is_read_only": false } ],
+              "network-interfaces": [ { "iface_id": "eth0", "host_dev_name": "{{Tap}}", "guest_mac": "{{GuestMac}}" } ]
+            }
+            """);
+
+        CliProcess.Result run = CliProcess.Run(["boot", "--config-file", config, "--time-limit", Seconds(Limit)],
+            timeout: Limit + TimeSpan.FromMinutes(1), wrapper: ns.Exec);
+
+        GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset); // no init on the disk: panic, then panic=-1 reboots
+        Assert.Contains("root=/dev/vda rw", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("IP-Config: Got DHCP answer from 10.0.2.2, my address is 10.0.2.15", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("VFS: Mounted root (ext4 filesystem) on device 254:0.", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before.MountCount + 1, Ext4Image.ReadMountRecord(root).MountCount);
+    }
+
+    [Fact]
     public void A_tcp_transfer_of_several_megabytes_from_the_guest_arrives_intact()
     {
         KvmTestEnvironment.RequireKvm();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SharpVmm.Cli;
+using SharpVmm.Configuration;
 using SharpVmm.Tests.Support;
 using Xunit;
 

@@ -1,10 +1,11 @@
 namespace SharpVmm;
 
 /// <summary>
-/// Where the vCPU threads of a suspended VM wait (ACPI S3): blocked on a monitor, not in <c>KVM_RUN</c>, so a sleeping
-/// guest costs no CPU. The VM closes the gate and kicks every vCPU; each parks here; waking reopens it.
+/// Where vCPU threads wait off <c>KVM_RUN</c>, blocked on a monitor and using no CPU: one gate for a guest suspended to
+/// RAM (ACPI S3), one for a paused VM. The VM closes the gate and kicks every vCPU; each parks here; opening it lets
+/// them run again.
 /// </summary>
-internal sealed class SuspendGate
+internal sealed class ParkingGate
 {
     private readonly object _gate = new();
     private bool _closed;
@@ -52,8 +53,37 @@ internal sealed class SuspendGate
     {
         lock (_gate)
         {
+            if (!WaitForParked(liveVcpus, timeout))
+            {
+                return false;
+            }
+
+            whileParked();
+            Volatile.Write(ref _closed, false);
+            Monitor.PulseAll(_gate);
+            return true;
+        }
+    }
+
+    /// <summary>Threads parked here now.</summary>
+    public int Parked
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _parked;
+            }
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="needed"/>() threads are parked; false if they were not in time.</summary>
+    public bool WaitForParked(Func<int> needed, TimeSpan timeout)
+    {
+        lock (_gate)
+        {
             long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-            while (_parked < liveVcpus())
+            while (_parked < needed())
             {
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0)
@@ -61,12 +91,10 @@ internal sealed class SuspendGate
                     return false;
                 }
 
-                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(left, 100)));
+                // Bounded waits: needed() may change without a pulse here (a vCPU thread that ends, a wake elsewhere).
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(left, 20)));
             }
 
-            whileParked();
-            Volatile.Write(ref _closed, false);
-            Monitor.PulseAll(_gate);
             return true;
         }
     }

@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+using SharpVmm.Platform;
+
+namespace SharpVmm.Configuration;
+
+/// <summary>The machine: vCPUs, memory, firmware tables and the virtio transport (Firecracker's <c>machine-config</c>, extended).</summary>
+public sealed record MachineConfig
+{
+    /// <summary>The most vCPUs a VM may have (APIC IDs 0-254).</summary>
+    public const int MaxVcpus = 255;
+
+    /// <summary>Number of vCPUs, each on its own host thread.</summary>
+    [JsonPropertyName("vcpu_count")]
+    public int VcpuCount { get; set; } = 1;
+
+    /// <summary>Guest RAM in MiB.</summary>
+    [JsonPropertyName("mem_size_mib")]
+    public ulong MemSizeMib { get; set; } = 256;
+
+    /// <summary>ACPI tables (RSDP, FADT, FACS, MADT, DSDT) and the ACPI devices; off, the kernel finds its CPUs in the MP table.</summary>
+    [JsonPropertyName("acpi")]
+    public bool Acpi { get; set; } = true;
+
+    /// <summary>The transport of every virtio device.</summary>
+    [JsonPropertyName("virtio_transport")]
+    public VirtioTransport VirtioTransport { get; set; } = VirtioTransport.Pci;
+
+    /// <summary>Use KVM's ioeventfd and irqfd for virtio notifications and interrupts where it offers them.</summary>
+    [JsonPropertyName("ioeventfd")]
+    public bool EventFds { get; set; } = true;
+
+    /// <summary>Add QEMU's pc-testdev ports for test guests (<see cref="PcTestDevices"/>).</summary>
+    [JsonPropertyName("test_devices")]
+    public bool TestDevices { get; set; }
+
+    /// <summary>Guest RAM in bytes.</summary>
+    [JsonIgnore]
+    public ulong MemorySize => MemSizeMib << 20;
+}

@@ -1,0 +1,112 @@
+using SharpVmm.Configuration;
+using SharpVmm.Devices.Legacy;
+using SharpVmm.Devices.Virtio.Console;
+using SharpVmm.Platform;
+
+namespace SharpVmm;
+
+/// <summary>
+/// A VM built from a <see cref="VmConfig"/>: guest memory, the KVM VM and its irqchip, the vCPUs, then the devices
+/// the configuration lists, with a kernel loaded (<see cref="VmConfig.BootSource"/>) or a raw image placed
+/// (<see cref="VmConfig.RawGuest"/>). Its life is <see cref="VmState.NotStarted"/> → <see cref="VmState.Running"/> ⇄
+/// <see cref="VmState.Paused"/> → <see cref="VmState.Stopped"/>. Several can live in one process.
+/// </summary>
+/// <example>
+/// <code>
+/// var config = new VmConfig { BootSource = new BootSourceConfig { KernelImagePath = "vmlinux" } };
+/// using var vm = MicroVm.Create(config, new MicroVmOptions { ConsoleOutput = Console.OpenStandardOutput() });
+/// vm.Start();
+/// vm.Pause();   // every vCPU parked, devices quiet
+/// vm.Resume();
+/// VmRunResult result = vm.WaitForExit();
+/// </code>
+/// </example>
+public sealed class MicroVm : IDisposable
+{
+    private readonly IDisposable? _consoleFile;
+    private readonly Action<ReadOnlySpan<byte>> _consoleInput;
+
+    internal MicroVm(VmConfig config, VirtualMachine machine, Action<ReadOnlySpan<byte>> consoleInput, IDisposable? consoleFile,
+        VirtioPlatform? virtio = null, string? commandLine = null, KernelBootResult? boot = null)
+    {
+        Config = config;
+        Machine = machine;
+        Virtio = virtio;
+        KernelCommandLine = commandLine;
+        KernelBoot = boot;
+        _consoleInput = consoleInput;
+        _consoleFile = consoleFile;
+    }
+
+    /// <summary>The configuration this VM was built from.</summary>
+    public VmConfig Config { get; }
+
+    /// <summary>The VM underneath: memory, vCPUs, buses.</summary>
+    public VirtualMachine Machine { get; }
+
+    /// <summary>The virtio devices and their transport; null when the VM has none.</summary>
+    public VirtioPlatform? Virtio { get; }
+
+    /// <summary>The command line the kernel was given (with what SharpVmm added); null for a raw guest.</summary>
+    public string? KernelCommandLine { get; }
+
+    /// <summary>How the kernel was loaded; null for a raw guest.</summary>
+    public KernelBootResult? KernelBoot { get; }
+
+    /// <summary>Where the VM is in its life.</summary>
+    public VmState State => Machine.State;
+
+    /// <summary>Raised after every change of <see cref="State"/> (see <see cref="VirtualMachine.StateChanged"/>).</summary>
+    public event EventHandler<VmStateChangedEventArgs>? StateChanged
+    {
+        add => Machine.StateChanged += value;
+        remove => Machine.StateChanged -= value;
+    }
+
+    /// <summary>
+    /// Builds the VM <paramref name="config"/> describes, after validating its fields: every host resource it names
+    /// (images, TAPs, the console file) is opened before KVM is touched, and one that cannot be is reported by the
+    /// loader or device that needed it (<see cref="Boot.BootImageException"/>, <see cref="Devices.Virtio.Block.DiskImageException"/>,
+    /// <see cref="Devices.Virtio.Net.TapException"/>). Call <see cref="VmConfig.Validate"/> first to have missing files
+    /// reported by field instead.
+    /// </summary>
+    /// <exception cref="VmConfigurationException">A field is wrong; the exception names it.</exception>
+    public static MicroVm Create(VmConfig config, MicroVmOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate(checkHostResources: false);
+        options ??= new MicroVmOptions();
+        return config.BootSource is not null ? KernelVmBuilder.Build(config, options) : RawGuestVmBuilder.Build(config, options);
+    }
+
+    /// <summary>Types <paramref name="bytes"/> on the guest's console (COM1's receiver, or the virtio-console).</summary>
+    public void SendConsoleInput(ReadOnlySpan<byte> bytes) => _consoleInput(bytes);
+
+    /// <summary>Starts every vCPU and returns at once.</summary>
+    public void Start(VmRunOptions? options = null) => Machine.Start(options);
+
+    /// <summary>Runs the VM until it ends (see <see cref="VirtualMachine.Run"/>).</summary>
+    public VmRunResult Run(VmRunOptions? options = null) => Machine.Run(options);
+
+    /// <summary>Waits for the run to end; after <paramref name="timeLimit"/>, stops it.</summary>
+    public VmRunResult WaitForExit(TimeSpan? timeLimit = null) => Machine.WaitForExit(timeLimit);
+
+    /// <summary>Pauses the VM (see <see cref="VirtualMachine.Pause"/>).</summary>
+    public void Pause() => Machine.Pause();
+
+    /// <summary>Resumes a paused VM.</summary>
+    public void Resume() => Machine.Resume();
+
+    /// <summary>Ends the VM from any thread.</summary>
+    public void Stop() => Machine.Stop();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Machine.Dispose();
+        _consoleFile?.Dispose();
+    }
+
+    internal static Action<ReadOnlySpan<byte>> ConsoleInputOf(Uart8250 serial, VirtioConsoleDevice? virtioConsole) =>
+        virtioConsole is null ? serial.EnqueueInput : virtioConsole.EnqueueInput;
+}

@@ -1,0 +1,17 @@
+using SharpVmm.Exits;
+using SharpVmm.Kvm;
+
+namespace SharpVmm;
+
+/// <summary>What a <see cref="MicroVm"/> is given by its host program, beside its <see cref="Configuration.VmConfig"/>.</summary>
+public sealed record MicroVmOptions
+{
+    /// <summary>Where the guest's console output goes (COM1, or the virtio-console), unless the configuration names a file.</summary>
+    public Stream ConsoleOutput { get; init; } = Stream.Null;
+
+    /// <summary>The KVM device to open.</summary>
+    public string KvmDevicePath { get; init; } = KvmSystem.DefaultDevicePath;
+
+    /// <summary>Sees every port I/O and MMIO exit (e.g. the CLI's <c>--trace-io</c>); null for none.</summary>
+    public IExitTracer? ExitTracer { get; init; }
+}
