@@ -28,7 +28,7 @@ namespace SharpVmm.Devices.Virtio.Mmio;
 /// for those threads), and the device's <see cref="IVirtioDevice.Notify"/> is called outside it.
 /// </para>
 /// </remarks>
-public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
+public sealed class VirtioMmioDevice : IBusDevice, IVirtioTransport, IDisposable
 {
     /// <summary>How many bytes of guest-physical space the platform maps per device (one page).</summary>
     public const int WindowSize = 0x1000;
@@ -65,8 +65,6 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
     /// <param name="vendorId">What VendorID reads.</param>
     public VirtioMmioDevice(IVirtioDevice device, Func<GuestMemory> memory, IInterruptLine irq, uint vendorId = DefaultVendorId)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(irq);
         _device = device;
         _irq = irq;
@@ -75,7 +73,7 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
             () => Volatile.Write(ref _interruptStatus, 0));
     }
 
-    /// <summary>The device model this transport carries.</summary>
+    /// <inheritdoc />
     public IVirtioDevice Device => _device;
 
     /// <summary>What VendorID reads.</summary>
@@ -113,6 +111,9 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
 
     /// <summary>Guest accesses ignored as invalid (wrong width or alignment, writes the driver may not make).</summary>
     public long IgnoredGuestAccesses => Interlocked.Read(ref _ignored);
+
+    /// <inheritdoc />
+    public long IgnoredAccesses => IgnoredGuestAccesses;
 
     /// <summary>The offset of QueueNotify in the window; an ioeventfd on its address with data-match per queue index
     /// replaces the exit.</summary>

@@ -20,7 +20,7 @@ namespace SharpVmm.Devices.Virtio.Pci;
 /// Interrupts never take the register lock, so <see cref="IVirtioDevice.Reset"/> may wait for a device thread that is
 /// signalling.
 /// </remarks>
-public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
+public sealed partial class VirtioPciDevice : IPciDevice, IVirtioTransport
 {
     private readonly Lock _lock = new();
     private readonly Lock _interruptLock = new();

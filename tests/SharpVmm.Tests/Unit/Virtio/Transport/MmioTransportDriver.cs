@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using SharpVmm.Devices.Virtio;
+using SharpVmm.Devices.Bus;
 using SharpVmm.Devices.Virtio.Mmio;
 using SharpVmm.Memory;
 using SharpVmm.Tests.Support;
@@ -8,21 +8,33 @@ using R = SharpVmm.Devices.Virtio.Mmio.VirtioMmioRegister;
 namespace SharpVmm.Tests.Unit.Virtio.Transport;
 
 /// <summary>A driver of a <see cref="VirtioMmioDevice"/>: aligned 32-bit register accesses (virtio 1.2, 4.2.2).</summary>
-internal sealed class MmioTransportDriver(FakeVirtioDevice device, GuestMemory memory) : VirtioTransportDriver
+internal sealed class MmioTransportDriver : VirtioTransportDriver
 {
-    private readonly VirtioMmioDevice _mmio = new(device, () => memory, new RecordingInterruptLine());
+    private readonly VirtioMmioDevice _mmio;
 
-    public override IVirtioInterrupt Interrupt => _mmio;
+    public MmioTransportDriver(FakeVirtioDevice device, GuestMemory memory)
+        : this(new VirtioMmioDevice(device, () => memory, new RecordingInterruptLine()))
+    {
+    }
 
-    public override IReadOnlyList<VirtQueueConfig> Queues => _mmio.Queues;
+    private MmioTransportDriver(VirtioMmioDevice mmio)
+        : base(mmio) => _mmio = mmio;
 
-    public override ulong DriverFeatures => _mmio.DriverFeatures;
+    /// <summary>An aligned 32-bit register read from a virtio-mmio window.</summary>
+    public static uint Read32(IBusDevice window, int offset)
+    {
+        Span<byte> data = stackalloc byte[4];
+        window.Read((ulong)offset, data);
+        return BinaryPrimitives.ReadUInt32LittleEndian(data);
+    }
 
-    public override bool IsActivated => _mmio.IsActivated;
-
-    public override Exception? ActivationFailure => _mmio.ActivationFailure;
-
-    public override long IgnoredAccesses => _mmio.IgnoredGuestAccesses;
+    /// <summary>An aligned 32-bit register write to a virtio-mmio window.</summary>
+    public static void Write32(IBusDevice window, int offset, uint value)
+    {
+        Span<byte> data = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(data, value);
+        window.Write((ulong)offset, data);
+    }
 
     public override byte ReadStatus() => (byte)Read(R.Status);
 
@@ -65,17 +77,7 @@ internal sealed class MmioTransportDriver(FakeVirtioDevice device, GuestMemory m
         return pending;
     }
 
-    private uint Read(int offset)
-    {
-        Span<byte> data = stackalloc byte[4];
-        _mmio.Read((ulong)offset, data);
-        return BinaryPrimitives.ReadUInt32LittleEndian(data);
-    }
+    private uint Read(int offset) => Read32(_mmio, offset);
 
-    private void Write(int offset, uint value)
-    {
-        Span<byte> data = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(data, value);
-        _mmio.Write((ulong)offset, data);
-    }
+    private void Write(int offset, uint value) => Write32(_mmio, offset, value);
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using SharpVmm.Devices.Bus;
-using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Pci;
 using SharpVmm.Memory;
 using SharpVmm.Tests.Support;
@@ -10,28 +9,24 @@ namespace SharpVmm.Tests.Unit.Virtio.Transport;
 
 /// <summary>A driver of a <see cref="VirtioPciDevice"/>: the common configuration's fields at their widths, the ISR
 /// and the notification registers in BAR 0 (virtio 1.2, 4.1.4); interrupts through INTx (MSI-X left off).</summary>
-internal sealed class PciTransportDriver(FakeVirtioDevice device, GuestMemory memory) : VirtioTransportDriver
+internal sealed class PciTransportDriver : VirtioTransportDriver
 {
     // struct virtio_pci_common_cfg offsets (4.1.4.3).
     private const ulong DeviceFeatureSelect = 0x00, DeviceFeature = 0x04, DriverFeatureSelect = 0x08, DriverFeature = 0x0C;
     private const ulong DeviceStatus = 0x14, ConfigGeneration = 0x15, QueueSelect = 0x16, QueueSize = 0x18;
     private const ulong QueueEnable = 0x1C, QueueDesc = 0x20;
 
-    private readonly VirtioPciDevice _pci = new(device, () => memory, new RecordingMsiSink(), new RecordingInterruptLine());
+    private readonly VirtioPciDevice _pci;
+
+    public PciTransportDriver(FakeVirtioDevice device, GuestMemory memory)
+        : this(new VirtioPciDevice(device, () => memory, new RecordingMsiSink(), new RecordingInterruptLine()))
+    {
+    }
+
+    private PciTransportDriver(VirtioPciDevice pci)
+        : base(pci) => _pci = pci;
 
     private IBusDevice Bar0 => _pci.Bars[0].Region;
-
-    public override IVirtioInterrupt Interrupt => _pci;
-
-    public override IReadOnlyList<VirtQueueConfig> Queues => _pci.Queues;
-
-    public override ulong DriverFeatures => _pci.DriverFeatures;
-
-    public override bool IsActivated => _pci.IsActivated;
-
-    public override Exception? ActivationFailure => _pci.ActivationFailure;
-
-    public override long IgnoredAccesses => _pci.IgnoredAccesses;
 
     public override byte ReadStatus() => (byte)Read(DeviceStatus, 1);
 

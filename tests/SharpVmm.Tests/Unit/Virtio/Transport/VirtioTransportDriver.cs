@@ -8,7 +8,7 @@ namespace SharpVmm.Tests.Unit.Virtio.Transport;
 /// A driver's view of one virtio transport, the same for virtio-mmio and virtio-pci: each member is a register access
 /// the way that transport's driver makes it, so a test written once runs against both and shows they agree.
 /// </summary>
-internal abstract class VirtioTransportDriver
+internal abstract class VirtioTransportDriver(IVirtioTransport transport)
 {
     /// <summary>The transport name a theory passes for virtio-mmio.</summary>
     public const string Mmio = "mmio";
@@ -34,22 +34,22 @@ internal abstract class VirtioTransportDriver
     };
 
     /// <summary>The transport as the device sees it.</summary>
-    public abstract IVirtioInterrupt Interrupt { get; }
+    public IVirtioInterrupt Interrupt => transport;
 
     /// <summary>The transport's queue registers.</summary>
-    public abstract IReadOnlyList<VirtQueueConfig> Queues { get; }
+    public IReadOnlyList<VirtQueueConfig> Queues => transport.Queues;
 
     /// <summary>The features the transport recorded as accepted.</summary>
-    public abstract ulong DriverFeatures { get; }
+    public ulong DriverFeatures => transport.DriverFeatures;
 
     /// <summary>Whether the transport recorded an activation.</summary>
-    public abstract bool IsActivated { get; }
+    public bool IsActivated => transport.IsActivated;
 
     /// <summary>What the last failed activation threw.</summary>
-    public abstract Exception? ActivationFailure { get; }
+    public Exception? ActivationFailure => transport.ActivationFailure;
 
     /// <summary>Guest accesses the transport ignored or refused.</summary>
-    public abstract long IgnoredAccesses { get; }
+    public long IgnoredAccesses => transport.IgnoredAccesses;
 
     public abstract byte ReadStatus();
 

@@ -22,11 +22,13 @@ public sealed class VirtioTransportStateTests : IDisposable
 
     public void Dispose() => _memory.Dispose();
 
+    /// <summary>Both transports, for the theories that take nothing else.</summary>
+    public static TheoryData<string> Transports => new(D.Mmio, D.Pci);
+
     private VirtioTransportDriver Transport(string kind) => D.Create(kind, _device, _memory);
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void A_device_that_needs_a_reset_sets_the_status_bit_and_interrupts_once(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -50,8 +52,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void Driver_ok_records_the_activation_only_after_the_device_activate_returned(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -76,8 +77,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void A_failed_activation_sets_needs_reset_interrupts_and_waits_for_a_reset(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -130,8 +130,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void Feature_pages_2_and_above_read_0_and_drop_writes(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -154,8 +153,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void Writing_0_to_queue_ready_before_driver_ok_disables_the_queue_so_it_can_be_programmed_again(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -174,8 +172,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void Once_the_device_runs_its_queues_stay_as_activated_until_reset(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
@@ -216,8 +213,7 @@ public sealed class VirtioTransportStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData(D.Mmio)]
-    [InlineData(D.Pci)]
+    [MemberData(nameof(Transports))]
     public void Steps_may_come_together_but_not_out_of_order(string kind)
     {
         VirtioTransportDriver transport = Transport(kind);
