@@ -18,6 +18,12 @@ internal sealed class DeviceQueue
 
     public VirtQueue Queue { get; }
 
+    /// <summary>Queue <paramref name="index"/> of an activation, or null when the driver did not enable it.</summary>
+    public static DeviceQueue? CreateIfReady(VirtioActivation activation, int index) =>
+        index < activation.Queues.Count && activation.Queues[index].Ready
+            ? new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[index], activation.Features), index, activation.Interrupt)
+            : null;
+
     public int Index { get; }
 
     /// <summary>
@@ -33,16 +39,22 @@ internal sealed class DeviceQueue
             {
                 uint used = handle(chain);
                 Queue.AddUsed(chain, used);
-                if (Queue.NeedsNotification())
-                {
-                    _interrupt.SignalUsedBuffers(Index);
-                }
+                NotifyIfNeeded();
             }
         }
         while (canHandle() && Queue.EnableNotifications());
 
         Queue.EnableNotifications();
         ReportIfBroken();
+    }
+
+    /// <summary>After used buffers were added: a used buffer notification, if the driver wants one (2.7.7).</summary>
+    public void NotifyIfNeeded()
+    {
+        if (Queue.NeedsNotification())
+        {
+            _interrupt.SignalUsedBuffers(Index);
+        }
     }
 
     /// <summary>Tells the driver once that the queue is broken (DEVICE_NEEDS_RESET, 2.1.1).</summary>

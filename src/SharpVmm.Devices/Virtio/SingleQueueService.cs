@@ -27,13 +27,11 @@ internal sealed class SingleQueueService : IDisposable
     public void Activate(VirtioActivation activation)
     {
         ArgumentNullException.ThrowIfNull(activation);
-        if (activation.Queues.Count < 1 || !activation.Queues[0].Ready)
+        _queue = DeviceQueue.CreateIfReady(activation, 0);
+        if (_queue is not null)
         {
-            return;
+            _worker.Start();
         }
-
-        _queue = new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[0], activation.Features), 0, activation.Interrupt);
-        _worker.Start();
     }
 
     /// <summary>What stopped the device thread, if a device bug did (the queue is then served no more).</summary>

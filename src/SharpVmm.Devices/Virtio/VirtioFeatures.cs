@@ -12,6 +12,9 @@ public static class VirtioFeatures
     /// <summary>VIRTIO_F_VERSION_1 (bit 32): a virtio 1.x device; every device here offers it and needs it.</summary>
     public const ulong Version1 = 1UL << 32;
 
+    /// <summary>The bits a driver must accept for a device here to take FEATURES_OK: VERSION_1 (no legacy drivers).</summary>
+    public const ulong Required = Version1;
+
     /// <summary>The bits every SharpVmm device offers on top of its own.</summary>
     public const ulong Common = Version1 | RingIndirectDescriptors | RingEventIndex;
 }

@@ -12,15 +12,21 @@ internal sealed class VirtioWorker : IDisposable
 {
     private readonly string _threadName;
     private readonly Action _service;
+    private readonly Action? _interruptService;
     private readonly NotificationEvent _kick = new();
     private Thread? _thread;
     private volatile bool _stopRequested;
 
     /// <summary>Creates a stopped worker whose thread is named <paramref name="threadName"/>.</summary>
-    public VirtioWorker(string threadName, Action service)
+    /// <param name="threadName">The thread's name.</param>
+    /// <param name="service">Runs on the thread after each kick; returns when there is nothing left to do.</param>
+    /// <param name="interruptService">For a service that may also wait on something else (a back-end): called by
+    /// <see cref="Stop"/> once <see cref="StopRequested"/> is true, to end such a wait.</param>
+    public VirtioWorker(string threadName, Action service, Action? interruptService = null)
     {
         _threadName = threadName;
         _service = service;
+        _interruptService = interruptService;
     }
 
     /// <summary>The eventfd the thread sleeps on: signalling it is <see cref="Kick"/> (see <see cref="IVirtioNotificationSource"/>).</summary>
@@ -62,6 +68,7 @@ internal sealed class VirtioWorker : IDisposable
         }
 
         _stopRequested = true;
+        _interruptService?.Invoke();
         _kick.Kick();
         if (thread != Thread.CurrentThread)
         {

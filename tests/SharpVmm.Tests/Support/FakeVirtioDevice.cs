@@ -37,7 +37,25 @@ public sealed class FakeVirtioDevice(ulong features, params ushort[] queueSizes)
         }
     }
 
-    public void Activate(VirtioActivation activation) => Activations.Add(activation);
+    /// <summary>Thrown by <see cref="Activate"/> when set: a device that cannot start.</summary>
+    public Exception? ActivationError { get; set; }
+
+    /// <summary>Runs inside <see cref="Activate"/>, before it returns or throws.</summary>
+    public Action<VirtioActivation>? DuringActivation { get; set; }
+
+    public int ActivateCalls { get; private set; }
+
+    public void Activate(VirtioActivation activation)
+    {
+        ActivateCalls++;
+        DuringActivation?.Invoke(activation);
+        if (ActivationError is { } error)
+        {
+            throw error;
+        }
+
+        Activations.Add(activation);
+    }
 
     public void Notify(int queueIndex) => Notified.Add(queueIndex);
 

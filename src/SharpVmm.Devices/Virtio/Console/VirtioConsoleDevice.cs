@@ -102,8 +102,8 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
     public void Activate(VirtioActivation activation)
     {
         ArgumentNullException.ThrowIfNull(activation);
-        _rx = CreateQueue(activation, ReceiveQueue);
-        _tx = CreateQueue(activation, TransmitQueue);
+        _rx = DeviceQueue.CreateIfReady(activation, ReceiveQueue);
+        _tx = DeviceQueue.CreateIfReady(activation, TransmitQueue);
         _worker.Start();
     }
 
@@ -130,11 +130,6 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
         _rx = null;
         _tx = null;
     }
-
-    private static DeviceQueue? CreateQueue(VirtioActivation activation, int index) =>
-        activation.Queues.Count > index && activation.Queues[index].Ready
-            ? new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[index], activation.Features), index, activation.Interrupt)
-            : null;
 
     private void Service()
     {

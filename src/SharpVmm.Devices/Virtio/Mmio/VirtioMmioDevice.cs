@@ -19,9 +19,8 @@ namespace SharpVmm.Devices.Virtio.Mmio;
 /// QueueNumMax). The configuration space at 0x100 takes any width.
 /// </para>
 /// <para>
-/// FEATURES_OK stays clear when the driver accepted a feature the device did not offer or did not accept
-/// VIRTIO_F_VERSION_1 (a legacy driver); DRIVER_OK stays clear without FEATURES_OK. Setting DRIVER_OK activates the device
-/// with the guest memory from the constructor's provider and the queues as programmed.
+/// Feature negotiation, the status state machine, activation, reset and queue programming are
+/// <see cref="VirtioTransportState"/>'s, shared with virtio-pci; this class decodes the registers and owns the interrupt.
 /// </para>
 /// <para>
 /// Threading: register accesses from vCPU threads are serialised by a lock; the <see cref="IVirtioInterrupt"/> members,
@@ -29,7 +28,7 @@ namespace SharpVmm.Devices.Virtio.Mmio;
 /// for those threads), and the device's <see cref="IVirtioDevice.Notify"/> is called outside it.
 /// </para>
 /// </remarks>
-public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
+public sealed class VirtioMmioDevice : IBusDevice, IVirtioTransport, IDisposable
 {
     /// <summary>How many bytes of guest-physical space the platform maps per device (one page).</summary>
     public const int WindowSize = 0x1000;
@@ -54,15 +53,9 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
 
     private readonly Lock _lock = new();
     private readonly IVirtioDevice _device;
-    private readonly Func<GuestMemory> _memory;
     private readonly IInterruptLine _irq;
-    private readonly VirtQueueConfig[] _queues;
-    private uint _deviceFeaturesSel, _driverFeaturesSel, _queueSel, _shmSel;
-    private ulong _driverFeatures;
-    private bool _activated;
-    private int _status;          // Interlocked: device threads set DEVICE_NEEDS_RESET
+    private readonly VirtioTransportState _state;
     private int _interruptStatus; // Interlocked
-    private int _configGeneration;
     private long _ignored;
 
     /// <summary>Creates the transport for <paramref name="device"/>.</summary>
@@ -72,27 +65,34 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
     /// <param name="vendorId">What VendorID reads.</param>
     public VirtioMmioDevice(IVirtioDevice device, Func<GuestMemory> memory, IInterruptLine irq, uint vendorId = DefaultVendorId)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(irq);
         _device = device;
-        _memory = memory;
         _irq = irq;
         VendorId = vendorId;
-        _queues = device.QueueMaxSizes.Select(max => new VirtQueueConfig(max)).ToArray();
+        _state = new VirtioTransportState(device, memory, this, () => Raise(InterruptConfigChange),
+            () => Volatile.Write(ref _interruptStatus, 0));
     }
 
-    /// <summary>The device model this transport carries.</summary>
+    /// <inheritdoc />
     public IVirtioDevice Device => _device;
 
     /// <summary>What VendorID reads.</summary>
     public uint VendorId { get; }
 
     /// <summary>The queue registers as the driver programmed them, one per <see cref="IVirtioDevice.QueueMaxSizes"/> entry.</summary>
-    public IReadOnlyList<VirtQueueConfig> Queues => _queues;
+    public IReadOnlyList<VirtQueueConfig> Queues => _state.Queues;
 
     /// <summary>The status byte (2.1) as the driver reads it.</summary>
-    public VirtioDeviceStatus Status => (VirtioDeviceStatus)Volatile.Read(ref _status);
+    public VirtioDeviceStatus Status => _state.Status;
+
+    /// <summary>Whether DRIVER_OK activated the device since the last reset (recorded once its activation returned).</summary>
+    public bool IsActivated => _state.IsActivated;
+
+    /// <summary>What the most recent failed activation threw (it set DEVICE_NEEDS_RESET); null if none failed.</summary>
+    public Exception? ActivationFailure => _state.ActivationFailure;
+
+    /// <summary>ConfigGeneration: moves on with every configuration change notification.</summary>
+    public uint ConfigGeneration => _state.ConfigGeneration;
 
     /// <summary>The features the driver accepted.</summary>
     public ulong DriverFeatures
@@ -101,7 +101,7 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
         {
             lock (_lock)
             {
-                return _driverFeatures;
+                return _state.DriverFeatures;
             }
         }
     }
@@ -111,6 +111,9 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
 
     /// <summary>Guest accesses ignored as invalid (wrong width or alignment, writes the driver may not make).</summary>
     public long IgnoredGuestAccesses => Interlocked.Read(ref _ignored);
+
+    /// <inheritdoc />
+    public long IgnoredAccesses => IgnoredGuestAccesses;
 
     /// <summary>The offset of QueueNotify in the window; an ioeventfd on its address with data-match per queue index
     /// replaces the exit.</summary>
@@ -185,18 +188,10 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
     public void SignalUsedBuffers(int queueIndex) => Raise(InterruptUsedBuffer);
 
     /// <inheritdoc />
-    public void SignalConfigChange()
-    {
-        Interlocked.Increment(ref _configGeneration);
-        Raise(InterruptConfigChange);
-    }
+    public void SignalConfigChange() => _state.SignalConfigChange();
 
     /// <inheritdoc />
-    public void SetNeedsReset()
-    {
-        Interlocked.Or(ref _status, (int)VirtioDeviceStatus.DeviceNeedsReset);
-        SignalConfigChange();
-    }
+    public void SetNeedsReset() => _state.SetNeedsReset();
 
     /// <summary>Disposes the device model.</summary>
     public void Dispose() => _device.Dispose();
@@ -216,11 +211,7 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
     private void Notify(uint value)
     {
         // Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index (4.2.2); a device is told only once it runs.
-        if (value < (uint)_queues.Length && (Volatile.Read(ref _status) & (int)VirtioDeviceStatus.DriverOk) != 0)
-        {
-            _device.Notify((int)value);
-        }
-        else
+        if (!_state.Notify(value))
         {
             Interlocked.Increment(ref _ignored);
         }
@@ -233,8 +224,6 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
         _irq.SetLevel(false);
     }
 
-    private VirtQueueConfig? SelectedQueue => _queueSel < (uint)_queues.Length ? _queues[_queueSel] : null;
-
     private uint ReadRegister(int offset)
     {
         lock (_lock)
@@ -245,13 +234,13 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
                 R.Version => Version,
                 R.DeviceId => (uint)_device.DeviceType,
                 R.VendorId => VendorId,
-                R.DeviceFeatures => _deviceFeaturesSel < 2 ? (uint)(_device.DeviceFeatures >> (int)(32 * _deviceFeaturesSel)) : 0,
-                R.QueueNumMax => SelectedQueue?.MaxSize ?? 0,
-                R.QueueReady => SelectedQueue is { Ready: true } ? 1u : 0,
+                R.DeviceFeatures => _state.DeviceFeaturesWord,
+                R.QueueNumMax => _state.SelectedQueue?.MaxSize ?? 0,
+                R.QueueReady => _state.SelectedQueue is { Ready: true } ? 1u : 0,
                 R.InterruptStatus => (uint)Volatile.Read(ref _interruptStatus),
-                R.Status => (uint)Volatile.Read(ref _status),
+                R.Status => (uint)_state.Status,
                 R.ShmLenLow or R.ShmLenHigh or R.ShmBaseLow or R.ShmBaseHigh => uint.MaxValue, // no region (4.2.2)
-                R.ConfigGeneration => (uint)Volatile.Read(ref _configGeneration),
+                R.ConfigGeneration => _state.ConfigGeneration,
                 _ => 0, // write-only and reserved registers
             };
         }
@@ -263,146 +252,45 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioInterrupt, IDisposable
         switch (offset)
         {
             case R.DeviceFeaturesSel:
-                _deviceFeaturesSel = value;
+                _state.DeviceFeaturesPage = value;
                 return true;
             case R.DriverFeaturesSel:
-                _driverFeaturesSel = value;
+                _state.DriverFeaturesPage = value;
                 return true;
             case R.DriverFeatures:
-                return WriteDriverFeatures(value);
+                return _state.WriteDriverFeaturesWord(value);
             case R.QueueSel:
-                _queueSel = value;
+                _state.QueueSelect = value;
                 return true;
             case R.QueueNum:
-                return WriteQueueNum(value);
+                return _state.WriteQueueSize(value);
             case R.QueueReady:
-                if (SelectedQueue is not { } queue || (_activated && value != 0))
-                {
-                    return false;
-                }
-
-                queue.Ready = value != 0;
-                return true;
+                return _state.WriteQueueReady(value);
             case R.InterruptAck:
                 Interlocked.And(ref _interruptStatus, ~(int)value);
                 return true;
             case R.Status:
-                WriteStatus(value);
-                return true;
+                return _state.WriteStatus((byte)value);
             case R.QueueDescLow or R.QueueDescHigh or R.QueueDriverLow or R.QueueDriverHigh or R.QueueDeviceLow or R.QueueDeviceHigh:
                 return WriteQueueAddress(offset, value);
             case R.ShmSel:
-                _shmSel = value;
-                return true;
+                return true; // no device here has a shared memory region: every selection reads as absent
             default:
                 return false; // read-only or reserved
         }
     }
 
-    private bool WriteDriverFeatures(uint value)
-    {
-        if (_driverFeaturesSel >= 2 || (Volatile.Read(ref _status) & (int)VirtioDeviceStatus.FeaturesOk) != 0)
-        {
-            return _driverFeaturesSel >= 2 && value == 0; // zeros for bits the device has none of are harmless
-        }
-
-        int shift = (int)(32 * _driverFeaturesSel);
-        _driverFeatures = (_driverFeatures & ~(0xFFFF_FFFFUL << shift)) | ((ulong)value << shift);
-        return true;
-    }
-
-    private bool WriteQueueNum(uint value)
-    {
-        // A split virtqueue's size is a power of two (2.7) no larger than QueueNumMax (4.2.3.2).
-        if (SelectedQueue is not { Ready: false } queue || value == 0 || value > queue.MaxSize || (value & (value - 1)) != 0)
-        {
-            return false;
-        }
-
-        queue.Size = (ushort)value;
-        return true;
-    }
-
+    // The 64-bit ring addresses come in 32-bit halves: merge the half written into what the queue has.
     private bool WriteQueueAddress(int offset, uint value)
     {
-        if (SelectedQueue is not { Ready: false } queue)
+        VirtQueueArea area = (offset & ~4) switch
         {
-            return false; // the driver may program a queue only while it is not ready (4.2.3.2)
-        }
-
-        bool high = (offset & 4) != 0;
-        static GuestAddress Merge(GuestAddress old, uint value, bool high) => new(high
-            ? (old.Value & 0xFFFF_FFFFUL) | ((ulong)value << 32)
-            : (old.Value & ~0xFFFF_FFFFUL) | value);
-
-        switch (offset & ~4)
-        {
-            case R.QueueDescLow:
-                queue.DescriptorTable = Merge(queue.DescriptorTable, value, high);
-                break;
-            case R.QueueDriverLow:
-                queue.DriverArea = Merge(queue.DriverArea, value, high);
-                break;
-            default:
-                queue.DeviceArea = Merge(queue.DeviceArea, value, high);
-                break;
-        }
-
-        return true;
-    }
-
-    private void WriteStatus(uint value)
-    {
-        if ((byte)value == 0)
-        {
-            ResetLocked();
-            return;
-        }
-
-        const int NeedsReset = (int)VirtioDeviceStatus.DeviceNeedsReset;
-        const int FeaturesOk = (int)VirtioDeviceStatus.FeaturesOk;
-        const int DriverOk = (int)VirtioDeviceStatus.DriverOk;
-        int old = Volatile.Read(ref _status);
-        int next = (int)(value & 0xFF) & ~NeedsReset;
-        if ((next & FeaturesOk) != 0 && (old & FeaturesOk) == 0 && !FeaturesAcceptable())
-        {
-            next &= ~FeaturesOk; // 3.1.1 step 6: the driver reads it back and sees the device refused
-        }
-
-        if ((next & DriverOk) != 0 && (next & FeaturesOk) == 0)
-        {
-            next &= ~DriverOk;
-        }
-
-        bool activate = (next & DriverOk) != 0 && !_activated;
-        int seen;
-        while ((seen = Interlocked.CompareExchange(ref _status, next | (old & NeedsReset), old)) != old)
-        {
-            old = seen; // a device thread set DEVICE_NEEDS_RESET meanwhile: keep it
-        }
-
-        if (activate)
-        {
-            _activated = true;
-            _device.Activate(new VirtioActivation(_memory(), _driverFeatures, _queues, this));
-        }
-    }
-
-    private bool FeaturesAcceptable() =>
-        (_driverFeatures & ~_device.DeviceFeatures) == 0 && (_driverFeatures & VirtioFeatures.Version1) != 0;
-
-    private void ResetLocked()
-    {
-        _device.Reset();
-        foreach (VirtQueueConfig queue in _queues)
-        {
-            queue.Reset();
-        }
-
-        _activated = false;
-        _driverFeatures = 0;
-        _deviceFeaturesSel = _driverFeaturesSel = _queueSel = _shmSel = 0;
-        Volatile.Write(ref _interruptStatus, 0);
-        Volatile.Write(ref _status, 0);
+            R.QueueDescLow => VirtQueueArea.DescriptorTable,
+            R.QueueDriverLow => VirtQueueArea.DriverArea,
+            _ => VirtQueueArea.DeviceArea,
+        };
+        ulong old = _state.QueueAddress(area);
+        ulong merged = (offset & 4) != 0 ? (old & 0xFFFF_FFFFUL) | ((ulong)value << 32) : (old & ~0xFFFF_FFFFUL) | value;
+        return _state.WriteQueueAddress(area, merged);
     }
 }

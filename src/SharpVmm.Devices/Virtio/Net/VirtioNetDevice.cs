@@ -12,13 +12,13 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// several receive chains (num_buffers says how many).
 /// </summary>
 /// <remarks>
-/// Transmit runs on a worker thread that <see cref="Notify"/>(1) only wakes (or KVM, through
-/// <see cref="QueueNotificationHandle"/>). Receive runs on a reader thread that waits
-/// on the back-end and, when the guest has posted no receive buffer, stops reading the back-end until
-/// <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains, a broken ring) are counted and
-/// answered, never thrown.
+/// Each queue has its own <see cref="VirtioWorker"/> and <see cref="DeviceQueue"/>, like the other devices. Transmit
+/// drains transmitq0 whenever <see cref="Notify"/>(1) (or KVM, through <see cref="QueueNotificationHandle"/>) wakes its
+/// thread. Receive waits on the back-end and, when the guest has posted no receive buffer, stops reading the back-end
+/// and sleeps until <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains) are counted
+/// and answered, never thrown; a broken ring sets DEVICE_NEEDS_RESET once.
 /// </remarks>
-public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
+public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
 {
     /// <summary>Index of receiveq0.</summary>
     public const int ReceiveQueue = 0;
@@ -37,11 +37,16 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
     private readonly byte[] _mac;
     private readonly ushort _queueSize;
     private readonly Lock _lifecycle = new();
-    private readonly NotificationEvent _txKick = new();
-    private readonly NotificationEvent _rxKick = new();
-    private Thread? _txThread;
-    private Thread? _rxThread;
-    private volatile bool _stopping;
+    private readonly VirtioWorker _txWorker;
+    private readonly VirtioWorker _rxWorker;
+    private readonly Func<DescriptorChain, uint> _transmit;
+    private readonly Func<bool> _transmitRunning;
+    private readonly byte[] _txFrame = new byte[MaxFrameSize];
+    private readonly byte[] _rxFrame = new byte[MaxFrameSize];
+    private readonly List<DescriptorChain> _gathered = [];
+    private DeviceQueue? _tx, _rx;
+    private bool _hostCsum, _hostTso, _mergeable, _guestCsum;
+    private int _pending; // bytes of _rxFrame read from the back-end and not yet delivered
     private bool _disposed;
     private long _rxFrames, _rxBytes, _rxDropped, _txFrames, _txBytes, _txDropped, _malformedChains;
 
@@ -66,6 +71,10 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         _mac = mac.ToArray();
         _queueSize = queueSize;
         QueueMaxSizes = [queueSize, queueSize];
+        _txWorker = new VirtioWorker("virtio-net tx", ServiceTransmit);
+        _rxWorker = new VirtioWorker("virtio-net rx", ServiceReceive, backend.Wake);
+        _transmit = TransmitChain;
+        _transmitRunning = () => !_txWorker.StopRequested;
     }
 
     /// <inheritdoc />
@@ -130,7 +139,7 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
     /// The host error that stopped a worker (the back-end failed to read or write for a reason other than a full or
     /// empty queue); null while both directions work. The device stays up; the other direction keeps going.
     /// </summary>
-    public Exception? BackendFailure { get; private set; }
+    public Exception? BackendFailure => _txWorker.Failure ?? _rxWorker.Failure;
 
     /// <inheritdoc />
     public void ReadConfig(uint offset, Span<byte> data)
@@ -158,21 +167,24 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         lock (_lifecycle)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            StopWorkers();
-            _stopping = false;
-            _backend.SetOffloads(OffloadsFor(activation.Features));
-            VirtQueue? rx = CreateQueue(activation, ReceiveQueue);
-            VirtQueue? tx = CreateQueue(activation, TransmitQueue);
-            if (tx is not null)
+            ulong features = activation.Features;
+            _backend.SetOffloads(OffloadsFor(features));
+            _hostTso = (features & (VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6)) != 0;
+            _hostCsum = (features & VirtioNetFeatures.Csum) != 0;
+            _mergeable = (features & VirtioNetFeatures.MrgRxbuf) != 0;
+            _guestCsum = (features & VirtioNetFeatures.GuestCsum) != 0;
+            _pending = 0;
+            _gathered.Clear();
+            _tx = DeviceQueue.CreateIfReady(activation, TransmitQueue);
+            _rx = DeviceQueue.CreateIfReady(activation, ReceiveQueue);
+            if (_tx is not null)
             {
-                _txThread = new Thread(() => Guarded(() => TransmitLoop(tx, activation))) { IsBackground = true, Name = "virtio-net tx" };
-                _txThread.Start();
+                _txWorker.Start();
             }
 
-            if (rx is not null)
+            if (_rx is not null)
             {
-                _rxThread = new Thread(() => Guarded(() => ReceiveLoop(rx, activation))) { IsBackground = true, Name = "virtio-net rx" };
-                _rxThread.Start();
+                _rxWorker.Start();
             }
         }
     }
@@ -183,10 +195,10 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         switch (queueIndex)
         {
             case ReceiveQueue:
-                _rxKick.Kick();
+                _rxWorker.Kick();
                 break;
             case TransmitQueue:
-                _txKick.Kick();
+                _txWorker.Kick();
                 break;
             default:
                 break; // a notify for a queue this device does not have: ignored, as hardware would
@@ -194,21 +206,22 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
     }
 
     /// <inheritdoc />
-    /// <remarks>receiveq0's handle wakes the reader thread when it waits for receive buffers (while it has some it
-    /// waits on the back-end and ignores the kick until its ring runs dry); transmitq0's wakes the transmit thread.</remarks>
+    /// <remarks>receiveq0's handle wakes the receive thread when it sleeps for want of receive buffers (while it has
+    /// some it waits on the back-end, and the kick only makes it look again once it returns); transmitq0's wakes the
+    /// transmit thread.</remarks>
     public SafeHandle? QueueNotificationHandle(int queueIndex) => queueIndex switch
     {
-        ReceiveQueue => _rxKick.Handle,
-        TransmitQueue => _txKick.Handle,
+        ReceiveQueue => _rxWorker.NotificationHandle,
+        TransmitQueue => _txWorker.NotificationHandle,
         _ => null,
     };
 
     /// <inheritdoc />
-    /// <remarks>For receiveq0, the reader's sleeps waiting for receive buffers (not its waits on the back-end).</remarks>
+    /// <remarks>For receiveq0, the receive thread's sleeps for want of receive buffers (not its waits on the back-end).</remarks>
     public long IdleWaits(int queueIndex) => queueIndex switch
     {
-        ReceiveQueue => _rxKick.IdleWaits,
-        TransmitQueue => _txKick.IdleWaits,
+        ReceiveQueue => _rxWorker.IdleWaits,
+        TransmitQueue => _txWorker.IdleWaits,
         _ => 0,
     };
 
@@ -239,83 +252,24 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         }
 
         _backend.Dispose();
-        _txKick.Dispose();
-        _rxKick.Dispose();
-    }
-
-    private VirtQueue? CreateQueue(VirtioActivation activation, int index)
-    {
-        if (index >= activation.Queues.Count || !activation.Queues[index].Ready)
-        {
-            return null;
-        }
-
-        return new VirtQueue(activation.Memory, activation.Queues[index], activation.Features);
+        _txWorker.Dispose();
+        _rxWorker.Dispose();
     }
 
     private void StopWorkers()
     {
-        _stopping = true;
-        _txKick.Kick();
-        _rxKick.Kick();
-        _backend.Wake();
-        _txThread?.Join();
-        _rxThread?.Join();
-        _txThread = null;
-        _rxThread = null;
-        _txKick.TryConsume(); // drop kicks meant for the stopped workers
-        _rxKick.TryConsume();
+        _txWorker.Stop();
+        _rxWorker.Stop(); // wakes the back-end wait too
+        _tx = null;
+        _rx = null;
     }
 
-    private void Guarded(Action loop)
+    private void ServiceTransmit() => _tx?.Drain(_transmit, _transmitRunning);
+
+    private uint TransmitChain(DescriptorChain chain)
     {
-        try
-        {
-            loop();
-        }
-        catch (IOException ex)
-        {
-            BackendFailure = ex; // a host failure must not take the VMM down from a worker thread
-        }
-#pragma warning disable CA1031 // a device thread's last resort: record the failure, keep the VMM and the other devices running
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-#pragma warning restore CA1031
-        {
-            BackendFailure = ex;
-        }
-    }
-
-    private void TransmitLoop(VirtQueue queue, VirtioActivation activation)
-    {
-        byte[] frame = new byte[MaxFrameSize];
-        bool hostTso = (activation.Features & (VirtioNetFeatures.HostTso4 | VirtioNetFeatures.HostTso6)) != 0;
-        bool hostCsum = (activation.Features & VirtioNetFeatures.Csum) != 0;
-        while (!_stopping)
-        {
-            queue.DisableNotifications();
-            bool used = false;
-            while (!_stopping && queue.TryPop(out DescriptorChain chain))
-            {
-                Transmit(chain, frame, hostCsum, hostTso);
-                queue.AddUsed(chain, 0);
-                used = true;
-            }
-
-            if (used && queue.NeedsNotification())
-            {
-                activation.Interrupt.SignalUsedBuffers(TransmitQueue);
-            }
-
-            if (CheckBroken(queue, activation))
-            {
-                return;
-            }
-
-            if (!queue.EnableNotifications())
-            {
-                _txKick.Wait(-1);
-            }
-        }
+        Transmit(chain, _txFrame, _hostCsum, _hostTso);
+        return 0;
     }
 
     private void Transmit(DescriptorChain chain, byte[] frame, bool hostCsum, bool hostTso)
@@ -346,149 +300,5 @@ public sealed class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
         {
             Interlocked.Increment(ref _txDropped);
         }
-    }
-
-    private void ReceiveLoop(VirtQueue queue, VirtioActivation activation)
-    {
-        byte[] frame = new byte[MaxFrameSize];
-        bool mergeable = (activation.Features & VirtioNetFeatures.MrgRxbuf) != 0;
-        bool guestCsum = (activation.Features & VirtioNetFeatures.GuestCsum) != 0;
-        var gathered = new List<DescriptorChain>();
-        int pending = 0;
-        while (!_stopping)
-        {
-            if (pending == 0)
-            {
-                pending = _backend.Read(frame);
-                if (pending == 0)
-                {
-                    _backend.WaitReadable(-1);
-                    continue;
-                }
-
-                if (pending < VirtioNetHeader.Size)
-                {
-                    // a back-end frame without a whole virtio-net header (a TAP never sends one): nothing to deliver
-                    Interlocked.Increment(ref _rxDropped);
-                    pending = 0;
-                    continue;
-                }
-            }
-
-            if (!Gather(queue, activation, gathered, mergeable ? pending : 1))
-            {
-                if (CheckBroken(queue, activation))
-                {
-                    return;
-                }
-
-                _rxKick.Wait(-1); // not enough buffers: leave the back-end alone until the guest posts more
-                continue;
-            }
-
-            if (!guestCsum)
-            {
-                // 5.1.6.4.1: without GUEST_CSUM flags are zero and gso_type NONE (the back-end has no offloads on).
-                frame.AsSpan(0, VirtioNetHeader.NumBuffersOffset).Clear();
-            }
-
-            Deliver(queue, gathered, frame.AsSpan(0, pending));
-            gathered.Clear();
-            pending = 0;
-            if (queue.NeedsNotification())
-            {
-                activation.Interrupt.SignalUsedBuffers(ReceiveQueue);
-            }
-        }
-    }
-
-    private bool TryTakeReceiveBuffer(VirtQueue queue, VirtioActivation activation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DescriptorChain? chain)
-    {
-        while (true)
-        {
-            queue.DisableNotifications();
-            if (queue.TryPop(out DescriptorChain popped))
-            {
-                if (popped.WritableLength >= VirtioNetHeader.Size)
-                {
-                    chain = popped;
-                    return true;
-                }
-
-                Interlocked.Increment(ref _malformedChains); // nothing to write into: hand it back empty
-                queue.AddUsed(popped, 0);
-                if (queue.NeedsNotification())
-                {
-                    activation.Interrupt.SignalUsedBuffers(ReceiveQueue);
-                }
-
-                continue;
-            }
-
-            if (queue.IsBroken || !queue.EnableNotifications())
-            {
-                chain = null;
-                return false;
-            }
-        }
-    }
-
-    // Adds receive chains to gathered (kept across waits) until they hold needed bytes; false if the ring ran dry.
-    private bool Gather(VirtQueue queue, VirtioActivation activation, List<DescriptorChain> gathered, int needed)
-    {
-        long room = gathered.Sum(c => (long)c.WritableLength);
-        while (room < needed && gathered.Count < queue.Size)
-        {
-            if (!TryTakeReceiveBuffer(queue, activation, out DescriptorChain? chain))
-            {
-                return false;
-            }
-
-            gathered.Add(chain);
-            room += chain.WritableLength;
-        }
-
-        return true;
-    }
-
-    private void Deliver(VirtQueue queue, List<DescriptorChain> chains, Span<byte> frame)
-    {
-        long room = chains.Sum(c => (long)c.WritableLength);
-        if (frame.Length > room)
-        {
-            // The frame does not fit: without MRG_RXBUF the guest posted a short buffer; with it, the whole ring is
-            // too small. Hand the buffers back empty.
-            Interlocked.Increment(ref _rxDropped);
-            foreach (DescriptorChain chain in chains)
-            {
-                queue.AddUsed(chain, 0);
-            }
-
-            return;
-        }
-
-        // 5.1.6.4: num_buffers is the number of chains the frame spans (1 without MRG_RXBUF).
-        BinaryPrimitives.WriteUInt16LittleEndian(frame[VirtioNetHeader.NumBuffersOffset..], (ushort)chains.Count);
-        int offset = 0;
-        foreach (DescriptorChain chain in chains)
-        {
-            var writer = chain.CreateWriter();
-            offset += writer.Write(frame[offset..]);
-            queue.AddUsed(chain, writer.BytesWritten);
-        }
-
-        Interlocked.Increment(ref _rxFrames);
-        Interlocked.Add(ref _rxBytes, frame.Length - VirtioNetHeader.Size);
-    }
-
-    private static bool CheckBroken(VirtQueue queue, VirtioActivation activation)
-    {
-        if (!queue.IsBroken)
-        {
-            return false;
-        }
-
-        activation.Interrupt.SetNeedsReset();
-        return true;
     }
 }

@@ -1,6 +1,7 @@
 namespace SharpVmm.Devices.Virtio.Pci;
 
-/// <summary>The common configuration structure (virtio 1.2, 4.1.4.3) and the device status state machine (2.1, 3.1).</summary>
+/// <summary>The common configuration structure (virtio 1.2, 4.1.4.3): decodes its fields onto the shared
+/// <see cref="VirtioTransportState"/> (features, status, queues) and keeps the MSI-X vector fields.</summary>
 public sealed partial class VirtioPciDevice
 {
     // struct virtio_pci_common_cfg field offsets and widths (4.1.4.3).
@@ -17,17 +18,10 @@ public sealed partial class VirtioPciDevice
         (QueueDesc, 8), (QueueDriver, 8), (QueueDevice, 8),
     ];
 
-    private uint _deviceFeatureSelect;
-    private uint _driverFeatureSelect;
-    private ulong _driverFeatures;
     private int _msixConfig = VirtQueueConfig.NoVector;
-    private int _status;
-    private int _configGeneration;
-    private ushort _queueSelect;
-    private volatile bool _activated;
 
     /// <summary>The device status byte.</summary>
-    public VirtioDeviceStatus Status => (VirtioDeviceStatus)Volatile.Read(ref _status);
+    public VirtioDeviceStatus Status => _state.Status;
 
     /// <summary>The features the driver accepted (driver_feature, all 64 bits).</summary>
     public ulong DriverFeatures
@@ -36,16 +30,19 @@ public sealed partial class VirtioPciDevice
         {
             lock (_lock)
             {
-                return _driverFeatures;
+                return _state.DriverFeatures;
             }
         }
     }
 
     /// <summary>config_generation: bumped by every configuration change notification.</summary>
-    public byte ConfigGenerationValue => (byte)Volatile.Read(ref _configGeneration);
+    public byte ConfigGenerationValue => (byte)_state.ConfigGeneration;
 
-    /// <summary>Whether the device has been activated (DRIVER_OK accepted) since the last reset.</summary>
-    public bool IsActivated => _activated;
+    /// <summary>Whether DRIVER_OK activated the device since the last reset (recorded once its activation returned).</summary>
+    public bool IsActivated => _state.IsActivated;
+
+    /// <summary>What the most recent failed activation threw (it set DEVICE_NEEDS_RESET); null if none failed.</summary>
+    public Exception? ActivationFailure => _state.ActivationFailure;
 
     private void ReadCommonConfig(uint offset, Span<byte> data)
     {
@@ -106,108 +103,93 @@ public sealed partial class VirtioPciDevice
         return -1;
     }
 
-    private VirtQueueConfig? SelectedQueue => _queueSelect < _queues.Length ? _queues[_queueSelect] : null;
-
     private ulong ReadField(uint field)
     {
-        VirtQueueConfig? q = SelectedQueue;
+        VirtQueueConfig? q = _state.SelectedQueue;
         return field switch
         {
-            DeviceFeatureSelect => _deviceFeatureSelect,
-            DeviceFeature => _deviceFeatureSelect switch
-            {
-                0 => (uint)_device.DeviceFeatures,
-                1 => _device.DeviceFeatures >> 32,
-                _ => 0,
-            },
-            DriverFeatureSelect => _driverFeatureSelect,
-            DriverFeature => _driverFeatureSelect switch
-            {
-                0 => (uint)_driverFeatures,
-                1 => _driverFeatures >> 32,
-                _ => 0,
-            },
+            DeviceFeatureSelect => _state.DeviceFeaturesPage,
+            DeviceFeature => _state.DeviceFeaturesWord,
+            DriverFeatureSelect => _state.DriverFeaturesPage,
+            DriverFeature => _state.DriverFeaturesWord,
             ConfigMsixVector => (ushort)_msixConfig,
-            NumQueues => (ulong)_queues.Length,
-            DeviceStatus => (byte)Volatile.Read(ref _status),
-            ConfigGeneration => (byte)Volatile.Read(ref _configGeneration),
-            QueueSelect => _queueSelect,
+            NumQueues => (ulong)_state.Queues.Count,
+            DeviceStatus => (byte)_state.Status,
+            ConfigGeneration => (byte)_state.ConfigGeneration,
+            QueueSelect => (ushort)_state.QueueSelect,
             // An out-of-range queue_select reads queue_size 0: "not available" (4.1.4.3.1).
             QueueSize => q?.Size ?? 0,
             QueueMsixVector => q?.MsixVector ?? VirtQueueConfig.NoVector,
             QueueEnable => q is { Ready: true } ? 1UL : 0,
-            QueueNotifyOff => q is null ? 0UL : _queueSelect,
-            QueueDesc => q?.DescriptorTable.Value ?? 0,
-            QueueDriver => q?.DriverArea.Value ?? 0,
-            QueueDevice => q?.DeviceArea.Value ?? 0,
+            QueueNotifyOff => q is null ? 0UL : _state.QueueSelect,
+            QueueDesc => _state.QueueAddress(VirtQueueArea.DescriptorTable),
+            QueueDriver => _state.QueueAddress(VirtQueueArea.DriverArea),
+            QueueDevice => _state.QueueAddress(VirtQueueArea.DeviceArea),
             _ => 0,
         };
     }
 
     private void WriteField(uint field, ulong value)
     {
-        VirtQueueConfig? q = SelectedQueue;
+        bool done = true;
         switch (field)
         {
             case DeviceFeatureSelect:
-                _deviceFeatureSelect = (uint)value;
+                _state.DeviceFeaturesPage = (uint)value;
                 break;
             case DriverFeatureSelect:
-                _driverFeatureSelect = (uint)value;
+                _state.DriverFeaturesPage = (uint)value;
                 break;
             case DriverFeature:
-                WriteDriverFeatures((uint)value);
+                done = _state.WriteDriverFeaturesWord((uint)value);
                 break;
             case ConfigMsixVector:
                 Volatile.Write(ref _msixConfig, ValidVector((ushort)value));
                 break;
             case DeviceStatus:
-                WriteStatus((byte)value);
+                done = _state.WriteStatus((byte)value);
                 break;
             case QueueSelect:
-                _queueSelect = (ushort)value;
+                _state.QueueSelect = (ushort)value;
                 break;
-            case QueueSize when q is not null && !q.Ready:
-                ushort size = (ushort)value;
-                if (size == 0 || !ushort.IsPow2(size) || size > q.MaxSize)
-                {
-                    Interlocked.Increment(ref _ignored);
-                }
-                else
-                {
-                    q.Size = size;
-                }
-
+            case QueueSize:
+                done = _state.WriteQueueSize((ushort)value);
                 break;
-            case QueueMsixVector when q is not null:
-                q.MsixVector = ValidVector((ushort)value);
+            case QueueMsixVector:
+                done = WriteQueueMsixVector((ushort)value);
                 break;
-            case QueueEnable when q is not null:
-                // Only 1 may be written (4.1.4.3.2); a queue is disabled by a device reset.
-                if (value == 1)
-                {
-                    q.Ready = true;
-                }
-                else
-                {
-                    Interlocked.Increment(ref _ignored);
-                }
-
+            case QueueEnable:
+                done = _state.WriteQueueReady((ushort)value);
                 break;
-            case QueueDesc when q is { Ready: false }:
-                q.DescriptorTable = new(value);
+            case QueueDesc:
+                done = _state.WriteQueueAddress(VirtQueueArea.DescriptorTable, value);
                 break;
-            case QueueDriver when q is { Ready: false }:
-                q.DriverArea = new(value);
+            case QueueDriver:
+                done = _state.WriteQueueAddress(VirtQueueArea.DriverArea, value);
                 break;
-            case QueueDevice when q is { Ready: false }:
-                q.DeviceArea = new(value);
+            case QueueDevice:
+                done = _state.WriteQueueAddress(VirtQueueArea.DeviceArea, value);
                 break;
             default:
-                // Read-only fields, registers of a queue that does not exist or is already enabled.
-                Interlocked.Increment(ref _ignored);
+                done = false; // read-only fields
                 break;
         }
+
+        if (!done)
+        {
+            Interlocked.Increment(ref _ignored);
+        }
+    }
+
+    private bool WriteQueueMsixVector(ushort vector)
+    {
+        if (_state.SelectedQueue is not { } queue)
+        {
+            return false;
+        }
+
+        queue.MsixVector = ValidVector(vector);
+        return true;
     }
 
     // The device answers VIRTIO_MSI_NO_VECTOR when it cannot map the vector (4.1.5.1.2).
@@ -220,82 +202,5 @@ public sealed partial class VirtioPciDevice
 
         Interlocked.Increment(ref _ignored);
         return VirtQueueConfig.NoVector;
-    }
-
-    private void WriteDriverFeatures(uint value)
-    {
-        if ((_status & (int)VirtioDeviceStatus.FeaturesOk) != 0 || _driverFeatureSelect > 1)
-        {
-            Interlocked.Increment(ref _ignored); // features are fixed once FEATURES_OK is set
-            return;
-        }
-
-        int shift = (int)_driverFeatureSelect * 32;
-        _driverFeatures = (_driverFeatures & ~(0xFFFF_FFFFUL << shift)) | ((ulong)value << shift);
-    }
-
-    private void WriteStatus(byte value)
-    {
-        if (value == 0)
-        {
-            ResetLocked();
-            return;
-        }
-
-        const int featuresOk = (int)VirtioDeviceStatus.FeaturesOk, driverOk = (int)VirtioDeviceStatus.DriverOk;
-        int old = Volatile.Read(ref _status);
-        int next = value & ~(int)VirtioDeviceStatus.DeviceNeedsReset;
-
-        // FEATURES_OK only for a subset of what the device offers that includes VERSION_1 (3.1.1, 6.1).
-        if ((next & featuresOk) != 0 && (old & featuresOk) == 0)
-        {
-            ulong offered = _device.DeviceFeatures;
-            if ((_driverFeatures & ~offered) != 0 || (_driverFeatures & VirtioFeatures.Version1) == 0)
-            {
-                next &= ~featuresOk;
-                Interlocked.Increment(ref _ignored);
-            }
-        }
-
-        // Once per reset: a driver that clears DRIVER_OK (2.1.2 forbids it) and sets it again gets no second activation.
-        bool activate = (next & driverOk) != 0 && (old & driverOk) == 0 && !_activated;
-        if (activate && (next & featuresOk) == 0)
-        {
-            next &= ~driverOk; // DRIVER_OK before a successful FEATURES_OK is refused
-            activate = false;
-            Interlocked.Increment(ref _ignored);
-        }
-
-        // DEVICE_NEEDS_RESET is the device's bit: keep it if a device thread set it meanwhile.
-        int seen;
-        do
-        {
-            seen = Volatile.Read(ref _status);
-        }
-        while (Interlocked.CompareExchange(ref _status, next | (seen & (int)VirtioDeviceStatus.DeviceNeedsReset), seen) != seen);
-
-        if (activate)
-        {
-            _device.Activate(new VirtioActivation(_memory(), _driverFeatures, _queues, this));
-            _activated = true;
-        }
-    }
-
-    private void ResetLocked()
-    {
-        _activated = false;
-        _device.Reset();
-        foreach (VirtQueueConfig q in _queues)
-        {
-            q.Reset();
-        }
-
-        _deviceFeatureSelect = 0;
-        _driverFeatureSelect = 0;
-        _driverFeatures = 0;
-        _queueSelect = 0;
-        Volatile.Write(ref _msixConfig, VirtQueueConfig.NoVector);
-        Volatile.Write(ref _status, 0);
-        ClearIsr();
     }
 }

@@ -13,20 +13,21 @@ namespace SharpVmm.Devices.Virtio.Pci;
 /// bits and the INTx line (level, lowered when the driver reads the ISR) tell the driver.
 /// </summary>
 /// <remarks>
-/// Guest mistakes (unoffered features, out-of-range queue_select, a queue size that is not a power of two, a notify for
+/// Feature negotiation, the status state machine, activation, reset and queue programming are
+/// <see cref="VirtioTransportState"/>'s, shared with virtio-mmio; this class decodes the structures and owns the
+/// interrupts. Guest mistakes (unoffered features, out-of-range queue_select, a queue size that is not a power of two, a notify for
 /// a queue that does not exist, accesses of odd sizes) are ignored and counted in <see cref="IgnoredAccesses"/>.
 /// Interrupts never take the register lock, so <see cref="IVirtioDevice.Reset"/> may wait for a device thread that is
 /// signalling.
 /// </remarks>
-public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
+public sealed partial class VirtioPciDevice : IPciDevice, IVirtioTransport
 {
     private readonly Lock _lock = new();
     private readonly Lock _interruptLock = new();
     private readonly IVirtioDevice _device;
-    private readonly Func<GuestMemory> _memory;
     private readonly IInterruptLine _intx;
     private readonly PciConfigSpace _config;
-    private readonly VirtQueueConfig[] _queues;
+    private readonly VirtioTransportState _state;
     private readonly int _pciCfgCapability;
     private int _isr;
     private bool _lineHigh;
@@ -51,9 +52,8 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
         }
 
         _device = device;
-        _memory = memory;
         _intx = intx;
-        _queues = [.. device.QueueMaxSizes.Select(max => new VirtQueueConfig(max))];
+        _state = new VirtioTransportState(device, memory, this, RaiseConfigInterrupt, ResetInterrupts);
         Msix = new MsixVectors(Math.Min(queueCount + 1, L.MaxMsixVectors), msiSink);
 
         _config = new PciConfigSpace(L.VendorId, (ushort)(L.DeviceIdBase + (uint)device.DeviceType), L.ClassCode(device.DeviceType),
@@ -105,7 +105,7 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
     public MsixVectors Msix { get; }
 
     /// <summary>The queue registers the driver programs.</summary>
-    public IReadOnlyList<VirtQueueConfig> Queues => _queues;
+    public IReadOnlyList<VirtQueueConfig> Queues => _state.Queues;
 
     /// <summary>Number of guest accesses or values ignored as invalid.</summary>
     public long IgnoredAccesses => Interlocked.Read(ref _ignored);
@@ -123,7 +123,7 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
         lock (_lock)
         {
             ulong bar = _config.DecodedBarAddress(0);
-            return bar == 0 || (uint)queueIndex >= (uint)_queues.Length ? 0 : bar + L.NotifyOffset + (L.NotifyOffMultiplier * (uint)queueIndex);
+            return bar == 0 || (uint)queueIndex >= (uint)_state.Queues.Count ? 0 : bar + L.NotifyOffset + (L.NotifyOffMultiplier * (uint)queueIndex);
         }
     }
 
@@ -160,56 +160,6 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
         lock (_interruptLock)
         {
             UpdateLineLocked();
-        }
-    }
-
-    /// <inheritdoc/>
-    public void SignalUsedBuffers(int queueIndex)
-    {
-        if ((uint)queueIndex >= (uint)_queues.Length)
-        {
-            return;
-        }
-
-        if (Msix.Enabled)
-        {
-            ushort vector = _queues[queueIndex].MsixVector;
-            if (vector != VirtQueueConfig.NoVector)
-            {
-                Msix.Signal(vector);
-            }
-
-            return;
-        }
-
-        AssertIsr(L.IsrQueue);
-    }
-
-    /// <inheritdoc/>
-    public void SignalConfigChange()
-    {
-        Interlocked.Increment(ref _configGeneration);
-        if (Msix.Enabled)
-        {
-            ushort vector = (ushort)Volatile.Read(ref _msixConfig);
-            if (vector != VirtQueueConfig.NoVector)
-            {
-                Msix.Signal(vector);
-            }
-
-            return;
-        }
-
-        AssertIsr(L.IsrConfig);
-    }
-
-    /// <inheritdoc/>
-    public void SetNeedsReset()
-    {
-        int status = Interlocked.Or(ref _status, (int)VirtioDeviceStatus.DeviceNeedsReset);
-        if ((status & (int)VirtioDeviceStatus.DriverOk) != 0)
-        {
-            SignalConfigChange();
         }
     }
 
@@ -340,13 +290,10 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
     private void NotifyQueue(ulong offset)
     {
         ulong queue = offset / L.NotifyOffMultiplier;
-        if (offset % L.NotifyOffMultiplier != 0 || queue >= (ulong)_queues.Length || !_activated)
+        if (offset % L.NotifyOffMultiplier != 0 || queue > uint.MaxValue || !_state.Notify((uint)queue))
         {
             Interlocked.Increment(ref _ignored);
-            return;
         }
-
-        _device.Notify((int)queue);
     }
 
     private void ReadDeviceConfig(uint offset, Span<byte> data)
@@ -372,44 +319,5 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioInterrupt
 
         int length = (int)Math.Min((uint)data.Length, (uint)size - offset);
         _device.WriteConfig(offset, data[..length]);
-    }
-
-    private void AssertIsr(byte bit)
-    {
-        lock (_interruptLock)
-        {
-            _isr |= bit;
-            UpdateLineLocked();
-        }
-    }
-
-    private byte ReadAndClearIsr()
-    {
-        lock (_interruptLock)
-        {
-            byte isr = (byte)_isr;
-            _isr = 0;
-            UpdateLineLocked();
-            return isr;
-        }
-    }
-
-    private void ClearIsr()
-    {
-        lock (_interruptLock)
-        {
-            _isr = 0;
-            UpdateLineLocked();
-        }
-    }
-
-    private void UpdateLineLocked()
-    {
-        bool high = _isr != 0 && !_intxDisabled;
-        if (high != _lineHigh)
-        {
-            _lineHigh = high;
-            _intx.SetLevel(high);
-        }
     }
 }

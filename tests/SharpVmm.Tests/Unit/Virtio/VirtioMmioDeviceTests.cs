@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Mmio;
 using SharpVmm.Memory;
 using SharpVmm.Tests.Support;
+using SharpVmm.Tests.Unit.Virtio.Transport;
 using Xunit;
 using R = SharpVmm.Devices.Virtio.Mmio.VirtioMmioRegister;
 
@@ -27,19 +27,9 @@ public sealed class VirtioMmioDeviceTests : IDisposable
         _memory.Dispose();
     }
 
-    private uint Read32(int offset)
-    {
-        Span<byte> b = stackalloc byte[4];
-        _mmio.Read((ulong)offset, b);
-        return BinaryPrimitives.ReadUInt32LittleEndian(b);
-    }
+    private uint Read32(int offset) => MmioTransportDriver.Read32(_mmio, offset);
 
-    private void Write32(int offset, uint value)
-    {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-        _mmio.Write((ulong)offset, b);
-    }
+    private void Write32(int offset, uint value) => MmioTransportDriver.Write32(_mmio, offset, value);
 
     private void SetStatus(VirtioDeviceStatus status) => Write32(R.Status, (uint)status);
 
@@ -207,12 +197,7 @@ public sealed class VirtioMmioDeviceTests : IDisposable
         Assert.Equal(0, calls);
     }
 
-    private static void Write32Into(VirtioMmioDevice mmio, int offset, uint value)
-    {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-        mmio.Write((ulong)offset, b);
-    }
+    private static void Write32Into(VirtioMmioDevice mmio, int offset, uint value) => MmioTransportDriver.Write32(mmio, offset, value);
 
     [Fact]
     public void Queue_notify_passes_the_queue_index_to_the_device_once_it_runs()
