@@ -47,7 +47,7 @@ public sealed class GuestRamLayout
 
         if (size > MaxSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"guest memory is at most {MaxSize >> 30} GiB");
+            throw new ArgumentOutOfRangeException(nameof(size), size, "guest memory is at most 1 TiB (RAM from 4 GiB up then ends at 1 TiB + 1 GiB)");
         }
 
         return new GuestRamLayout(size);
