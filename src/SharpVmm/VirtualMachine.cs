@@ -32,7 +32,7 @@ public sealed class VirtualMachine : IDisposable
     private VmRunResult? _result;
     private bool _disposed;
 
-    internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
+    internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, GuestRamLayout ramLayout, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
         bool tripleFaultResets, GsiInterruptLine[] interruptLines, IDisposable[] owned, Func<VirtualMachine, Vcpu[]> createVcpus)
     {
         _owned = owned;
@@ -41,6 +41,7 @@ public sealed class VirtualMachine : IDisposable
         _kvm = kvm;
         _vm = vm;
         Memory = memory;
+        RamLayout = ramLayout;
         IoBus = io;
         MmioBus = mmio;
         EmulationFailures = new EmulationFailureHandler(memory);
@@ -50,6 +51,9 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>Guest-physical memory.</summary>
     public GuestMemory Memory { get; }
+
+    /// <summary>Where <see cref="Memory"/> lies: below the 32-bit device hole, and from 4 GiB when it does not fit there.</summary>
+    public GuestRamLayout RamLayout { get; }
 
     /// <summary>The port I/O bus.</summary>
     public IoBus IoBus { get; }

@@ -25,11 +25,10 @@ public sealed class VirtualMachineBuilder
     public const ulong DefaultMemorySize = 64UL << 20;
 
     /// <summary>
-    /// The most guest RAM this VMM lays out: RAM is one block from guest-physical 0 that ends below the 32-bit device
-    /// hole (the PCI MMIO window at 0xC0000000, virtio-mmio devices at 0xD0000000, the IOAPIC and local APICs at
-    /// 0xFEC00000/0xFEE00000, KVM's TSS below 4 GiB).
+    /// The most guest RAM this VMM lays out (<see cref="GuestRamLayout.MaxSize"/>): up to 3 GiB from guest-physical 0,
+    /// below the 32-bit device hole, and the rest from 4 GiB (<see cref="GuestRamLayout"/>).
     /// </summary>
-    public const ulong MaxMemorySize = 0xC000_0000;
+    public const ulong MaxMemorySize = GuestRamLayout.MaxSize;
 
     /// <summary>Where KVM's three-page real-mode TSS goes on Intel hosts: just below the BIOS area at the top of 4 GiB.</summary>
     public const ulong TssAddress = 0xFFFB_D000;
@@ -42,7 +41,7 @@ public sealed class VirtualMachineBuilder
 
     private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _ioDevices = [];
     private readonly List<(ulong Base, ulong Length, IBusDevice Device)> _mmioDevices = [];
-    private ulong _memorySize = DefaultMemorySize;
+    private GuestRamLayout _ramLayout = GuestRamLayout.ForSize(DefaultMemorySize);
     private int _vcpuCount = 1;
     private string _kvmDevice = KvmSystem.DefaultDevicePath;
     private bool _hugePages;
@@ -66,21 +65,14 @@ public sealed class VirtualMachineBuilder
         return this;
     }
 
-    /// <summary>Guest RAM size in bytes, mapped at guest-physical 0 (a multiple of 4 KiB).</summary>
+    /// <summary>
+    /// Guest RAM size in bytes (a non-zero multiple of 4 KiB, at most <see cref="MaxMemorySize"/>), laid out by
+    /// <see cref="GuestRamLayout.ForSize"/>: from guest-physical 0 up to 3 GiB, the rest from 4 GiB.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The size is 0, not a multiple of 4 KiB, or too large.</exception>
     public VirtualMachineBuilder WithMemory(ulong bytes)
     {
-        if (bytes == 0 || bytes % GuestMemoryRegion.PageSize != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "guest memory must be a non-zero multiple of 4 KiB");
-        }
-
-        if (bytes > MaxMemorySize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(bytes), bytes,
-                "guest memory is at most 3 GiB: RAM above the 32-bit device hole (0xc0000000-0xffffffff) is not laid out yet");
-        }
-
-        _memorySize = bytes;
+        _ramLayout = GuestRamLayout.ForSize(bytes);
         return this;
     }
 
@@ -143,7 +135,10 @@ public sealed class VirtualMachineBuilder
     public int VcpuCount => _vcpuCount;
 
     /// <summary>The guest memory size chosen so far.</summary>
-    public ulong MemorySize => _memorySize;
+    public ulong MemorySize => _ramLayout.TotalSize;
+
+    /// <summary>Where the guest memory chosen so far lies (below the 32-bit hole, and from 4 GiB when it does not fit there).</summary>
+    public GuestRamLayout RamLayout => _ramLayout;
 
     /// <summary>Runs <paramref name="callback"/> with the new VM at the end of <see cref="Build"/> (devices use it to reach the VM).</summary>
     public VirtualMachineBuilder WhenBuilt(Action<VirtualMachine> callback)
@@ -201,9 +196,9 @@ public sealed class VirtualMachineBuilder
 
         foreach (var (b, length, device) in _mmioDevices)
         {
-            if (b < _memorySize)
+            if (_ramLayout.Overlaps(b, length))
             {
-                throw new BusConflictException($"MMIO device at 0x{b:x} overlaps guest RAM (0x0-0x{_memorySize - 1:x})");
+                throw new BusConflictException($"MMIO device at 0x{b:x} overlaps guest RAM ({_ramLayout})");
             }
 
             mmio.Register(b, length, device);
@@ -247,7 +242,8 @@ public sealed class VirtualMachineBuilder
                 }
             }
 
-            var memory = GuestMemory.CreateFlat(_memorySize, _hugePages);
+            GuestRamLayout ramLayout = _ramLayout;
+            var memory = ramLayout.CreateMemory(_hugePages);
             disposables.Push(memory);
             uint slot = 0;
             foreach (GuestMemoryRegion region in memory.Regions)
@@ -255,7 +251,7 @@ public sealed class VirtualMachineBuilder
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            var machine = new VirtualMachine(kvm, vm, memory, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], [.. _owned], owner =>
+            var machine = new VirtualMachine(kvm, vm, memory, ramLayout, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], [.. _owned], owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)

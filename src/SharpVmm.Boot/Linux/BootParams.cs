@@ -114,10 +114,7 @@ public sealed class BootParams
         _page.AsSpan(E820TableOffset, MaxE820Entries * E820Entry.EncodedSize).Clear();
         for (int i = 0; i < map.Count; i++)
         {
-            Span<byte> slot = _page.AsSpan(E820TableOffset + (i * E820Entry.EncodedSize), E820Entry.EncodedSize);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot, map[i].Address);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot[8..], map[i].Size);
-            BinaryPrimitives.WriteUInt32LittleEndian(slot[16..], (uint)map[i].Type);
+            map[i].WriteTo(_page.AsSpan(E820TableOffset + (i * E820Entry.EncodedSize), E820Entry.EncodedSize));
         }
 
         _page[E820EntriesOffset] = (byte)map.Count;

@@ -25,11 +25,25 @@ public static class E820Map
     public static IReadOnlyList<E820Entry> ForGuestMemory(GuestMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        return ForBlocks(memory.Regions.Select(r => (r.Start.Value, r.Start.Value + r.Size)));
+    }
+
+    /// <summary>
+    /// The PC map for a guest whose RAM lies as <paramref name="layout"/> says: the low block as in
+    /// <see cref="ForGuestMemory"/>, then, for a guest of more than 3 GiB, the RAM from 4 GiB up as one more entry.
+    /// The 32-bit device hole between them is in no entry, so the kernel neither uses it as RAM nor reserves it.
+    /// </summary>
+    public static IReadOnlyList<E820Entry> ForLayout(GuestRamLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return ForBlocks(layout.Ranges.Select(r => (r.Start.Value, r.End)));
+    }
+
+    private static List<E820Entry> ForBlocks(IEnumerable<(ulong Start, ulong End)> blocks)
+    {
         var map = new List<E820Entry>();
-        foreach (GuestMemoryRegion region in memory.Regions)
+        foreach ((ulong start, ulong end) in blocks)
         {
-            ulong start = region.Start.Value;
-            ulong end = region.Start.Value + region.Size;
             if (start < EbdaStart)
             {
                 map.Add(new E820Entry(start, Math.Min(end, EbdaStart) - start, E820Type.Ram));
@@ -55,6 +69,32 @@ public static class E820Map
         }
 
         return map;
+    }
+
+    /// <summary>
+    /// The RAM blocks of <paramref name="layout"/>, one <see cref="E820Type.Ram"/> entry each, with nothing carved out of
+    /// them: what QEMU's fw_cfg file <c>etc/e820</c> lists for firmware, which adds its own reservations.
+    /// </summary>
+    public static IReadOnlyList<E820Entry> RamBlocks(GuestRamLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return [.. layout.Ranges.Select(r => new E820Entry(r.Start.Value, r.Size, E820Type.Ram))];
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="map"/> as packed 20-byte entries (<see cref="E820Entry.WriteTo"/>, no padding): the
+    /// layout of QEMU's fw_cfg file <c>etc/e820</c> (struct e820_entry) and of the zero page's e820_table.
+    /// </summary>
+    public static byte[] Encode(IReadOnlyList<E820Entry> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        byte[] bytes = new byte[map.Count * E820Entry.EncodedSize];
+        for (int i = 0; i < map.Count; i++)
+        {
+            map[i].WriteTo(bytes.AsSpan(i * E820Entry.EncodedSize, E820Entry.EncodedSize));
+        }
+
+        return bytes;
     }
 
     /// <summary>Checks that a map has at most <paramref name="maxEntries"/> entries, none empty or wrapping past 2^64.</summary>

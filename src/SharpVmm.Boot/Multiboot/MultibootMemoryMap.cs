@@ -25,9 +25,7 @@ public static class MultibootMemoryMap
         {
             Span<byte> slot = bytes.AsSpan(i * EntrySize, EntrySize);
             BinaryPrimitives.WriteUInt32LittleEndian(slot, EntrySizeField);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot[4..], map[i].Address);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot[12..], map[i].Size);
-            BinaryPrimitives.WriteUInt32LittleEndian(slot[20..], (uint)map[i].Type);
+            map[i].WriteTo(slot[4..]);
         }
 
         return bytes;

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using SharpVmm.Boot.MemoryMap;
 
 namespace SharpVmm.Boot.Pvh;
@@ -16,10 +15,7 @@ public static class HvmMemoryMap
         byte[] bytes = new byte[map.Count * EntrySize];
         for (int i = 0; i < map.Count; i++)
         {
-            Span<byte> slot = bytes.AsSpan(i * EntrySize, EntrySize);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot, map[i].Address);
-            BinaryPrimitives.WriteUInt64LittleEndian(slot[8..], map[i].Size);
-            BinaryPrimitives.WriteUInt32LittleEndian(slot[16..], (uint)map[i].Type);
+            map[i].WriteTo(bytes.AsSpan(i * EntrySize, EntrySize));
         }
 
         return bytes;

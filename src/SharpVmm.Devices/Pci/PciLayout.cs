@@ -1,10 +1,13 @@
+using SharpVmm.Memory;
+
 namespace SharpVmm.Devices.Pci;
 
 /// <summary>
 /// The PCI part of the SharpVmm PC memory and interrupt map, in one place for the bus, the devices and the firmware
 /// tables (DSDT <c>_CRS</c>/<c>_PRT</c>, MP table):
 /// <list type="bullet">
-/// <item>guest RAM stays below <see cref="MmioWindowBase"/> (0xC000_0000);</item>
+/// <item>guest RAM below 4 GiB stops at <see cref="MmioWindowBase"/> (0xC000_0000, <see cref="GuestRamLayout.HoleStart"/>)
+/// and continues from 4 GiB (<see cref="GuestRamLayout"/>);</item>
 /// <item>the 32-bit PCI memory window is [<see cref="MmioWindowBase"/>, <see cref="MmioWindowEnd"/>]
 /// (0xC000_0000-0xCFFF_FFFF): the VMM places every BAR there, naturally aligned, before boot;</item>
 /// <item>[0xD000_0000, 0xFEBF_FFFF] is left to non-PCI MMIO devices (virtio-mmio) and is described as such;</item>
@@ -28,7 +31,7 @@ public static class PciLayout
     public const ushort ConfigPortCount = 8;
 
     /// <summary>First address of the 32-bit PCI memory window.</summary>
-    public const ulong MmioWindowBase = 0xC000_0000;
+    public const ulong MmioWindowBase = GuestRamLayout.HoleStart;
 
     /// <summary>Size of the 32-bit PCI memory window (256 MiB).</summary>
     public const ulong MmioWindowSize = 0x1000_0000;

@@ -119,7 +119,7 @@ public static class DirectKernelBoot
 
         ReadOnlySpan<byte> kernel = options.Kernel.Span;
         KernelFormat format = options.Format == KernelFormat.Auto ? DetectFormat(kernel, options.KernelName) : options.Format;
-        IReadOnlyList<E820Entry> e820 = E820Map.ForGuestMemory(vm.Memory);
+        IReadOnlyList<E820Entry> e820 = E820Map.ForLayout(vm.RamLayout);
 
         // Platform tables first: a loader error must not leave half a machine, but these are cheap to redo.
         PciRootDescription? pci = options.PciSlots.Count > 0 ? new PciRootDescription(options.PciSlots) : null;

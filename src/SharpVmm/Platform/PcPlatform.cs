@@ -1,3 +1,4 @@
+using SharpVmm.Boot.MemoryMap;
 using SharpVmm.Devices.Firmware;
 using SharpVmm.Devices.Legacy;
 
@@ -8,7 +9,9 @@ namespace SharpVmm.Platform;
 /// 0x3f8 on IRQ 4 (COM1), the i8042 keyboard controller at 0x60/0x64 on IRQs 1 and 12 (its reset line ends the run),
 /// the MC146818 RTC/CMOS at 0x70, the POST-code port 0x80, and two of QEMU's interfaces that test kernels and
 /// firmware use: isa-debug-exit at 0xf4 (a write of V ends the run with status (V &lt;&lt; 1) | 1) and fw_cfg at
-/// 0x510/0x511 (signature, RAM size, CPU count, and whatever callers add). The PIT (0x40-0x43) and speaker port (0x61) are
+/// 0x510/0x511 (signature, RAM size, CPU count, the RAM blocks in <c>etc/e820</c>, and whatever callers add). The CMOS
+/// memory-size bytes and fw_cfg describe the RAM as the builder's <see cref="VirtualMachineBuilder.RamLayout"/> has it
+/// when <see cref="AddTo"/> is called, so choose the memory size first. The PIT (0x40-0x43) and speaker port (0x61) are
 /// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>). As on a PC, a triple fault resets the
 /// machine (<see cref="VirtualMachineBuilder.WithTripleFaultAsReset"/>), which ends the run.
 /// </summary>
@@ -43,6 +46,9 @@ public sealed class PcPlatform
     /// <summary>The POST-code diagnostic port.</summary>
     public const ushort PostPort = 0x80;
 
+    /// <summary>The fw_cfg file that lists the guest's RAM blocks for firmware, as QEMU's (packed struct e820_entry).</summary>
+    public const string E820FileName = "etc/e820";
+
     private VirtualMachine? _vm;
 
     private PcPlatform(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider time)
@@ -50,10 +56,11 @@ public sealed class PcPlatform
         Serial = new Uart8250(serialOutput, builder.InterruptLine(Com1Irq));
         Keyboard = new I8042Controller(builder.InterruptLine(KeyboardIrq), builder.InterruptLine(AuxIrq),
             () => _vm?.RequestReset("i8042 reset line"));
-        Rtc = new CmosRtc(time, builder.MemorySize);
+        Rtc = new CmosRtc(time, builder.RamLayout.BelowHoleSize, builder.RamLayout.AboveFourGiBSize);
         PostCode = new PostCodePort();
         DebugExit = new DebugExitPort(status => _vm?.RequestDebugExit(status));
-        FirmwareConfig = FwCfgDevice.ForMachine(builder.MemorySize, builder.VcpuCount);
+        FirmwareConfig = FwCfgDevice.ForMachine(builder.MemorySize, builder.VcpuCount)
+            .AddFile(E820FileName, E820Map.Encode(E820Map.RamBlocks(builder.RamLayout)));
     }
 
     /// <summary>COM1.</summary>

@@ -36,6 +36,21 @@ public class TestKernelTests
     }
 
     [Fact]
+    public void The_test_kernel_booted_with_6_gib_finds_ram_above_4_gib_in_its_multiboot_memory_map_and_fw_cfg()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = Kernel.Value;
+
+        var result = CliProcess.Run(Boot(kernel, "mem=6144 cpus=2 exit=debug", memory: "6G"), timeout: Timeout);
+
+        AssertChecksPassed(result); // "fw_cfg ok": fw_cfg's RAM size is the mem= on the command line
+        Assert.True(result.ExitCode == 33, $"exit code {result.ExitCode}, expected 33 (isa-debug-exit 0x10)\n{Describe(result)}");
+        AssertLine(result, "mmap 0x0:0x100000 len 0x0:0xbff00000 type 1");  // 1 MiB up to the hole at 3 GiB
+        AssertLine(result, "mmap 0x1:0x0 len 0x0:0xc0000000 type 1");       // the other 3 GiB from 4 GiB
+        Assert.Contains("mem_upper 3144704 KiB", result.Stdout, StringComparison.Ordinal); // from 1 MiB to the hole
+    }
+
+    [Fact]
     public void The_test_kernel_powers_off_through_acpi_s5()
     {
         KvmTestEnvironment.RequireKvm();
@@ -146,8 +161,8 @@ public class TestKernelTests
     private static void AssertLine(CliProcess.Result result, string line) =>
         Assert.True(result.Stdout.Split('\n').Any(l => l.TrimEnd('\r') == line), $"no line '{line}' in the serial output\n{Describe(result)}");
 
-    private static string[] Boot(string kernel, string append) =>
-        ["boot", "--kernel", kernel, "--cpus", "2", "--mem", "128M", "--append", append, "--time-limit", "100"];
+    private static string[] Boot(string kernel, string append, string memory = "128M") =>
+        ["boot", "--kernel", kernel, "--cpus", "2", "--mem", memory, "--append", append, "--time-limit", "100"];
 
     private static void AssertChecksPassed(CliProcess.Result result)
     {

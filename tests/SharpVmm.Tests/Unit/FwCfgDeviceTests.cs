@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Text;
 using SharpVmm.Devices.Firmware;
 using Xunit;
+using static SharpVmm.Tests.Support.FwCfgReader;
 
 namespace SharpVmm.Tests.Unit;
 
@@ -10,37 +11,6 @@ namespace SharpVmm.Tests.Unit;
 public class FwCfgDeviceTests
 {
     private const ulong Sel = FwCfgDevice.SelectorOffset, Data = FwCfgDevice.DataOffset;
-
-    private static void Select(FwCfgDevice fw, ushort key)
-    {
-        Span<byte> value = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(value, key);
-        fw.Write(Sel, value);
-    }
-
-    private static byte ReadByte(FwCfgDevice fw, ulong offset = Data)
-    {
-        Span<byte> b = [0xAA];
-        fw.Read(offset, b);
-        return b[0];
-    }
-
-    private static byte[] ReadBytes(FwCfgDevice fw, int count)
-    {
-        byte[] bytes = new byte[count];
-        for (int i = 0; i < count; i++)
-        {
-            bytes[i] = ReadByte(fw);
-        }
-
-        return bytes;
-    }
-
-    private static byte[] ReadItem(FwCfgDevice fw, ushort key, int count)
-    {
-        Select(fw, key);
-        return ReadBytes(fw, count);
-    }
 
     [Fact]
     public void Signature_reads_QEMU_byte_by_byte()
