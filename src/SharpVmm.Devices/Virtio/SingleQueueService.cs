@@ -53,6 +53,12 @@ internal sealed class SingleQueueService : IDisposable
     public long IdleWaits(int queueIndex) => queueIndex == 0 ? _worker.IdleWaits : 0;
 
     /// <summary>Stops the thread; returns once it no longer touches guest memory.</summary>
+    /// <summary>Stops the worker from touching the queue and guest memory until <see cref="Resume"/>.</summary>
+    public void Pause() => _worker.Pause();
+
+    /// <summary>Lets the worker go on.</summary>
+    public void Resume() => _worker.Resume();
+
     public void Reset()
     {
         _worker.Stop();
@@ -66,5 +72,5 @@ internal sealed class SingleQueueService : IDisposable
         _queue = null;
     }
 
-    private void Service() => _queue?.Drain(_handle, () => !_worker.StopRequested);
+    private void Service() => _queue?.Drain(_handle, () => !_worker.ShouldYield);
 }

@@ -15,13 +15,15 @@ internal sealed class VirtioWorker : IDisposable
     private readonly Action? _interruptService;
     private readonly NotificationEvent _kick = new();
     private Thread? _thread;
+    private readonly Lock _serviceLock = new();
     private volatile bool _stopRequested;
+    private volatile bool _pauseRequested;
 
     /// <summary>Creates a stopped worker whose thread is named <paramref name="threadName"/>.</summary>
     /// <param name="threadName">The thread's name.</param>
     /// <param name="service">Runs on the thread after each kick; returns when there is nothing left to do.</param>
     /// <param name="interruptService">For a service that may also wait on something else (a back-end): called by
-    /// <see cref="Stop"/> once <see cref="StopRequested"/> is true, to end such a wait.</param>
+    /// <see cref="Stop"/> and <see cref="Pause"/> once <see cref="ShouldYield"/> is true, to end such a wait.</param>
     public VirtioWorker(string threadName, Action service, Action? interruptService = null)
     {
         _threadName = threadName;
@@ -34,6 +36,33 @@ internal sealed class VirtioWorker : IDisposable
 
     /// <summary>True once <see cref="Stop"/> began: the service routine should return soon.</summary>
     public bool StopRequested => _stopRequested;
+
+    /// <summary>
+    /// Whether the service should return as soon as it can: the worker is stopping or pausing. A service that loops
+    /// (a queue drain, a receive loop) checks this between requests.
+    /// </summary>
+    public bool ShouldYield => _stopRequested || _pauseRequested;
+
+    /// <summary>
+    /// Returns once the service is not running and will not run again until <see cref="Resume"/>: the device's
+    /// thread no longer touches guest memory or its queues. Kicks that arrive meanwhile are taken up on resume.
+    /// </summary>
+    public void Pause()
+    {
+        _pauseRequested = true;
+        _interruptService?.Invoke();
+        lock (_serviceLock)
+        {
+            // Taking the lock waits for a service call in progress to return; none starts after it.
+        }
+    }
+
+    /// <summary>Lets the service run again, and runs it once for whatever arrived while the worker was paused.</summary>
+    public void Resume()
+    {
+        _pauseRequested = false;
+        _kick.Kick();
+    }
 
     /// <summary>How many times the thread found nothing to do and went to sleep (see <see cref="NotificationEvent.IdleWaits"/>).</summary>
     public long IdleWaits => _kick.IdleWaits;
@@ -88,24 +117,31 @@ internal sealed class VirtioWorker : IDisposable
                 return;
             }
 
-            if (kicked)
+            if (kicked && !_pauseRequested)
             {
-                try
+                lock (_serviceLock)
                 {
-                    _service();
-                }
+                    if (_pauseRequested)
+                    {
+                        continue; // Resume kicks again
+                    }
+
+                    try
+                    {
+                        _service();
+                    }
 #pragma warning disable CA1031 // the device thread's last resort: a device bug stops this device, not the VMM and its other devices
-                catch (Exception ex) when (ex is not OutOfMemoryException)
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
 #pragma warning restore CA1031
-                {
-                    Failure = ex;
-                    return;
+                    {
+                        Failure = ex;
+                        return;
+                    }
                 }
             }
         }
     }
 
-    /// <summary>What stopped the service routine, if it failed (a device bug: guest errors are answered, never thrown).</summary>
     public Exception? Failure { get; private set; }
 
     /// <inheritdoc />

@@ -36,7 +36,7 @@ namespace SharpVmm.Platform;
 /// using VirtualMachine vm = builder.Build();
 /// </code>
 /// </example>
-public sealed class VirtioPlatform : IDisposable
+public sealed class VirtioPlatform : IDisposable, Devices.IPausable
 {
     private readonly VirtualMachineBuilder _builder;
     private readonly List<IVirtioDevice> _devices = [];
@@ -146,6 +146,24 @@ public sealed class VirtioPlatform : IDisposable
 
         _devices.Add(device);
         return device;
+    }
+
+    /// <summary>Pauses every device's threads (see <see cref="Devices.IPausable"/>); the VM calls this after its vCPUs have parked.</summary>
+    public void Pause()
+    {
+        foreach (IVirtioDevice device in _devices)
+        {
+            (device as Devices.IPausable)?.Pause();
+        }
+    }
+
+    /// <summary>Lets every device's threads go on, before the vCPUs run again.</summary>
+    public void Resume()
+    {
+        foreach (IVirtioDevice device in _devices)
+        {
+            (device as Devices.IPausable)?.Resume();
+        }
     }
 
     /// <summary>Stops the poller and every device (the VM calls this when it is disposed).</summary>

@@ -6,7 +6,7 @@ namespace SharpVmm.Devices.Virtio.Console;
 /// the guest writes to <see cref="Output"/>; receiveq0 (queue 0) carries bytes from <see cref="EnqueueInput"/>, buffered
 /// until the guest posts receive buffers. Both are served on the device's own thread.
 /// </summary>
-public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource
+public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource, IPausable
 {
     /// <summary>Index of receiveq0 (host to guest).</summary>
     public const int ReceiveQueue = 0;
@@ -124,6 +124,12 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
     public long IdleWaits(int queueIndex) => queueIndex is ReceiveQueue or TransmitQueue ? _worker.IdleWaits : 0;
 
     /// <inheritdoc />
+    public void Pause() => _worker.Pause();
+
+    /// <inheritdoc />
+    public void Resume() => _worker.Resume();
+
+    /// <inheritdoc />
     public void Reset()
     {
         _worker.Stop();
@@ -133,8 +139,8 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
 
     private void Service()
     {
-        _tx?.Drain(Transmit, () => !_worker.StopRequested);
-        _rx?.Drain(Receive, () => !_worker.StopRequested && HasInput());
+        _tx?.Drain(Transmit, () => !_worker.ShouldYield);
+        _rx?.Drain(Receive, () => !_worker.ShouldYield && HasInput());
     }
 
     private bool HasInput()

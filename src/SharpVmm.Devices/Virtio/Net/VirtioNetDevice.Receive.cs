@@ -14,7 +14,7 @@ public sealed partial class VirtioNetDevice
             return;
         }
 
-        while (!_rxWorker.StopRequested && !rx.Queue.IsBroken)
+        while (!_rxWorker.ShouldYield && !rx.Queue.IsBroken)
         {
             if (_pending == 0)
             {

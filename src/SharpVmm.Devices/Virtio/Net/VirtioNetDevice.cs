@@ -18,7 +18,7 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// and sleeps until <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains) are counted
 /// and answered, never thrown; a broken ring sets DEVICE_NEEDS_RESET once.
 /// </remarks>
-public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource
+public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource, IPausable
 {
     /// <summary>Index of receiveq0.</summary>
     public const int ReceiveQueue = 0;
@@ -74,7 +74,7 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         _txWorker = new VirtioWorker("virtio-net tx", ServiceTransmit);
         _rxWorker = new VirtioWorker("virtio-net rx", ServiceReceive, backend.Wake);
         _transmit = TransmitChain;
-        _transmitRunning = () => !_txWorker.StopRequested;
+        _transmitRunning = () => !_txWorker.ShouldYield;
     }
 
     /// <inheritdoc />
@@ -224,6 +224,20 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         TransmitQueue => _txWorker.IdleWaits,
         _ => 0,
     };
+
+    /// <inheritdoc />
+    public void Pause()
+    {
+        _txWorker.Pause();
+        _rxWorker.Pause();
+    }
+
+    /// <inheritdoc />
+    public void Resume()
+    {
+        _rxWorker.Resume();
+        _txWorker.Resume();
+    }
 
     /// <inheritdoc />
     public void Reset()

@@ -64,6 +64,26 @@ public sealed class VirtioEntropyDeviceTests : IDisposable
     }
 
     [Fact]
+    public void A_paused_device_leaves_its_queue_alone_and_answers_on_resume()
+    {
+        using VirtioEntropyDevice device = Start(new CountingSource());
+        Submit(device, out _, ChainBuffer.Out(4)); // the worker is up and has served a request
+
+        device.Pause();
+        ushort before = _queue.UsedIdx;
+        BuiltChain chain = _queue.AddChain(ChainBuffer.Out(3));
+        byte[] untouched = _queue.ReadBuffer(chain, 0);
+        device.Notify(0);
+        Thread.Sleep(200);
+        Assert.Equal(before, _queue.UsedIdx);
+        Assert.Equal(untouched, _queue.ReadBuffer(chain, 0));
+
+        device.Resume();
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => _queue.UsedIdx != before), "the device did not take up the request after resume");
+        Assert.Equal(new byte[] { 5, 6, 7 }, _queue.ReadBuffer(chain, 0));
+    }
+
+    [Fact]
     public void The_host_source_gives_bytes_that_are_not_all_zero()
     {
         using VirtioEntropyDevice device = Start(null);
