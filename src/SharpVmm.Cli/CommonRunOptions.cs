@@ -11,6 +11,12 @@ internal sealed class CommonRunOptions
     private readonly Option<bool> _traceIo = new("--trace-io") { Description = "Print every port I/O and MMIO access ('out port: P, data: D', decimal)" };
     private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits (exit code 0)" };
     private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds; a guest still running then ends with exit code 124, as timeout(1)" };
+    private readonly Option<string> _logLevel = new("--log-level")
+    {
+        Description = "The least severe log messages to print on stderr: trace, debug (adds every unclaimed port and MMIO address, once each), info (adds state changes), warning, error or off",
+        DefaultValueFactory = _ => "warning",
+    };
+
     private readonly bool _traceAlwaysOn;
 
     private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn, string defaultMemory)
@@ -37,6 +43,7 @@ internal sealed class CommonRunOptions
             command.Options.Add(_traceIo);
         }
 
+        command.Options.Add(_logLevel);
         command.Options.Add(_maxExits);
         command.Options.Add(_timeLimit);
     }
@@ -61,7 +68,23 @@ internal sealed class CommonRunOptions
     public RunControls ReadControls(ParseResult parse, bool traceIo = false)
     {
         (_, _, bool trace, long? maxExits, TimeSpan? timeLimit) = Read(parse);
-        return new RunControls { TraceIo = traceIo || trace || _traceAlwaysOn, MaxExits = maxExits, TimeLimit = timeLimit };
+        string level = parse.GetValue(_logLevel)!;
+        return new RunControls
+        {
+            TraceIo = traceIo || trace || _traceAlwaysOn,
+            MaxExits = maxExits,
+            TimeLimit = timeLimit,
+            LogLevel = level switch
+            {
+                "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+                "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+                "info" or "information" => Microsoft.Extensions.Logging.LogLevel.Information,
+                "warning" or "warn" => Microsoft.Extensions.Logging.LogLevel.Warning,
+                "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+                "off" or "none" => Microsoft.Extensions.Logging.LogLevel.None,
+                _ => throw new UsageException($"--log-level must be trace, debug, info, warning, error or off, not '{level}'"),
+            },
+        };
     }
 
     private (ulong Memory, int Cpus, bool TraceIo, long? MaxExits, TimeSpan? TimeLimit) Read(ParseResult parse)

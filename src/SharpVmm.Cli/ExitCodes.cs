@@ -34,8 +34,12 @@ public static class ExitCodes
     public const int TimeLimitReached = 124;
 
     /// <summary>The exit code for <paramref name="result"/>: the guest's own status for isa-debug-exit (its low 8 bits, as a process keeps them).</summary>
-    public static int For(VmRunResult result) =>
-        result.Reason == VmStopReason.GuestDebugExit && result.GuestExitStatus is int status ? status & 0xFF : For(result.Reason);
+    public static int For(VmRunResult result)
+    {
+        int code = result.Reason == VmStopReason.GuestDebugExit && result.GuestExitStatus is int status ? status & 0xFF : For(result.Reason);
+        // A run that otherwise ended well but lost a device says so (the log has named the device and the error).
+        return code == Success && result.DeviceFailures.Count > 0 ? DeviceBackend : code;
+    }
 
     /// <summary>The exit code for a run that ended for <paramref name="reason"/>.</summary>
     public static int For(VmStopReason reason) => reason switch

@@ -29,8 +29,10 @@ public sealed class KernelRunner
     /// <summary>Boots the kernel <paramref name="config"/> describes and returns the process exit code.</summary>
     public int Run(VmConfig config, RunControls controls)
     {
+        using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
         using MicroVm micro = MicroVm.Create(config, new MicroVmOptions
         {
+            LoggerFactory = logging,
             ConsoleOutput = _serialOut,
             KvmDevicePath = RawGuestRunner.KvmDevicePath(),
             ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,

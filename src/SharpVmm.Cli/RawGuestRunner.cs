@@ -27,8 +27,10 @@ public sealed class RawGuestRunner
     /// <summary>Runs the raw guest <paramref name="config"/> describes; with <paramref name="serialInput"/> stdin goes to COM1.</summary>
     public int Run(VmConfig config, RunControls controls, bool serialInput)
     {
+        using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
         using MicroVm micro = MicroVm.Create(config, new MicroVmOptions
         {
+            LoggerFactory = logging,
             ConsoleOutput = _serialOut,
             KvmDevicePath = KvmDevicePath(),
             ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace SharpVmm.Cli;
 
 /// <summary>How the CLI runs a VM, beside what the VM is: limits and tracing (not part of a <see cref="Configuration.VmConfig"/>).</summary>
@@ -11,6 +13,13 @@ public sealed record RunControls
 
     /// <summary>Stop after this long.</summary>
     public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>The least severe log messages printed on stderr (<c>--log-level</c>).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    /// <summary>A logger factory that writes messages at <see cref="LogLevel"/> and above to <paramref name="error"/>.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory CreateLoggerFactory(TextWriter error) =>
+        Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel).AddProvider(new StderrLoggerProvider(error)));
 
     /// <summary>The limits as the library takes them.</summary>
     public VmRunOptions ToRunOptions() => new() { MaxExits = MaxExits, TimeLimit = TimeLimit };

@@ -1,4 +1,5 @@
 using SharpVmm.Boot;
+using Microsoft.Extensions.Logging;
 using SharpVmm.Configuration;
 using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
@@ -29,6 +30,8 @@ internal static class KernelVmBuilder
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath);
+            ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
+            builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
             PcPlatform pc = PcPlatform.AddTo(builder, virtioConsole ? Stream.Null : consoleFile ?? options.ConsoleOutput);
             AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.AddTo(builder, wakeAlarm: pc.Rtc) : null;
             virtio = AddVirtioDevices(builder, config, options.ConsoleOutput);
@@ -56,7 +59,15 @@ internal static class KernelVmBuilder
                 PciSlots = virtio?.PciSlots ?? [],
             });
             VirtioConsoleDevice? console = virtio?.Devices.OfType<VirtioConsoleDevice>().FirstOrDefault();
-            return new MicroVm(config, vm, MicroVm.ConsoleInputOf(pc.Serial, console), consoleFile, virtio, commandLine, boot);
+            return new MicroVm(config, vm, new MicroVmParts
+            {
+                ConsoleInput = MicroVm.ConsoleInputOf(pc.Serial, console),
+                Logger = logger,
+                ConsoleFile = consoleFile,
+                Virtio = virtio,
+                CommandLine = commandLine,
+                Boot = boot,
+            });
         }
         catch
         {

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using SharpVmm.Configuration;
+using SharpVmm.Diagnostics;
 using SharpVmm.Devices.Legacy;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Platform;
@@ -25,17 +27,21 @@ public sealed class MicroVm : IDisposable
 {
     private readonly IDisposable? _consoleFile;
     private readonly Action<ReadOnlySpan<byte>> _consoleInput;
+    private readonly ILogger _logger;
 
-    internal MicroVm(VmConfig config, VirtualMachine machine, Action<ReadOnlySpan<byte>> consoleInput, IDisposable? consoleFile,
-        VirtioPlatform? virtio = null, string? commandLine = null, KernelBootResult? boot = null)
+    internal MicroVm(VmConfig config, VirtualMachine machine, MicroVmParts parts)
     {
         Config = config;
         Machine = machine;
-        Virtio = virtio;
-        KernelCommandLine = commandLine;
-        KernelBoot = boot;
-        _consoleInput = consoleInput;
-        _consoleFile = consoleFile;
+        Virtio = parts.Virtio;
+        KernelCommandLine = parts.CommandLine;
+        KernelBoot = parts.Boot;
+        _consoleInput = parts.ConsoleInput;
+        _consoleFile = parts.ConsoleFile;
+        _logger = parts.Logger;
+        Metrics = new VmMetrics(machine, parts.Virtio);
+        machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
+        VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
     }
 
     /// <summary>The configuration this VM was built from.</summary>
@@ -52,6 +58,9 @@ public sealed class MicroVm : IDisposable
 
     /// <summary>How the kernel was loaded; null for a raw guest.</summary>
     public KernelBootResult? KernelBoot { get; }
+
+    /// <summary>The VM's counters as <c>System.Diagnostics.Metrics</c> instruments.</summary>
+    public VmMetrics Metrics { get; }
 
     /// <summary>Where the VM is in its life.</summary>
     public VmState State => Machine.State;
@@ -85,11 +94,26 @@ public sealed class MicroVm : IDisposable
     /// <summary>Starts every vCPU and returns at once.</summary>
     public void Start(VmRunOptions? options = null) => Machine.Start(options);
 
-    /// <summary>Runs the VM until it ends (see <see cref="VirtualMachine.Run"/>).</summary>
-    public VmRunResult Run(VmRunOptions? options = null) => Machine.Run(options);
+    /// <summary>Runs the VM until it ends (see <see cref="VirtualMachine.Run"/>); the result lists the devices that failed.</summary>
+    public VmRunResult Run(VmRunOptions? options = null)
+    {
+        Start(options);
+        return WaitForExit(options?.TimeLimit);
+    }
 
-    /// <summary>Waits for the run to end; after <paramref name="timeLimit"/>, stops it.</summary>
-    public VmRunResult WaitForExit(TimeSpan? timeLimit = null) => Machine.WaitForExit(timeLimit);
+    /// <summary>Waits for the run to end; after <paramref name="timeLimit"/>, stops it. The result lists the devices that failed.</summary>
+    public VmRunResult WaitForExit(TimeSpan? timeLimit = null)
+    {
+        VmRunResult result = Machine.WaitForExit(timeLimit);
+        IReadOnlyList<DeviceFailure> failures = Virtio?.Failures() ?? [];
+        foreach (DeviceFailure failure in failures)
+        {
+            VmLog.DeviceFailed(_logger, failure.Device, failure.Error.Message, failure.Error);
+        }
+
+        VmLog.RunEnded(_logger, result.Summary);
+        return failures.Count == 0 ? result : result with { DeviceFailures = failures };
+    }
 
     /// <summary>Pauses the VM (see <see cref="VirtualMachine.Pause"/>).</summary>
     public void Pause() => Machine.Pause();
@@ -104,8 +128,13 @@ public sealed class MicroVm : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        Metrics.Dispose();
         _consoleFile?.Dispose();
     }
+
+    /// <summary>Logs the first unclaimed access to each address (the builder calls this once per address).</summary>
+    internal static void LogUnclaimed(ILogger logger, Devices.Bus.DeviceBus bus, ulong address, bool isWrite) =>
+        VmLog.UnclaimedAccess(logger, bus is Devices.Bus.IoBus ? "port" : "MMIO", isWrite ? "write" : "read", address);
 
     internal static Action<ReadOnlySpan<byte>> ConsoleInputOf(Uart8250 serial, VirtioConsoleDevice? virtioConsole) =>
         virtioConsole is null ? serial.EnqueueInput : virtioConsole.EnqueueInput;

@@ -12,6 +12,9 @@ public sealed record MicroVmOptions
     /// <summary>The KVM device to open.</summary>
     public string KvmDevicePath { get; init; } = KvmSystem.DefaultDevicePath;
 
+    /// <summary>Where the VM logs (state changes, unclaimed addresses once each, device failures); none by default.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     /// <summary>Sees every port I/O and MMIO exit (e.g. the CLI's <c>--trace-io</c>); null for none.</summary>
     public IExitTracer? ExitTracer { get; init; }
 }

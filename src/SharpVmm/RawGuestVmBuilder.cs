@@ -1,4 +1,5 @@
 using SharpVmm.Boot;
+using Microsoft.Extensions.Logging;
 using SharpVmm.Configuration;
 using SharpVmm.Devices.Legacy;
 using SharpVmm.Kvm.Structs;
@@ -29,6 +30,8 @@ internal static class RawGuestVmBuilder
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath);
+            ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
+            builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
             var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
             builder.AddIoDevice(SerialPort, Uart8250.PortCount, uart);
             VirtualMachine? built = null;
@@ -60,7 +63,7 @@ internal static class RawGuestVmBuilder
                 throw;
             }
 
-            return new MicroVm(config, vm, uart.EnqueueInput, consoleFile);
+            return new MicroVm(config, vm, new MicroVmParts { ConsoleInput = uart.EnqueueInput, Logger = logger, ConsoleFile = consoleFile });
         }
         catch
         {

@@ -17,6 +17,9 @@ public sealed record VmRunResult(
     Exception? Error = null,
     int? GuestExitStatus = null)
 {
+    /// <summary>Devices whose host-side work failed during the run (a dead worker thread, a back-end error); empty when none did.</summary>
+    public IReadOnlyList<Diagnostics.DeviceFailure> DeviceFailures { get; init; } = [];
+
     /// <summary>True when the guest ended in an expected way (halt, limits, an explicit stop).</summary>
     public bool IsSuccess => Reason is VmStopReason.AllVcpusHalted or VmStopReason.ExitLimitReached
         or VmStopReason.TimeLimitReached or VmStopReason.StopRequested or VmStopReason.GuestReset or VmStopReason.GuestPowerOff;

@@ -9,6 +9,13 @@ namespace SharpVmm.Exits;
 /// </summary>
 public sealed class ExitDispatcher
 {
+    // Exit counts by kvm_run.exit_reason (an unknown reason counts as 0, KVM_EXIT_UNKNOWN): a fixed array, so
+    // counting allocates nothing on the exit path.
+    private readonly long[] _exitsByReason = new long[64];
+
+    /// <summary>Exits dispatched so far with each <c>exit_reason</c> (index), all vCPUs together.</summary>
+    public long ExitsWithReason(uint reason) => reason < (uint)_exitsByReason.Length ? Interlocked.Read(ref _exitsByReason[reason]) : 0;
+
     // KVM_SYSTEM_EVENT_* types.
     private const uint SystemEventShutdown = 1, SystemEventReset = 2, SystemEventCrash = 3;
 
@@ -44,6 +51,8 @@ public sealed class ExitDispatcher
     /// </summary>
     public ExitOutcome Dispatch(int vcpuId, VcpuExit exit, IKvmVcpuState? vcpu = null)
     {
+        uint reason = exit.Run.ExitReason;
+        Interlocked.Increment(ref _exitsByReason[reason < (uint)_exitsByReason.Length ? reason : 0]);
         switch (exit.Reason)
         {
             case KvmExitReason.Io:

@@ -148,6 +148,45 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
         return device;
     }
 
+    /// <summary>
+    /// Every failure so far: a device's dead worker or back-end, an activation that threw, the ioeventfd poller's
+    /// last error. The device keeps its report name (<c>vda</c>, <c>virtio-net 0</c>, ...).
+    /// </summary>
+    public IReadOnlyList<Diagnostics.DeviceFailure> Failures()
+    {
+        var failures = new List<Diagnostics.DeviceFailure>();
+        int nets = 0;
+        for (int i = 0; i < _devices.Count; i++)
+        {
+            IVirtioDevice device = _devices[i];
+            string name = device switch
+            {
+                SharpVmm.Devices.Virtio.Block.VirtioBlockDevice b => b.Name,
+                SharpVmm.Devices.Virtio.Net.VirtioNetDevice => $"virtio-net {nets++}",
+                _ => $"virtio-{device.DeviceType.ToString().ToLowerInvariant()}",
+            };
+            if (device is SharpVmm.Devices.IDeviceHealth { Failure: { } failure })
+            {
+                failures.Add(new(name, failure));
+            }
+
+            Exception? activation = Transport == VirtioTransport.Pci
+                ? PciDevices.ElementAtOrDefault(i)?.ActivationFailure
+                : MmioDevices.ElementAtOrDefault(i)?.ActivationFailure;
+            if (activation is not null)
+            {
+                failures.Add(new(name, activation));
+            }
+        }
+
+        if (_poller?.LastFailure is { } polling)
+        {
+            failures.Add(new("ioeventfd poller", polling));
+        }
+
+        return failures;
+    }
+
     /// <summary>Pauses every device's threads (see <see cref="Devices.IPausable"/>); the VM calls this after its vCPUs have parked.</summary>
     public void Pause()
     {

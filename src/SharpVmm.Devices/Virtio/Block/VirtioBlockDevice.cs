@@ -8,7 +8,7 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// A virtio block device (virtio 1.2, section 5.2) over a <see cref="RawDiskImage"/>, with one request queue served by
 /// the device's own thread. Owns the image and disposes it.
 /// </summary>
-public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource, IPausable
+public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
 {
     /// <summary>VIRTIO_BLK_F_SEG_MAX (bit 2): seg_max is valid (5.2.3).</summary>
     public const ulong FeatureSegMax = 1UL << 2;
@@ -166,6 +166,9 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
 
     /// <inheritdoc />
     public long IdleWaits(int queueIndex) => _service.IdleWaits(queueIndex);
+
+    /// <inheritdoc />
+    public Exception? Failure => _service.WorkerFailure;
 
     /// <inheritdoc />
     public void Pause() => _service.Pause();

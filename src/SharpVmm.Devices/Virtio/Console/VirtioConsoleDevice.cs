@@ -6,7 +6,7 @@ namespace SharpVmm.Devices.Virtio.Console;
 /// the guest writes to <see cref="Output"/>; receiveq0 (queue 0) carries bytes from <see cref="EnqueueInput"/>, buffered
 /// until the guest posts receive buffers. Both are served on the device's own thread.
 /// </summary>
-public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource, IPausable
+public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
 {
     /// <summary>Index of receiveq0 (host to guest).</summary>
     public const int ReceiveQueue = 0;
@@ -122,6 +122,9 @@ public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSour
     /// <inheritdoc />
     /// <remarks>Both queues share the one thread, so both count its sleeps.</remarks>
     public long IdleWaits(int queueIndex) => queueIndex is ReceiveQueue or TransmitQueue ? _worker.IdleWaits : 0;
+
+    /// <inheritdoc />
+    public Exception? Failure => _worker.Failure;
 
     /// <inheritdoc />
     public void Pause() => _worker.Pause();

@@ -18,7 +18,7 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// and sleeps until <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains) are counted
 /// and answered, never thrown; a broken ring sets DEVICE_NEEDS_RESET once.
 /// </remarks>
-public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource, IPausable
+public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
 {
     /// <summary>Index of receiveq0.</summary>
     public const int ReceiveQueue = 0;
@@ -224,6 +224,9 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         TransmitQueue => _txWorker.IdleWaits,
         _ => 0,
     };
+
+    /// <inheritdoc />
+    public Exception? Failure => BackendFailure;
 
     /// <inheritdoc />
     public void Pause()

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace SharpVmm.Diagnostics;
+
+/// <summary>SharpVmm's log messages, source-generated (no boxing, no parsing at run time, AOT-clean).</summary>
+internal static partial class VmLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "VM state {Previous} -> {Current}")]
+    public static partial void StateChanged(ILogger logger, VmState previous, VmState current);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "unclaimed {Bus} {Access} at 0x{Address:x} (logged once per address)")]
+    public static partial void UnclaimedAccess(ILogger logger, string bus, string access, ulong address);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "device {Device} failed: {Reason}")]
+    public static partial void DeviceFailed(ILogger logger, string device, string reason, Exception error);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "built a VM with {Vcpus} vCPU(s), {MemoryMib} MiB and {VirtioDevices} virtio device(s)")]
+    public static partial void Built(ILogger logger, int vcpus, ulong memoryMib, int virtioDevices);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "run ended: {Summary}")]
+    public static partial void RunEnded(ILogger logger, string summary);
+}
