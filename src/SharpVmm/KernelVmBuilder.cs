@@ -29,7 +29,8 @@ internal static class KernelVmBuilder
             var builder = new VirtualMachineBuilder()
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
-                .WithKvmDevice(options.KvmDevicePath);
+                .WithKvmDevice(options.KvmDevicePath)
+                .WithHugePages(config.Machine.HugePages == HugePages.Transparent);
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
             PcPlatform pc = PcPlatform.AddTo(builder, virtioConsole ? Stream.Null : consoleFile ?? options.ConsoleOutput);
@@ -67,6 +68,7 @@ internal static class KernelVmBuilder
                 Virtio = virtio,
                 CommandLine = commandLine,
                 Boot = boot,
+                Keyboard = pc.Keyboard,
             });
         }
         catch
@@ -97,7 +99,8 @@ internal static class KernelVmBuilder
             ?? (config.Console.Kind == ConsoleKind.Virtio ? BootSourceConfig.VirtioConsoleBootArgs : BootSourceConfig.DefaultBootArgs);
         if (config.Drives.FirstOrDefault(d => d.IsRootDevice) is { } root)
         {
-            commandLine = $"{commandLine} root=/dev/vda {(root.IsReadOnly ? "ro" : "rw")}";
+            string device = root.PartUuid is { } uuid ? $"PARTUUID={uuid}" : "/dev/vda";
+            commandLine = $"{commandLine} root={device} {(root.IsReadOnly ? "ro" : "rw")}";
         }
 
         if (virtio is { KernelCommandLine.Length: > 0 })

@@ -28,6 +28,7 @@ public sealed class MicroVm : IDisposable
     private readonly IDisposable? _consoleFile;
     private readonly Action<ReadOnlySpan<byte>> _consoleInput;
     private readonly ILogger _logger;
+    private readonly Devices.Legacy.I8042Controller? _keyboard;
 
     internal MicroVm(VmConfig config, VirtualMachine machine, MicroVmParts parts)
     {
@@ -39,6 +40,7 @@ public sealed class MicroVm : IDisposable
         _consoleInput = parts.ConsoleInput;
         _consoleFile = parts.ConsoleFile;
         _logger = parts.Logger;
+        _keyboard = parts.Keyboard;
         Metrics = new VmMetrics(machine, parts.Virtio);
         machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
         VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
@@ -90,6 +92,25 @@ public sealed class MicroVm : IDisposable
 
     /// <summary>Types <paramref name="bytes"/> on the guest's console (COM1's receiver, or the virtio-console).</summary>
     public void SendConsoleInput(ReadOnlySpan<byte> bytes) => _consoleInput(bytes);
+
+    /// <summary>
+    /// Presses and releases Ctrl-Alt-Del on the PC keyboard, as Firecracker's <c>SendCtrlAltDel</c> does: a Linux guest
+    /// reboots (which ends the VM). The codes are scan code set 1 while the controller translates (the default), set 2
+    /// otherwise. False for a raw guest, which has no keyboard controller.
+    /// </summary>
+    public bool SendCtrlAltDel()
+    {
+        if (_keyboard is null)
+        {
+            return false;
+        }
+
+        bool translated = (_keyboard.CommandByte & 0x40) != 0;
+        _keyboard.EnqueueKeyboardData(translated
+            ? [0x1D, 0x38, 0xE0, 0x53, 0xE0, 0xD3, 0xB8, 0x9D]
+            : [0x14, 0x11, 0xE0, 0x71, 0xE0, 0xF0, 0x71, 0xF0, 0x11, 0xF0, 0x14]);
+        return true;
+    }
 
     /// <summary>Starts every vCPU and returns at once.</summary>
     public void Start(VmRunOptions? options = null) => Machine.Start(options);

@@ -21,6 +21,9 @@ internal sealed record MicroVmParts
     /// <summary>The kernel command line; null for a raw guest.</summary>
     public string? CommandLine { get; init; }
 
+    /// <summary>The PC keyboard controller; null for a raw guest.</summary>
+    public Devices.Legacy.I8042Controller? Keyboard { get; init; }
+
     /// <summary>How the kernel was loaded; null for a raw guest.</summary>
     public KernelBootResult? Boot { get; init; }
 }

@@ -33,6 +33,22 @@ public sealed record MachineConfig
     [JsonPropertyName("test_devices")]
     public bool TestDevices { get; set; }
 
+    /// <summary>Simultaneous multithreading in the guest's topology (Firecracker's <c>smt</c>); SharpVmm offers none, so only false is valid.</summary>
+    [JsonPropertyName("smt")]
+    public bool Smt { get; set; }
+
+    /// <summary>Track dirty pages for diff snapshots (Firecracker's <c>track_dirty_pages</c>); recorded, used by snapshots.</summary>
+    [JsonPropertyName("track_dirty_pages")]
+    public bool TrackDirtyPages { get; set; }
+
+    /// <summary>How guest memory is backed.</summary>
+    [JsonPropertyName("huge_pages")]
+    public HugePages HugePages { get; set; } = HugePages.None;
+
+    /// <summary>Firecracker's CPU template; SharpVmm has none, so only null or <c>None</c> is valid.</summary>
+    [JsonPropertyName("cpu_template")]
+    public string? CpuTemplate { get; set; }
+
     /// <summary>Guest RAM in bytes.</summary>
     [JsonIgnore]
     public ulong MemorySize => MemSizeMib << 20;

@@ -19,4 +19,16 @@ public sealed record NetworkInterfaceConfig
     /// <summary>The card's MAC address, six hex bytes (<c>52:54:00:12:34:56</c>); null for 52:54:00:12:34:(0x56 + index).</summary>
     [JsonPropertyName("guest_mac")]
     public string? GuestMac { get; set; }
+
+    /// <summary>The MTU to offer the guest (VIRTIO_NET_F_MTU): not supported yet, so validation refuses anything but null.</summary>
+    [JsonPropertyName("mtu")]
+    public int? Mtu { get; set; }
+
+    /// <summary>A receive rate limiter (parsed; one that limits anything is refused).</summary>
+    [JsonPropertyName("rx_rate_limiter")]
+    public RateLimiterConfig? RxRateLimiter { get; set; }
+
+    /// <summary>A transmit rate limiter (parsed; one that limits anything is refused).</summary>
+    [JsonPropertyName("tx_rate_limiter")]
+    public RateLimiterConfig? TxRateLimiter { get; set; }
 }

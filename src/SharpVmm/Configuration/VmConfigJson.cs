@@ -67,7 +67,7 @@ public static class VmConfigJson
         if (message.Contains("missing required properties", StringComparison.Ordinal))
         {
             int at = message.IndexOf("including:", StringComparison.Ordinal);
-            return at < 0 ? "a required field is missing" : $"required field missing: {message[(at + "including:".Length)..].Trim().TrimEnd('.')}";
+            return at < 0 ? "a required field is missing" : $"required field missing: {message[(at + "including:".Length)..].Trim().TrimEnd('.').Replace("'", "", StringComparison.Ordinal)}";
         }
 
         if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("non-nullable", StringComparison.OrdinalIgnoreCase))

@@ -30,6 +30,7 @@ internal static class VmConfigValidator
         ValidateDrives(config.Drives, checkFiles);
         ValidateNetworks(config.NetworkInterfaces);
         ValidateConsole(config.Console);
+        RefuseLimits("entropy.rate_limiter", config.Entropy?.RateLimiter);
         int devices = config.VirtioDeviceCount;
         int room = config.Machine.VirtioTransport == VirtioTransport.Mmio ? VirtioMmioLayout.MaxDevices : MaxPciDevices;
         if (devices > room)
@@ -45,6 +46,21 @@ internal static class VmConfigValidator
         if (machine.VcpuCount is < 1 or > MachineConfig.MaxVcpus)
         {
             throw new VmConfigurationException("machine-config.vcpu_count", $"must be between 1 and {MachineConfig.MaxVcpus}, not {machine.VcpuCount}");
+        }
+
+        if (machine.Smt)
+        {
+            throw new VmConfigurationException("machine-config.smt", "SharpVmm gives the guest no SMT siblings; only false is supported");
+        }
+
+        if (machine.CpuTemplate is { } template && template != "None")
+        {
+            throw new VmConfigurationException("machine-config.cpu_template", $"SharpVmm has no CPU templates; '{template}' is not supported (use None)");
+        }
+
+        if (!Enum.IsDefined(machine.HugePages) || machine.HugePages == HugePages.Hugetlbfs2M)
+        {
+            throw new VmConfigurationException("machine-config.huge_pages", "hugetlbfs pages (2M) are not supported; use None or Transparent");
         }
 
         ulong maxMib = VirtualMachineBuilder.MaxMemorySize >> 20;
@@ -131,7 +147,23 @@ internal static class VmConfigValidator
                 throw new VmConfigurationException($"{at}.drive_id", $"'{drive.DriveId}' is used by an earlier drive");
             }
 
+            if (drive.Socket is not null)
+            {
+                throw new VmConfigurationException($"{at}.socket", "vhost-user block devices are not supported; give path_on_host");
+            }
+
             RequireFile($"{at}.path_on_host", drive.PathOnHost, checkFiles);
+            if (drive.CacheType is not (null or "Unsafe" or "Writeback"))
+            {
+                throw new VmConfigurationException($"{at}.cache_type", $"must be Unsafe or Writeback, not '{drive.CacheType}'");
+            }
+
+            if (drive.IoEngine is not (null or "Sync" or "Async"))
+            {
+                throw new VmConfigurationException($"{at}.io_engine", $"must be Sync or Async, not '{drive.IoEngine}'");
+            }
+
+            RefuseLimits($"{at}.rate_limiter", drive.RateLimiter);
             if (drive.IsRootDevice && ++roots > 1)
             {
                 throw new VmConfigurationException($"{at}.is_root_device", "only one drive can be the root device");
@@ -164,6 +196,13 @@ internal static class VmConfigValidator
                     $"'{tap}' is not an interface name (1 to {NetworkInterfaceConfig.MaxHostDevNameLength} printable characters, no '/' or spaces)");
             }
 
+            if (net.Mtu is not null)
+            {
+                throw new VmConfigurationException($"{at}.mtu", "offering an MTU (VIRTIO_NET_F_MTU) is not supported yet; leave it out");
+            }
+
+            RefuseLimits($"{at}.rx_rate_limiter", net.RxRateLimiter);
+            RefuseLimits($"{at}.tx_rate_limiter", net.TxRateLimiter);
             byte[] mac = MacAddress.ParseOrDefault(net.GuestMac, i, $"{at}.guest_mac");
             if (!macs.Add(Convert.ToHexString(mac)))
             {
@@ -190,6 +229,14 @@ internal static class VmConfigValidator
             {
                 throw new VmConfigurationException("console.output_path", "must name a file");
             }
+        }
+    }
+
+    private static void RefuseLimits(string field, RateLimiterConfig? limiter)
+    {
+        if (limiter is { LimitsAnything: true })
+        {
+            throw new VmConfigurationException(field, "rate limiting is not supported by SharpVmm yet");
         }
     }
 

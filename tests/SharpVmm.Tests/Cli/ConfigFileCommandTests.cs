@@ -80,7 +80,7 @@ public class ConfigFileCommandTests
     [InlineData("""{ "boot-source": { "kernel_image_path": "/no/such/vmlinux" } }""", "boot-source.kernel_image_path: /no/such/vmlinux does not exist")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "KERNEL" }, "drives": [ { "drive_id": "a", "path_on_host": "KERNEL" }, { "drive_id": "b", "path_on_host": "/no/such.img" } ] }""", "drives[1].path_on_host: /no/such.img does not exist")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "KERNEL" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "guest_mac": "zz" } ] }""", "network-interfaces[0].guest_mac: 'zz' is not a MAC address")]
-    [InlineData("""{ "boot-source": { "kernel_image_path": "KERNEL" }, "drives": [ { "drive_id": "a" } ] }""", "drives[0]: required field missing")]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "KERNEL" }, "drives": [ { "path_on_host": "KERNEL" } ] }""", "drives[0]: required field missing: drive_id")]
     [InlineData("""{ "boot-source": """, "boot-source: ")]
     public void Every_bad_field_in_a_config_file_is_exit_code_2_with_the_field_named(string json, string message)
     {

@@ -75,6 +75,25 @@ public class VmConfigTests
     }
 
     [Fact]
+    public void A_file_that_firecracker_itself_would_take_reads_with_its_optional_fields()
+    {
+        VmConfig config = VmConfigJson.Parse("""
+            {
+              "boot-source": { "kernel_image_path": "vmlinux", "boot_args": "console=ttyS0", "initrd_path": null },
+              "drives": [ { "drive_id": "rootfs", "partuuid": null, "is_root_device": true, "cache_type": "Unsafe", "is_read_only": false,
+                            "path_on_host": "rootfs.ext4", "io_engine": "Sync", "rate_limiter": null, "socket": null } ],
+              "machine-config": { "vcpu_count": 2, "mem_size_mib": 1024, "smt": false, "track_dirty_pages": false, "huge_pages": "None" },
+              "network-interfaces": [ { "iface_id": "net1", "guest_mac": "06:00:AC:10:00:02", "host_dev_name": "tap0" } ],
+              "entropy": { "rate_limiter": null }
+            }
+            """);
+
+        config.Validate(checkHostResources: false);
+        Assert.Equal("Unsafe", config.Drives[0].CacheType);
+        Assert.Equal(HugePages.None, config.Machine.HugePages);
+    }
+
+    [Fact]
     public void A_raw_guest_reads_with_its_mode_entry_and_registers()
     {
         VmConfig config = VmConfigJson.Parse("""
@@ -92,7 +111,7 @@ public class VmConfigTests
     [Theory]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "machine-config": { "vcpus": 2 } }""", "machine-config.vcpus", "unknown field")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "machine-config": { "vcpu_count": "two" } }""", "machine-config.vcpu_count", "wrong type")]
-    [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "drives": [ { "drive_id": "a" } ] }""", "drives[0]", "path_on_host")]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "drives": [ { "path_on_host": "a" } ] }""", "drives[0]", "drive_id")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "drives": null }""", "drives", "null")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "machine-config": { "virtio_transport": "isa" } }""", "machine-config.virtio_transport", "wrong type")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, }, """, "(document)", "")]
@@ -127,6 +146,13 @@ public class VmConfigTests
         { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0" }, { "iface_id": "e", "host_dev_name": "tap1" } ] }""", "network-interfaces[1].iface_id" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "console": { "kind": "virtio", "output_path": "/tmp/x" } }""", "console.output_path" },
         { """{ "raw-guest": { "image_path": "builtin:nothing" } }""", "raw-guest.image_path" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "smt": true } }""", "machine-config.smt" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "huge_pages": "2M" } }""", "machine-config.huge_pages" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "cpu_template": "T2" } }""", "machine-config.cpu_template" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "cache_type": "Never" } ] }""", "drives[0].cache_type" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "rate_limiter": { "bandwidth": { "size": 1, "refill_time": 1 } } } ] }""", "drives[0].rate_limiter" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "socket": "/s" } ] }""", "drives[0].socket" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "mtu": 1400 } ] }""", "network-interfaces[0].mtu" },
         { """{ "raw-guest": { "image_path": "K", "mode": "long", "entry": "0x10:0x0" } }""", "raw-guest.entry" },
         { """{ "raw-guest": { "image_path": "K", "load_address": 65537 } }""", "raw-guest.entry" },
         { """{ "raw-guest": { "image_path": "K", "registers": { "eax": 1 } } }""", "raw-guest.registers.eax" },
