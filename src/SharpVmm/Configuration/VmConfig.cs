@@ -42,7 +42,10 @@ public sealed record VmConfig
     /// Checks every field, and with <paramref name="checkHostResources"/> that the files it names exist: the first
     /// mistake is thrown as a <see cref="VmConfigurationException"/> naming the field (e.g. <c>drives[1].path_on_host</c>).
     /// </summary>
-    public void Validate(bool checkHostResources = true) => VmConfigValidator.Validate(this, checkHostResources);
+    /// <param name="checkHostResources">Check that the files named exist.</param>
+    /// <param name="requireBootSource">Require a kernel or raw image (false while a VM is still being described, as through the API).</param>
+    public void Validate(bool checkHostResources = true, bool requireBootSource = true) =>
+        VmConfigValidator.Validate(this, checkHostResources, requireBootSource);
 
     /// <summary>The drives in the order the guest sees them: the root device first (/dev/vda), the rest as listed.</summary>
     public IReadOnlyList<DriveConfig> DrivesInGuestOrder() =>

@@ -10,12 +10,12 @@ internal static class VmConfigValidator
     /// <summary>PCI slots on bus 0 after the host bridge.</summary>
     private const int MaxPciDevices = 31;
 
-    public static void Validate(VmConfig config, bool checkFiles)
+    public static void Validate(VmConfig config, bool checkFiles, bool requireBootSource = true)
     {
         ValidateMachine(config.Machine);
         switch (config.BootSource, config.RawGuest)
         {
-            case (null, null):
+            case (null, null) when requireBootSource:
                 throw new VmConfigurationException("boot-source", "a VM needs a kernel to boot (or a raw-guest image to run)");
             case ({ }, { }):
                 throw new VmConfigurationException("raw-guest", "give either boot-source or raw-guest, not both");

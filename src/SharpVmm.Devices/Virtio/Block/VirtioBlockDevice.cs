@@ -50,7 +50,8 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
 
     private readonly byte[] _config = new byte[60];
     private readonly ushort _queueSize;
-    private readonly VirtioBlockRequestHandler _handler;
+    private VirtioBlockRequestHandler _handler;
+    private IVirtioInterrupt? _interrupt;
     private readonly SingleQueueService _service;
 
     /// <summary>Creates a disk over <paramref name="image"/>.</summary>
@@ -80,7 +81,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
         Capacity = (ulong)image.Length / SectorSize;
         Counters = new VirtioBlockCounters();
         _handler = new VirtioBlockRequestHandler(image, Capacity, Serial, Counters);
-        _service = new SingleQueueService($"virtio-blk {name}", _handler.Handle);
+        _service = new SingleQueueService($"virtio-blk {name}", chain => _handler.Handle(chain));
 
         DeviceFeatures = VirtioFeatures.Common | FeatureSegMax | FeatureBlockSize | FeatureFlush | FeatureDiscard |
             FeatureWriteZeroes | (image.ReadOnly ? FeatureReadOnly : 0);
@@ -98,7 +99,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     }
 
     /// <summary>The backing image.</summary>
-    public RawDiskImage Image { get; }
+    public RawDiskImage Image { get; private set; }
 
     /// <summary>The disk's name (for the worker thread and log lines).</summary>
     public string Name { get; }
@@ -107,7 +108,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     internal byte[] Serial { get; }
 
     /// <summary>Disk size in 512-byte sectors.</summary>
-    public ulong Capacity { get; }
+    public ulong Capacity { get; private set; }
 
     /// <summary>What the device did so far.</summary>
     public VirtioBlockCounters Counters { get; }
@@ -138,8 +139,11 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
         data.Clear();
         if (offset < _config.Length)
         {
-            ReadOnlySpan<byte> source = _config.AsSpan((int)offset);
-            source[..Math.Min(source.Length, data.Length)].CopyTo(data);
+            lock (_config) // a capacity written by ReplaceImage is read whole
+            {
+                ReadOnlySpan<byte> source = _config.AsSpan((int)offset);
+                source[..Math.Min(source.Length, data.Length)].CopyTo(data);
+            }
         }
     }
 
@@ -152,7 +156,46 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
     /// <inheritdoc />
     public void Activate(VirtioActivation activation)
     {
+        ArgumentNullException.ThrowIfNull(activation);
+        _interrupt = activation.Interrupt;
         _service.Activate(activation);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="image"/> behind the disk in place of the current one (Firecracker's PATCH of a drive's
+    /// <c>path_on_host</c>): the device thread is paused between requests, the capacity in the configuration space is
+    /// updated, the old image closed, and the driver told by a configuration-change interrupt, so a Linux guest
+    /// re-reads the size. The new image must have the same read-only mode, which the driver negotiated.
+    /// </summary>
+    /// <exception cref="ArgumentException">The new image's read-only mode differs from the old one's.</exception>
+    public void ReplaceImage(RawDiskImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.ReadOnly != Image.ReadOnly)
+        {
+            throw new ArgumentException("the new image must be read-only exactly when the old one was (VIRTIO_BLK_F_RO was negotiated)", nameof(image));
+        }
+
+        RawDiskImage old;
+        _service.Pause();
+        try
+        {
+            old = Image;
+            Image = image;
+            Capacity = (ulong)image.Length / SectorSize;
+            _handler = new VirtioBlockRequestHandler(image, Capacity, Serial, Counters);
+            lock (_config)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(_config.AsSpan(CfgCapacity), Capacity);
+            }
+        }
+        finally
+        {
+            _service.Resume();
+        }
+
+        old.Dispose();
+        _interrupt?.SignalConfigChange();
     }
 
     /// <inheritdoc />

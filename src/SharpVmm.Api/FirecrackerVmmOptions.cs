@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+using SharpVmm.Kvm;
+
+namespace SharpVmm.Api;
+
+/// <summary>What a <see cref="FirecrackerVmm"/> is given by the process that hosts it.</summary>
+public sealed record FirecrackerVmmOptions
+{
+    /// <summary>The instance id (<c>--id</c>), shown by <c>GET /</c>.</summary>
+    public string Id { get; init; } = "anonymous-instance";
+
+    /// <summary>Where COM1's output goes unless <c>PUT /serial</c> names a file (Firecracker: stdout).</summary>
+    public Stream ConsoleOutput { get; init; } = Stream.Null;
+
+    /// <summary>The KVM device.</summary>
+    public string KvmDevicePath { get; init; } = KvmSystem.DefaultDevicePath;
+
+    /// <summary>Where the VM logs until <c>PUT /logger</c> says otherwise.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Called on a thread of its own when the guest's run ends (the process then usually exits, as Firecracker does).</summary>
+    public Action<VmRunResult>? RunEnded { get; init; }
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using SharpVmm.Configuration;
+
+namespace SharpVmm.Api;
+
+/// <summary>The body of <c>PATCH /drives/{drive_id}</c> after start: a new backing file.</summary>
+public sealed record PartialDrive
+{
+    /// <summary>The drive, as in the path.</summary>
+    [JsonPropertyName("drive_id")]
+    public required string DriveId { get; set; }
+
+    /// <summary>The new image file.</summary>
+    [JsonPropertyName("path_on_host")]
+    public string? PathOnHost { get; set; }
+
+    /// <summary>A new rate limiter (refused when it limits anything).</summary>
+    [JsonPropertyName("rate_limiter")]
+    public RateLimiterConfig? RateLimiter { get; set; }
+}

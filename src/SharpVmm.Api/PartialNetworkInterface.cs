@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using SharpVmm.Configuration;
+
+namespace SharpVmm.Api;
+
+/// <summary>The body of <c>PATCH /network-interfaces/{iface_id}</c> after start: new rate limiters.</summary>
+public sealed record PartialNetworkInterface
+{
+    /// <summary>The interface, as in the path.</summary>
+    [JsonPropertyName("iface_id")]
+    public required string IfaceId { get; set; }
+
+    /// <summary>A new receive limiter (refused when it limits anything).</summary>
+    [JsonPropertyName("rx_rate_limiter")]
+    public RateLimiterConfig? RxRateLimiter { get; set; }
+
+    /// <summary>A new transmit limiter (refused when it limits anything).</summary>
+    [JsonPropertyName("tx_rate_limiter")]
+    public RateLimiterConfig? TxRateLimiter { get; set; }
+}
