@@ -1,6 +1,7 @@
 using SharpVmm.Boot;
 using Microsoft.Extensions.Logging;
 using SharpVmm.Configuration;
+using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Entropy;
@@ -22,32 +23,40 @@ internal static class KernelVmBuilder
         bool virtioConsole = config.Console.Kind == ConsoleKind.Virtio;
 
         FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
-        VirtioPlatform? virtio = null;
+        var unattached = new Queue<IVirtioDevice>();
         VirtualMachine? vm = null;
         try
         {
-            var builder = new VirtualMachineBuilder()
+            // The virtio devices' host resources (image files, TAPs) are opened before KVM too.
+            OpenVirtioDevices(config, options.ConsoleOutput, unattached);
+
+            // Guest memory, the KVM VM, the irqchip and PIT, the vCPUs; the VM is the control its devices are given.
+            VirtualMachineBuilder builder = PcPlatform.Machine(new VirtualMachineBuilder()
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath)
-                .WithHugePages(config.Machine.HugePages == HugePages.Transparent);
+                .WithHugePages(config.Machine.HugePages == HugePages.Transparent));
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
-            PcPlatform pc = PcPlatform.AddTo(builder, virtioConsole ? Stream.Null : consoleFile ?? options.ConsoleOutput);
-            AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.AddTo(builder, wakeAlarm: pc.Rtc) : null;
-            virtio = AddVirtioDevices(builder, config, options.ConsoleOutput);
-            if (config.Machine.TestDevices)
-            {
-                PcTestDevices.AddTo(builder, builder.InterruptLine);
-            }
-
             if (options.ExitTracer is not null)
             {
                 builder.WithExitTracer(options.ExitTracer);
             }
 
-            string commandLine = CommandLineFor(config, virtio, format);
             vm = builder.Build();
+
+            // Then each device, built with the VM's memory, interrupt lines and control, and put on its bus.
+            VmDevices devices = vm.Devices;
+            PcPlatform pc = PcPlatform.Attach(devices, virtioConsole ? Stream.Null : consoleFile ?? options.ConsoleOutput);
+            AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.Attach(devices, wakeAlarm: pc.Rtc) : null;
+            VirtioPlatform? virtio = AttachVirtio(devices, config, unattached);
+            if (config.Machine.TestDevices)
+            {
+                PcTestDevices.Attach(devices);
+            }
+
+            // Last, the kernel in memory and the vCPUs' start state.
+            string commandLine = CommandLineFor(config, virtio, format);
             KernelBootResult boot = DirectKernelBoot.Prepare(vm, new KernelBootOptions
             {
                 Kernel = kernel,
@@ -73,14 +82,11 @@ internal static class KernelVmBuilder
         }
         catch
         {
-            // The VM owns the devices once built; before that, they are ours to release.
-            if (vm is not null)
+            // The VM owns what was attached to it; the devices that never reached it are ours to release.
+            vm?.Dispose();
+            while (unattached.TryDequeue(out IVirtioDevice? device))
             {
-                vm.Dispose();
-            }
-            else
-            {
-                virtio?.Dispose();
+                device.Dispose();
             }
 
             consoleFile?.Dispose();
@@ -111,46 +117,48 @@ internal static class KernelVmBuilder
         return source.HostWorkarounds ? DirectKernelBoot.CommandLineFor(commandLine, format) : commandLine;
     }
 
-    /// <summary>Creates the virtio devices; their host resources (image files, TAPs) are opened here, before KVM.</summary>
-    private static VirtioPlatform? AddVirtioDevices(VirtualMachineBuilder builder, VmConfig config, Stream consoleOutput)
+    /// <summary>Creates the virtio device models in guest order; their host resources (image files, TAPs) are opened here, before KVM.</summary>
+    private static void OpenVirtioDevices(VmConfig config, Stream consoleOutput, Queue<IVirtioDevice> devices)
     {
-        if (config.VirtioDeviceCount == 0)
+        if (config.Console.Kind == ConsoleKind.Virtio)
+        {
+            devices.Enqueue(new VirtioConsoleDevice(consoleOutput));
+        }
+
+        IReadOnlyList<DriveConfig> drives = config.DrivesInGuestOrder();
+        for (int i = 0; i < drives.Count; i++)
+        {
+            DriveConfig drive = drives[i];
+            string name = "vd" + (char)('a' + (i % 26));
+            devices.Enqueue(new VirtioBlockDevice(new RawDiskImage(drive.PathOnHost, drive.IsReadOnly), name, drive.Serial));
+        }
+
+        for (int i = 0; i < config.NetworkInterfaces.Count; i++)
+        {
+            NetworkInterfaceConfig net = config.NetworkInterfaces[i];
+            byte[] mac = MacAddress.ParseOrDefault(net.GuestMac, i, $"network-interfaces[{i}].guest_mac");
+            devices.Enqueue(new VirtioNetDevice(TapDevice.Open(net.HostDevName), mac));
+        }
+
+        if (config.Entropy is not null)
+        {
+            devices.Enqueue(new VirtioEntropyDevice());
+        }
+    }
+
+    /// <summary>Puts the opened virtio devices on the VM over the configured transport; each leaves the queue once the platform owns it.</summary>
+    private static VirtioPlatform? AttachVirtio(VmDevices devices, VmConfig config, Queue<IVirtioDevice> opened)
+    {
+        if (opened.Count == 0)
         {
             return null;
         }
 
-        VirtioPlatform virtio = VirtioPlatform.AddTo(builder, config.Machine.VirtioTransport, config.Machine.EventFds);
-        try
+        VirtioPlatform virtio = VirtioPlatform.Attach(devices, config.Machine.VirtioTransport, config.Machine.EventFds);
+        while (opened.TryPeek(out IVirtioDevice? device))
         {
-            if (config.Console.Kind == ConsoleKind.Virtio)
-            {
-                virtio.Add(new VirtioConsoleDevice(consoleOutput));
-            }
-
-            IReadOnlyList<DriveConfig> drives = config.DrivesInGuestOrder();
-            for (int i = 0; i < drives.Count; i++)
-            {
-                DriveConfig drive = drives[i];
-                string name = "vd" + (char)('a' + (i % 26));
-                virtio.Add(new VirtioBlockDevice(new RawDiskImage(drive.PathOnHost, drive.IsReadOnly), name, drive.Serial));
-            }
-
-            for (int i = 0; i < config.NetworkInterfaces.Count; i++)
-            {
-                NetworkInterfaceConfig net = config.NetworkInterfaces[i];
-                byte[] mac = MacAddress.ParseOrDefault(net.GuestMac, i, $"network-interfaces[{i}].guest_mac");
-                virtio.Add(new VirtioNetDevice(TapDevice.Open(net.HostDevName), mac));
-            }
-
-            if (config.Entropy is not null)
-            {
-                virtio.Add(new VirtioEntropyDevice());
-            }
-        }
-        catch
-        {
-            virtio.Dispose();
-            throw;
+            virtio.Add(device);
+            opened.Dequeue();
         }
 
         return virtio;

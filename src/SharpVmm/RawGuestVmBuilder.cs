@@ -24,49 +24,46 @@ internal static class RawGuestVmBuilder
         byte[] image = BuiltInGuests.Find(raw.ImagePath) ?? RawImageLoader.ReadFile(raw.ImagePath); // a bad path before KVM
 
         FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
+        VirtualMachine? vm = null;
         try
         {
+            // Guest memory, the KVM VM and the vCPUs (no irqchip: a raw guest gets no interrupt controller).
             var builder = new VirtualMachineBuilder()
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath);
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
-            var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
-            builder.AddIoDevice(SerialPort, Uart8250.PortCount, uart);
-            VirtualMachine? built = null;
-            builder.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(status => built?.RequestDebugExit(status)))
-                .WhenBuilt(vm => built = vm);
-            if (config.Machine.TestDevices)
-            {
-                PcTestDevices.AddTo(builder); // no interrupt controller: the line ports accept writes that reach nothing
-            }
-
             if (options.ExitTracer is not null)
             {
                 builder.WithExitTracer(options.ExitTracer);
             }
 
-            VirtualMachine vm = builder.Build();
-            try
+            vm = builder.Build();
+
+            // Then the devices; isa-debug-exit ends the run through the VM's control.
+            var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
+            vm.Devices
+                .AddIoDevice(SerialPort, Uart8250.PortCount, uart)
+                .AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
+            if (config.Machine.TestDevices)
             {
-                RawImageLoader.Load(raw.ImagePath, image, vm.Memory, new GuestAddress(raw.LoadAddress));
-                foreach (Vcpu vcpu in vm.Vcpus)
-                {
-                    EnterMode(vcpu, vm.Memory, raw.Mode, entry);
-                    SetRegisters(vcpu, raw.Registers);
-                }
+                PcTestDevices.Attach(vm.Devices); // no interrupt controller: the line ports accept writes that reach nothing
             }
-            catch
+
+            // Last, the image in memory and the vCPUs' start state.
+            RawImageLoader.Load(raw.ImagePath, image, vm.Memory, new GuestAddress(raw.LoadAddress));
+            foreach (Vcpu vcpu in vm.Vcpus)
             {
-                vm.Dispose();
-                throw;
+                EnterMode(vcpu, vm.Memory, raw.Mode, entry);
+                SetRegisters(vcpu, raw.Registers);
             }
 
             return new MicroVm(config, vm, new MicroVmParts { ConsoleInput = uart.EnqueueInput, Logger = logger, ConsoleFile = consoleFile });
         }
         catch
         {
+            vm?.Dispose();
             consoleFile?.Dispose();
             throw;
         }

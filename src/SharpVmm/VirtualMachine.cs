@@ -3,23 +3,22 @@ using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
-using SharpVmm.Platform;
 
 namespace SharpVmm;
 
 /// <summary>
 /// A running or runnable KVM virtual machine: guest memory, vCPUs (one host thread each), and the I/O and MMIO
-/// buses their exits are dispatched to. Create it with <see cref="VirtualMachineBuilder"/>.
+/// buses their exits are dispatched to. Create it with <see cref="VirtualMachineBuilder"/>, which makes the memory, the KVM
+/// VM, its irqchip and the vCPUs; then attach devices through <see cref="Devices"/>, each built with what it needs, before
+/// <see cref="Start"/>. The VM is the <see cref="IVmControl"/> its devices end the run through (VirtualMachine.Control.cs).
 /// </summary>
-public sealed class VirtualMachine : IDisposable
+public sealed partial class VirtualMachine : IDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 
     private readonly KvmSystem _kvm;
     private readonly KvmVm _vm;
     private readonly Vcpu[] _vcpus;
-    private readonly GsiInterruptLine[] _interruptLines;
-    private readonly IDisposable[] _owned;
     private readonly Lock _stateLock = new();
     private readonly ManualResetEventSlim _finished = new();
     private readonly Lock _lifecycleLock = new();
@@ -33,11 +32,9 @@ public sealed class VirtualMachine : IDisposable
     private bool _disposed;
 
     internal VirtualMachine(KvmSystem kvm, KvmVm vm, GuestMemory memory, GuestRamLayout ramLayout, IoBus io, MmioBus mmio, IExitTracer? tracer, bool hasIrqchip,
-        bool tripleFaultResets, GsiInterruptLine[] interruptLines, IDisposable[] owned, Func<VirtualMachine, Vcpu[]> createVcpus)
+        bool tripleFaultResets, IEnumerable<IDisposable> owned, Func<VirtualMachine, Vcpu[]> createVcpus)
     {
-        _owned = owned;
         HasIrqchip = hasIrqchip;
-        _interruptLines = interruptLines;
         _kvm = kvm;
         _vm = vm;
         Memory = memory;
@@ -47,7 +44,14 @@ public sealed class VirtualMachine : IDisposable
         EmulationFailures = new EmulationFailureHandler(memory);
         Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures) { TripleFaultResets = tripleFaultResets };
         _vcpus = createVcpus(this);
+        Devices = new VmDevices(this, owned);
     }
+
+    /// <summary>
+    /// Where devices are attached, with the memory, interrupt lines, MSI sink and <see cref="IVmControl"/> they are built
+    /// with; open until <see cref="Start"/>.
+    /// </summary>
+    public VmDevices Devices { get; }
 
     /// <summary>Guest-physical memory.</summary>
     public GuestMemory Memory { get; }
@@ -95,63 +99,6 @@ public sealed class VirtualMachine : IDisposable
     /// the run): handlers must not block, nor call <see cref="Pause"/> or <see cref="Resume"/>.
     /// </summary>
     public event EventHandler<VmStateChangedEventArgs>? StateChanged;
-
-    /// <summary>Whether the guest is suspended to RAM (ACPI S3): its vCPUs are parked, its memory and devices kept.</summary>
-    public bool IsSuspended => Suspension.IsClosed;
-
-    /// <summary>Times the guest woke from a suspend.</summary>
-    public long Wakes => Interlocked.Read(ref _wakes);
-
-    /// <summary>
-    /// Suspends the guest (ACPI S3): every vCPU leaves <c>KVM_RUN</c> and its thread waits, using no CPU, until
-    /// <see cref="WakeAtRealModeVector"/>; the VM, its memory and its devices stay as they are. The run goes on: a
-    /// time limit or <see cref="Stop"/> still ends it. Callable from any thread, a vCPU's included (the guest's own write).
-    /// </summary>
-    public void Suspend()
-    {
-        if (_stopping || !Suspension.Close())
-        {
-            return;
-        }
-
-        foreach (Vcpu vcpu in _vcpus)
-        {
-            vcpu.Kick();
-        }
-    }
-
-    /// <summary>
-    /// Wakes a suspended guest as PC firmware does after S3: once every vCPU has parked, each is reset, the boot vCPU
-    /// (0) starts in real mode at <paramref name="vector"/> (<c>vector &gt;&gt; 4 : vector &amp; 0xF</c>) and the others wait
-    /// for INIT/SIPI. Returns false when the guest was not suspended or its vCPUs did not park within 10 seconds.
-    /// </summary>
-    public bool WakeAtRealModeVector(uint vector)
-    {
-        if (!IsSuspended)
-        {
-            return false;
-        }
-
-        bool woke = Suspension.Open(() => Volatile.Read(ref _running), () =>
-        {
-            foreach (Vcpu vcpu in _vcpus)
-            {
-                if (vcpu.Id == 0)
-                {
-                    X86.CpuReset.StartAtRealModeVector(vcpu.Kvm, vector, HasIrqchip);
-                }
-                else if (HasIrqchip)
-                {
-                    X86.CpuReset.WaitForStartup(vcpu.Kvm);
-                }
-            }
-
-            // Counted before the vCPUs resume: a guest that ends the run from its wake code must find the wake counted.
-            Interlocked.Increment(ref _wakes);
-        }, JoinTimeout);
-
-        return woke;
-    }
 
     /// <summary>Starts every vCPU thread and waits until the run ends (see <see cref="VmRunResult.Reason"/>).</summary>
     public VmRunResult Run(VmRunOptions? options = null)
@@ -218,7 +165,7 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>
     /// Pauses a running VM: returns once every vCPU is out of <c>KVM_RUN</c> and parked, and every pausable device
-    /// (<see cref="Devices.IPausable"/>) has stopped touching guest memory and its queues. Guest memory and vCPU state
+    /// (<see cref="SharpVmm.Devices.IPausable"/>) has stopped touching guest memory and its queues. Guest memory and vCPU state
     /// then stay as they are until <see cref="Resume"/>. Pausing a paused VM does nothing. Call it from a thread of
     /// your own, never a vCPU's or a device's.
     /// </summary>
@@ -253,9 +200,9 @@ public sealed class VirtualMachine : IDisposable
                 throw new TimeoutException("the vCPUs did not leave KVM_RUN within 10 seconds; the VM goes on running");
             }
 
-            foreach (IDisposable resource in _owned)
+            foreach (IDisposable resource in Devices.Owned)
             {
-                (resource as Devices.IPausable)?.Pause();
+                (resource as SharpVmm.Devices.IPausable)?.Pause();
             }
 
             if (!_stopping)
@@ -283,9 +230,9 @@ public sealed class VirtualMachine : IDisposable
                 throw new InvalidOperationException($"only a paused VM can be resumed; this one is {state}");
             }
 
-            for (int i = _owned.Length - 1; i >= 0; i--)
+            for (int i = Devices.Owned.Count - 1; i >= 0; i--)
             {
-                (_owned[i] as Devices.IPausable)?.Resume();
+                (Devices.Owned[i] as SharpVmm.Devices.IPausable)?.Resume();
             }
 
             PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
@@ -295,26 +242,6 @@ public sealed class VirtualMachine : IDisposable
 
     /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
     public void Stop() => Finish(new VmRunResult(VmStopReason.StopRequested, null, "stop requested", null, ExitCount));
-
-    /// <summary>
-    /// Ends the run because the guest asked the platform to reset (the keyboard controller's reset line, the ACPI
-    /// reset register): <see cref="VmRunResult.Reason"/> is <see cref="VmStopReason.GuestReset"/>. Like
-    /// Firecracker, this VMM does not reboot the guest: a reset ends the VM. Callable from any thread.
-    /// </summary>
-    public void RequestReset(string source) =>
-        Finish(new VmRunResult(VmStopReason.GuestReset, null, $"guest requested a reset ({source})", null, ExitCount));
-
-    /// <summary>Ends the run because the guest powered the machine off (e.g. ACPI S5). Callable from any thread.</summary>
-    public void RequestPowerOff(string source) =>
-        Finish(new VmRunResult(VmStopReason.GuestPowerOff, null, $"guest powered off ({source})", null, ExitCount));
-
-    /// <summary>
-    /// Ends the run because the guest asked the VMM to exit with <paramref name="status"/> (QEMU's isa-debug-exit:
-    /// test kernels report pass or fail this way). Callable from any thread.
-    /// </summary>
-    public void RequestDebugExit(int status) =>
-        Finish(new VmRunResult(VmStopReason.GuestDebugExit, null, $"guest requested exit status {status} (isa-debug-exit)", null, ExitCount,
-            GuestExitStatus: status));
 
     internal void OnExitHandled()
     {
@@ -423,15 +350,12 @@ public sealed class VirtualMachine : IDisposable
         }
 
         // Devices stop their own threads before the memory those threads write is unmapped.
-        for (int i = _owned.Length - 1; i >= 0; i--)
+        for (int i = Devices.Owned.Count - 1; i >= 0; i--)
         {
-            _owned[i].Dispose();
+            Devices.Owned[i].Dispose();
         }
 
-        foreach (GsiInterruptLine line in _interruptLines)
-        {
-            line.Disconnect();
-        }
+        Devices.CloseInterruptLines();
 
         _vm.Dispose();
         Memory.Dispose();

@@ -2,18 +2,20 @@ using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
-using SharpVmm.Platform;
-using SharpVmm.Devices;
 
 namespace SharpVmm;
 
 /// <summary>
-/// Describes a VM and creates it: <c>/dev/kvm</c> → <c>KVM_CREATE_VM</c> → guest memory slots → vCPUs (each with
-/// its <c>kvm_run</c> mapped) → devices on the buses.
+/// Describes a VM and creates it in order: guest memory → <c>/dev/kvm</c> and <c>KVM_CREATE_VM</c> with the memory's
+/// slots → the in-kernel irqchip and PIT → the vCPUs (each with its <c>kvm_run</c> mapped) → the
+/// <see cref="VirtualMachine"/>, which is the <see cref="IVmControl"/>. Devices come after: those that need the VM
+/// (memory, interrupt lines, MSIs, the control) are built against <see cref="VirtualMachine.Devices"/>, before the VM
+/// starts; those that need nothing of it can be given here (<see cref="AddIoDevice"/>, <see cref="AddMmioDevice"/>).
 /// </summary>
 /// <example>
 /// <code>
 /// using var vm = new VirtualMachineBuilder().WithMemory(1 &lt;&lt; 20).AddIoDevice(0x3f8, 8, uart).Build();
+/// vm.Devices.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.RequestDebugExit));
 /// vm.Memory.Write(new GuestAddress(0x1000), code);
 /// CpuModeSetup.EnterRealMode(vm.Vcpus[0].Kvm, 0, 0x1000);
 /// VmRunResult result = vm.Run(new VmRunOptions { TimeLimit = TimeSpan.FromSeconds(5) });
@@ -47,16 +49,15 @@ public sealed class VirtualMachineBuilder
     private bool _hugePages;
     private bool _irqchip;
     private bool _tripleFaultResets;
-    private readonly Dictionary<uint, GsiInterruptLine> _interruptLines = [];
-    private readonly List<Action<VirtualMachine>> _whenBuilt = [];
     private readonly List<IDisposable> _owned = [];
     private IExitTracer? _tracer;
     private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
 
     /// <summary>
     /// Hands <paramref name="resource"/> (a device with host threads, a back-end file) to the VM: it is disposed when the
-    /// VM is, after every vCPU thread has joined and before guest memory is unmapped, last added first. A device thread
-    /// that writes guest memory (a network receive, a disk completion) must be stopped by then, so such devices belong here.
+    /// VM is, after every vCPU thread has joined and before guest memory is unmapped, last added first, or here when
+    /// <see cref="Build"/> fails. A device thread that writes guest memory (a network receive, a disk completion) must be
+    /// stopped by then, so such devices belong here (or, for those built after the VM, <see cref="VmDevices.Owns"/>).
     /// </summary>
     public VirtualMachineBuilder Owns(IDisposable resource)
     {
@@ -105,22 +106,6 @@ public sealed class VirtualMachineBuilder
     }
 
     /// <summary>
-    /// The interrupt line for global system interrupt <paramref name="gsi"/> (ISA IRQ n is GSI n), to hand to a
-    /// device before the VM is built. Needs <see cref="WithInKernelIrqchip"/>.
-    /// </summary>
-    public IInterruptLine InterruptLine(uint gsi)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(gsi, 23u); // the IOAPIC's 24 pins
-        if (!_interruptLines.TryGetValue(gsi, out GsiInterruptLine? line))
-        {
-            line = new GsiInterruptLine(gsi);
-            _interruptLines.Add(gsi, line);
-        }
-
-        return line;
-    }
-
-    /// <summary>
     /// Makes a guest triple fault reset the machine, as on a PC, ending the run with
     /// <see cref="VmStopReason.GuestReset"/> (kernels reboot this way when nothing else works; Firecracker treats it
     /// the same). Off by default, where a triple fault is an error (<see cref="VmStopReason.TripleFault"/>).
@@ -139,13 +124,6 @@ public sealed class VirtualMachineBuilder
 
     /// <summary>Where the guest memory chosen so far lies (below the 32-bit hole, and from 4 GiB when it does not fit there).</summary>
     public GuestRamLayout RamLayout => _ramLayout;
-
-    /// <summary>Runs <paramref name="callback"/> with the new VM at the end of <see cref="Build"/> (devices use it to reach the VM).</summary>
-    public VirtualMachineBuilder WhenBuilt(Action<VirtualMachine> callback)
-    {
-        _whenBuilt.Add(callback);
-        return this;
-    }
 
     /// <summary>Advise transparent huge pages for guest memory.</summary>
     public VirtualMachineBuilder WithHugePages(bool enabled = true)
@@ -182,7 +160,10 @@ public sealed class VirtualMachineBuilder
         return this;
     }
 
-    /// <summary>Creates the VM. Devices are registered first, so a conflicting layout fails before KVM is touched.</summary>
+    /// <summary>
+    /// Creates the VM: guest memory, the KVM VM with the memory's slots, the irqchip, the vCPUs, and the devices given
+    /// here. Their addresses are checked first, so a conflicting layout fails before memory or KVM is touched.
+    /// </summary>
     /// <exception cref="KvmUnavailableException">No usable <c>/dev/kvm</c>.</exception>
     /// <exception cref="BusConflictException">Two devices claim the same addresses.</exception>
     public VirtualMachine Build()
@@ -196,11 +177,7 @@ public sealed class VirtualMachineBuilder
 
         foreach (var (b, length, device) in _mmioDevices)
         {
-            if (_ramLayout.Overlaps(b, length))
-            {
-                throw new BusConflictException($"MMIO device at 0x{b:x} overlaps guest RAM ({_ramLayout})");
-            }
-
+            VmDevices.CheckOutsideRam(_ramLayout, b, length);
             mmio.Register(b, length, device);
         }
 
@@ -213,6 +190,12 @@ public sealed class VirtualMachineBuilder
         var disposables = new Stack<IDisposable>();
         try
         {
+            // 1. Guest memory.
+            GuestRamLayout ramLayout = _ramLayout;
+            GuestMemory memory = ramLayout.CreateMemory(_hugePages);
+            disposables.Push(memory);
+
+            // 2. The KVM VM, with the memory in its slots.
             var kvm = KvmSystem.Open(_kvmDevice);
             disposables.Push(kvm);
             KvmVm vm = kvm.CreateVm();
@@ -227,31 +210,21 @@ public sealed class VirtualMachineBuilder
                 vm.SetIdentityMapAddress(IdentityMapAddress); // must precede KVM_CREATE_VCPU
             }
 
-            if (_interruptLines.Count > 0 && !_irqchip)
-            {
-                throw new InvalidOperationException("interrupt lines need the in-kernel irqchip: call WithInKernelIrqchip()");
-            }
-
-            if (_irqchip)
-            {
-                vm.CreateIrqchip(); // must precede KVM_CREATE_VCPU, so every vCPU gets a local APIC
-                vm.CreatePit2(PitSpeakerDummy);
-                foreach (GsiInterruptLine line in _interruptLines.Values)
-                {
-                    line.Connect(vm);
-                }
-            }
-
-            GuestRamLayout ramLayout = _ramLayout;
-            var memory = ramLayout.CreateMemory(_hugePages);
-            disposables.Push(memory);
             uint slot = 0;
             foreach (GuestMemoryRegion region in memory.Regions)
             {
                 vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            var machine = new VirtualMachine(kvm, vm, memory, ramLayout, io, mmio, _tracer, _irqchip, _tripleFaultResets, [.. _interruptLines.Values], [.. _owned], owner =>
+            // 3. The irqchip, before any vCPU, so that every vCPU gets a local APIC.
+            if (_irqchip)
+            {
+                vm.CreateIrqchip();
+                vm.CreatePit2(PitSpeakerDummy);
+            }
+
+            // 4. The vCPUs, inside the VirtualMachine they report to; it is the control its devices will be given.
+            return new VirtualMachine(kvm, vm, memory, ramLayout, io, mmio, _tracer, _irqchip, _tripleFaultResets, _owned, owner =>
             {
                 var vcpus = new Vcpu[_vcpuCount];
                 for (int i = 0; i < vcpus.Length; i++)
@@ -263,13 +236,6 @@ public sealed class VirtualMachineBuilder
 
                 return vcpus;
             });
-
-            foreach (Action<VirtualMachine> onBuilt in _whenBuilt)
-            {
-                onBuilt(machine);
-            }
-
-            return machine;
         }
         catch
         {

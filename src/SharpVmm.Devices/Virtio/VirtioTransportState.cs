@@ -51,7 +51,7 @@ public sealed class VirtioTransportState
     private const int Idle = 0, Activating = 1, Active = 2, ActivationFailed = 3;
 
     private readonly IVirtioDevice _device;
-    private readonly Func<GuestMemory> _memory;
+    private readonly GuestMemory _memory;
     private readonly IVirtioInterrupt _interrupt;
     private readonly Action _raiseConfigInterrupt;
     private readonly Action _resetInterrupts;
@@ -63,12 +63,12 @@ public sealed class VirtioTransportState
 
     /// <summary>Creates the state of a transport carrying <paramref name="device"/>, in the reset state.</summary>
     /// <param name="device">The device model; activated at DRIVER_OK, reset when the driver writes status 0.</param>
-    /// <param name="memory">Gives the guest's memory at DRIVER_OK (it exists only once the VM is built).</param>
+    /// <param name="memory">The guest's memory, handed to the device at DRIVER_OK.</param>
     /// <param name="interrupt">The transport, as the device's way back to the driver (<see cref="VirtioActivation.Interrupt"/>).</param>
     /// <param name="raiseConfigInterrupt">Delivers a configuration change interrupt the transport's way (ISR bit and
     /// line, MSI-X vector, InterruptStatus and edge); called from any thread.</param>
     /// <param name="resetInterrupts">Clears the transport's interrupt state on a device reset (called under its lock).</param>
-    public VirtioTransportState(IVirtioDevice device, Func<GuestMemory> memory, IVirtioInterrupt interrupt, Action raiseConfigInterrupt,
+    public VirtioTransportState(IVirtioDevice device, GuestMemory memory, IVirtioInterrupt interrupt, Action raiseConfigInterrupt,
         Action resetInterrupts)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -321,7 +321,7 @@ public sealed class VirtioTransportState
         _phase = Activating; // notifications during Activate reach the device: its threads may already wait for them
         try
         {
-            _device.Activate(new VirtioActivation(_memory(), _driverFeatures, _queues, _interrupt));
+            _device.Activate(new VirtioActivation(_memory, _driverFeatures, _queues, _interrupt));
         }
 #pragma warning disable CA1031 // a device that cannot start is the guest's to see (DEVICE_NEEDS_RESET), not a vCPU thread's to crash on
         catch (Exception ex) when (ex is not OutOfMemoryException)

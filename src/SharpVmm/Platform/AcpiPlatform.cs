@@ -10,30 +10,28 @@ namespace SharpVmm.Platform;
 /// The ACPI fixed hardware of a PC, registered at the ports an <see cref="AcpiLayout"/> names, with the tables that
 /// describe it: PM1a event and control blocks (S5 ends the run as a power-off, S3 suspends the guest until the RTC alarm
 /// wakes it: <see cref="SuspendToRam"/>), the PM timer, and the reset register (ends the run as a reset). The SCI is the
-/// layout's ISA IRQ on KVM's in-kernel irqchip.
+/// layout's ISA IRQ on KVM's in-kernel irqchip. Power-off, reset and S3 go to the VM's <see cref="IVmControl"/>.
 /// </summary>
 /// <example>
 /// <code>
-/// var builder = new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithVcpus(2);
-/// PcPlatform.AddTo(builder, Console.OpenStandardOutput());
-/// AcpiPlatform acpi = AcpiPlatform.AddTo(builder);
-/// using VirtualMachine vm = builder.Build();
+/// using VirtualMachine vm = PcPlatform.Machine(new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithVcpus(2)).Build();
+/// PcPlatform pc = PcPlatform.Attach(vm.Devices, Console.OpenStandardOutput());
+/// AcpiPlatform acpi = AcpiPlatform.Attach(vm.Devices, wakeAlarm: pc.Rtc);
 /// GuestAddress rsdp = acpi.WriteTables(vm.Memory, vm.Vcpus.Count); // hand to the kernel as acpi_rsdp_addr / rsdp_paddr
 /// </code>
 /// </example>
 public sealed class AcpiPlatform
 {
-    private VirtualMachine? _vm;
-
-    private AcpiPlatform(AcpiLayout layout, AcpiPm1EventBlock events, TimeProvider time, CmosRtc? wakeAlarm)
+    private AcpiPlatform(VmDevices devices, AcpiLayout layout, TimeProvider time, CmosRtc? wakeAlarm)
     {
+        IVmControl control = devices.Control;
         Layout = layout;
-        Events = events;
-        Sleep = new SuspendToRam(layout, events, wakeAlarm, time, () => Control!.ResetAfterWake());
-        Control = new AcpiPm1ControlBlock(layout.S5SleepType, () => _vm?.RequestPowerOff("ACPI S5 (PM1a_CNT SLP_EN)"),
+        Events = new AcpiPm1EventBlock(devices.InterruptLine(layout.SciIrq));
+        Sleep = new SuspendToRam(control, devices.Memory, layout, Events, wakeAlarm, time, () => Control!.ResetAfterWake());
+        Control = new AcpiPm1ControlBlock(layout.S5SleepType, () => control.RequestPowerOff("ACPI S5 (PM1a_CNT SLP_EN)"),
             layout.S3SleepType, layout.S3SleepType is null ? null : Sleep.Enter);
         Timer = new AcpiPmTimer(time);
-        Reset = new AcpiResetRegister(layout.ResetValue, () => _vm?.RequestReset("ACPI reset register"));
+        Reset = new AcpiResetRegister(layout.ResetValue, () => control.RequestReset("ACPI reset register"));
     }
 
     /// <summary>The ports, SCI, sleep type and reset value the devices and tables share.</summary>
@@ -55,29 +53,24 @@ public sealed class AcpiPlatform
     public AcpiResetRegister Reset { get; }
 
     /// <summary>
-    /// Adds the devices to <paramref name="builder"/> at <paramref name="layout"/>'s ports (default
-    /// <see cref="AcpiLayout.Default"/>) and turns on its in-kernel irqchip for the SCI; the PM timer and the S3 wake
-    /// timer read <paramref name="time"/> (default: the host clock). <paramref name="wakeAlarm"/> (the PC's RTC) is the
-    /// alarm that wakes the guest from S3; without it a suspended guest sleeps until the run ends.
+    /// Builds the devices for the VM <paramref name="devices"/> belongs to (which needs the in-kernel irqchip for the SCI)
+    /// and puts them at <paramref name="layout"/>'s ports (default <see cref="AcpiLayout.Default"/>); the PM timer and
+    /// the S3 wake timer read <paramref name="time"/> (default: the host clock). <paramref name="wakeAlarm"/> (the PC's
+    /// RTC) is the alarm that wakes the guest from S3; without it a suspended guest sleeps until the run ends.
     /// </summary>
-    public static AcpiPlatform AddTo(VirtualMachineBuilder builder, AcpiLayout? layout = null, TimeProvider? time = null, CmosRtc? wakeAlarm = null)
+    /// <exception cref="Devices.Bus.BusConflictException">The layout's blocks overlap each other or another device.</exception>
+    /// <exception cref="InvalidOperationException">The VM has no in-kernel irqchip, or has started.</exception>
+    public static AcpiPlatform Attach(VmDevices devices, AcpiLayout? layout = null, TimeProvider? time = null, CmosRtc? wakeAlarm = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(devices);
         layout ??= AcpiLayout.Default;
-        builder.WithInKernelIrqchip();
-        var platform = new AcpiPlatform(layout, new AcpiPm1EventBlock(builder.InterruptLine(layout.SciIrq)), time ?? TimeProvider.System, wakeAlarm);
-
-        builder
+        var platform = new AcpiPlatform(devices, layout, time ?? TimeProvider.System, wakeAlarm);
+        devices
             .AddIoDevice(layout.Pm1aEventPort, AcpiPm1EventBlock.BlockLength, platform.Events)
             .AddIoDevice(layout.Pm1aControlPort, AcpiPm1ControlBlock.BlockLength, platform.Control)
             .AddIoDevice(layout.PmTimerPort, AcpiPmTimer.BlockLength, platform.Timer)
             .AddIoDevice(layout.ResetPort, AcpiResetRegister.BlockLength, platform.Reset)
-            .Owns(platform.Sleep)
-            .WhenBuilt(vm =>
-            {
-                platform._vm = vm;
-                platform.Sleep.Attach(vm);
-            });
+            .Owns(platform.Sleep);
         return platform;
     }
 

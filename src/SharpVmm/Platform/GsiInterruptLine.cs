@@ -4,18 +4,24 @@ using SharpVmm.Kvm;
 namespace SharpVmm.Platform;
 
 /// <summary>
-/// An interrupt line wired to global system interrupt <see cref="Gsi"/> of KVM's in-kernel irqchip
-/// (<c>KVM_IRQ_LINE</c>; under KVM's default routing GSI n is PIC pin n for n &lt; 16 and IOAPIC pin n).
-/// Devices get it before the VM exists (<see cref="VirtualMachineBuilder.InterruptLine"/>); it is connected when
-/// the VM is built, and a level set before that is delivered then. Only level changes reach KVM.
+/// An interrupt line wired to global system interrupt <see cref="Gsi"/> of a VM's in-kernel irqchip
+/// (<c>KVM_IRQ_LINE</c>; under KVM's default routing GSI n is PIC pin n for n &lt; 16 and IOAPIC pin n). It is made
+/// by <see cref="VmDevices.InterruptLine"/> once the irqchip exists, so every level change reaches KVM from the first
+/// one; only changes are sent. When the VM is disposed the line is closed with it, and later changes (a host thread
+/// typing on a console after the end) are counted but sent nowhere.
 /// </summary>
 public sealed class GsiInterruptLine : IInterruptLine
 {
     private readonly Lock _lock = new();
-    private KvmVm? _vm;
+    private readonly KvmVm _vm;
     private bool _high;
+    private bool _closed;
 
-    internal GsiInterruptLine(uint gsi) => Gsi = gsi;
+    internal GsiInterruptLine(KvmVm vm, uint gsi)
+    {
+        _vm = vm;
+        Gsi = gsi;
+    }
 
     /// <summary>The global system interrupt number.</summary>
     public uint Gsi { get; }
@@ -39,27 +45,19 @@ public sealed class GsiInterruptLine : IInterruptLine
                 RisingEdges++;
             }
 
-            _vm?.SetIrqLine(Gsi, high);
-        }
-    }
-
-    internal void Connect(KvmVm vm)
-    {
-        lock (_lock)
-        {
-            _vm = vm;
-            if (_high)
+            if (!_closed)
             {
-                vm.SetIrqLine(Gsi, true);
+                _vm.SetIrqLine(Gsi, high);
             }
         }
     }
 
-    internal void Disconnect()
+    // The VM's file descriptor is about to close: no ioctl may reach its number afterwards.
+    internal void Close()
     {
         lock (_lock)
         {
-            _vm = null;
+            _closed = true;
         }
     }
 }

@@ -1,6 +1,7 @@
 using SharpVmm.Boot.MemoryMap;
 using SharpVmm.Devices.Firmware;
 using SharpVmm.Devices.Legacy;
+using SharpVmm.Memory;
 
 namespace SharpVmm.Platform;
 
@@ -10,16 +11,15 @@ namespace SharpVmm.Platform;
 /// the MC146818 RTC/CMOS at 0x70, the POST-code port 0x80, and two of QEMU's interfaces that test kernels and
 /// firmware use: isa-debug-exit at 0xf4 (a write of V ends the run with status (V &lt;&lt; 1) | 1) and fw_cfg at
 /// 0x510/0x511 (signature, RAM size, CPU count, the RAM blocks in <c>etc/e820</c>, and whatever callers add). The CMOS
-/// memory-size bytes and fw_cfg describe the RAM as the builder's <see cref="VirtualMachineBuilder.RamLayout"/> has it
-/// when <see cref="AddTo"/> is called, so choose the memory size first. The PIT (0x40-0x43) and speaker port (0x61) are
-/// KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>). As on a PC, a triple fault resets the
-/// machine (<see cref="VirtualMachineBuilder.WithTripleFaultAsReset"/>), which ends the run.
+/// memory-size bytes and fw_cfg describe the VM's <see cref="VmDevices.RamLayout"/>. The devices are built on a VM that
+/// exists, so their lines are the irqchip's and their resets go to its <see cref="IVmControl"/>. The PIT (0x40-0x43) and
+/// speaker port (0x61) are KVM's own (<see cref="VirtualMachineBuilder.WithInKernelIrqchip"/>). As on a PC, a triple
+/// fault should reset the machine: build it <see cref="VirtualMachineBuilder.WithTripleFaultAsReset"/> (<see cref="Machine"/> does both).
 /// </summary>
 /// <example>
 /// <code>
-/// var builder = new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithVcpus(2);
-/// PcPlatform pc = PcPlatform.AddTo(builder, Console.OpenStandardOutput());
-/// using VirtualMachine vm = builder.Build();
+/// using VirtualMachine vm = PcPlatform.Machine(new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithVcpus(2)).Build();
+/// PcPlatform pc = PcPlatform.Attach(vm.Devices, Console.OpenStandardOutput());
 /// pc.Serial.EnqueueInput("ls\n"u8);
 /// </code>
 /// </example>
@@ -49,18 +49,18 @@ public sealed class PcPlatform
     /// <summary>The fw_cfg file that lists the guest's RAM blocks for firmware, as QEMU's (packed struct e820_entry).</summary>
     public const string E820FileName = "etc/e820";
 
-    private VirtualMachine? _vm;
-
-    private PcPlatform(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider time)
+    private PcPlatform(VmDevices devices, Stream serialOutput, TimeProvider time)
     {
-        Serial = new Uart8250(serialOutput, builder.InterruptLine(Com1Irq));
-        Keyboard = new I8042Controller(builder.InterruptLine(KeyboardIrq), builder.InterruptLine(AuxIrq),
-            () => _vm?.RequestReset("i8042 reset line"));
-        Rtc = new CmosRtc(time, builder.RamLayout.BelowHoleSize, builder.RamLayout.AboveFourGiBSize);
+        IVmControl control = devices.Control;
+        GuestRamLayout ram = devices.RamLayout;
+        Serial = new Uart8250(serialOutput, devices.InterruptLine(Com1Irq));
+        Keyboard = new I8042Controller(devices.InterruptLine(KeyboardIrq), devices.InterruptLine(AuxIrq),
+            () => control.RequestReset("i8042 reset line"));
+        Rtc = new CmosRtc(time, ram.BelowHoleSize, ram.AboveFourGiBSize);
         PostCode = new PostCodePort();
-        DebugExit = new DebugExitPort(status => _vm?.RequestDebugExit(status));
-        FirmwareConfig = FwCfgDevice.ForMachine(builder.MemorySize, builder.VcpuCount)
-            .AddFile(E820FileName, E820Map.Encode(E820Map.RamBlocks(builder.RamLayout)));
+        DebugExit = new DebugExitPort(control.RequestDebugExit);
+        FirmwareConfig = FwCfgDevice.ForMachine(ram.TotalSize, devices.VcpuCount)
+            .AddFile(E820FileName, E820Map.Encode(E820Map.RamBlocks(ram)));
     }
 
     /// <summary>COM1.</summary>
@@ -81,24 +81,31 @@ public sealed class PcPlatform
     /// <summary>QEMU's fw_cfg interface; add items and files before the guest runs.</summary>
     public FwCfgDevice FirmwareConfig { get; }
 
-    /// <summary>
-    /// Adds the devices to <paramref name="builder"/> (and turns on its in-kernel irqchip). COM1's output goes to
-    /// <paramref name="serialOutput"/>; the RTC reads <paramref name="time"/> (default: the host clock).
-    /// </summary>
-    public static PcPlatform AddTo(VirtualMachineBuilder builder, Stream serialOutput, TimeProvider? time = null)
+    /// <summary>What a PC needs of the machine: the in-kernel irqchip and PIT, and a triple fault that resets.</summary>
+    public static VirtualMachineBuilder Machine(VirtualMachineBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.WithInKernelIrqchip().WithTripleFaultAsReset();
-        var platform = new PcPlatform(builder, serialOutput, time ?? TimeProvider.System);
-        builder
+        return builder.WithInKernelIrqchip().WithTripleFaultAsReset();
+    }
+
+    /// <summary>
+    /// Builds the devices for the VM <paramref name="devices"/> belongs to (which needs the in-kernel irqchip) and puts
+    /// them on its ports. COM1's output goes to <paramref name="serialOutput"/>; the RTC reads <paramref name="time"/>
+    /// (default: the host clock).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The VM has no in-kernel irqchip, or has started.</exception>
+    public static PcPlatform Attach(VmDevices devices, Stream serialOutput, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        var platform = new PcPlatform(devices, serialOutput, time ?? TimeProvider.System);
+        devices
             .AddIoDevice(Com1Port, Uart8250.PortCount, platform.Serial)
             .AddIoDevice(I8042DataPort, 1, platform.Keyboard.DataPort)
             .AddIoDevice(I8042DataPort + I8042Controller.StatusCommandOffset, 1, platform.Keyboard.StatusCommandPort)
             .AddIoDevice(RtcPort, CmosRtc.PortCount, platform.Rtc)
             .AddIoDevice(PostPort, 1, platform.PostCode)
             .AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, platform.DebugExit)
-            .AddIoDevice(FwCfgDevice.SelectorPort, FwCfgDevice.PortCount, platform.FirmwareConfig)
-            .WhenBuilt(vm => platform._vm = vm);
+            .AddIoDevice(FwCfgDevice.SelectorPort, FwCfgDevice.PortCount, platform.FirmwareConfig);
         return platform;
     }
 }

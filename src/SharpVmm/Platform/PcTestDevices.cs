@@ -13,8 +13,8 @@ namespace SharpVmm.Platform;
 /// </summary>
 /// <example>
 /// <code>
-/// var builder = new VirtualMachineBuilder().WithInKernelIrqchip();
-/// PcTestDevices tests = PcTestDevices.AddTo(builder, builder.InterruptLine);
+/// using VirtualMachine vm = new VirtualMachineBuilder().WithInKernelIrqchip().Build();
+/// PcTestDevices tests = PcTestDevices.Attach(vm.Devices);
 /// </code>
 /// </example>
 public sealed class PcTestDevices
@@ -34,18 +34,17 @@ public sealed class PcTestDevices
     /// <summary>The guest-physical base of the device memory window.</summary>
     public const ulong MemoryWindowAddress = 0xFF00_0000;
 
-    private VirtualMachine? _vm;
-
-    private PcTestDevices(Func<uint, IInterruptLine> lineFor)
+    private PcTestDevices(VmDevices devices)
     {
         var lines = new IInterruptLine[TestIrqLinePorts.PortCount];
         for (uint n = 0; n < lines.Length; n++)
         {
-            lines[n] = lineFor(n);
+            lines[n] = devices.HasIrqchip ? devices.InterruptLine(n) : NullInterruptLine.Instance;
         }
 
+        GuestMemory memory = devices.Memory;
         Data = new TestDataRegister();
-        PageFlush = new TestPageFlushPort(page => _vm?.Memory.FlushSecondaryMappings(new GuestAddress(page)));
+        PageFlush = new TestPageFlushPort(page => memory.FlushSecondaryMappings(new GuestAddress(page)));
         IrqLines = new TestIrqLinePorts(lines);
         MemoryWindow = new TestMemoryWindow();
     }
@@ -63,21 +62,21 @@ public sealed class PcTestDevices
     public TestMemoryWindow MemoryWindow { get; }
 
     /// <summary>
-    /// Adds the devices to <paramref name="builder"/>. Line n of the interrupt-line ports is <paramref name="lineFor"/>(n):
-    /// pass <see cref="VirtualMachineBuilder.InterruptLine"/> on a machine with the in-kernel irqchip (line n is then GSI n:
-    /// ISA IRQ n for n &lt; 16, IOAPIC pin n above), or leave it out on one without, where the lines reach nothing.
+    /// Builds the devices for the VM <paramref name="devices"/> belongs to and puts them on its buses. With the in-kernel
+    /// irqchip, line n of the interrupt-line ports is GSI n (ISA IRQ n for n &lt; 16, IOAPIC pin n above); without one the
+    /// lines reach nothing, as a raw guest has no interrupt controller.
     /// </summary>
-    public static PcTestDevices AddTo(VirtualMachineBuilder builder, Func<uint, IInterruptLine>? lineFor = null)
+    /// <exception cref="InvalidOperationException">The VM has started.</exception>
+    public static PcTestDevices Attach(VmDevices devices)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var devices = new PcTestDevices(lineFor ?? (_ => NullInterruptLine.Instance));
-        builder
-            .AddIoDevice(DataPort, TestDataRegister.PortCount, devices.Data)
-            .AddIoDevice(PageFlushPort, TestPageFlushPort.PortCount, devices.PageFlush)
-            .AddIoDevice(ByteDataPort, TestDataRegister.PortCount, devices.Data)
-            .AddIoDevice(IrqLinePort, TestIrqLinePorts.PortCount, devices.IrqLines)
-            .AddMmioDevice(MemoryWindowAddress, TestMemoryWindow.Length, devices.MemoryWindow)
-            .WhenBuilt(vm => devices._vm = vm);
-        return devices;
+        ArgumentNullException.ThrowIfNull(devices);
+        var tests = new PcTestDevices(devices);
+        devices
+            .AddIoDevice(DataPort, TestDataRegister.PortCount, tests.Data)
+            .AddIoDevice(PageFlushPort, TestPageFlushPort.PortCount, tests.PageFlush)
+            .AddIoDevice(ByteDataPort, TestDataRegister.PortCount, tests.Data)
+            .AddIoDevice(IrqLinePort, TestIrqLinePorts.PortCount, tests.IrqLines)
+            .AddMmioDevice(MemoryWindowAddress, TestMemoryWindow.Length, tests.MemoryWindow);
+        return tests;
     }
 }

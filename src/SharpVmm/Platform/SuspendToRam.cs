@@ -1,14 +1,15 @@
 using SharpVmm.Devices.Acpi;
 using SharpVmm.Devices.Legacy;
+using SharpVmm.Memory;
 using SharpVmm.X86.Acpi;
 
 namespace SharpVmm.Platform;
 
 /// <summary>
 /// ACPI S3 as QEMU's PC has it, with the VMM standing in for the firmware: the guest's write of the <c>\_S3</c> sleep
-/// type with SLP_EN suspends the VM (<see cref="VirtualMachine.Suspend"/>); when the RTC alarm fires and the guest
+/// type with SLP_EN suspends the VM (<see cref="IVmControl.Suspend"/>); when the RTC alarm fires and the guest
 /// enabled RTC_EN, PM1 status reads WAK_STS | RTC_STS, PM1 control is reset, and the boot vCPU starts in real mode at
-/// the FACS firmware waking vector, the others waiting for INIT/SIPI (<see cref="VirtualMachine.WakeAtRealModeVector"/>).
+/// the FACS firmware waking vector, the others waiting for INIT/SIPI (<see cref="IVmControl.WakeAtRealModeVector"/>).
 /// With no waking vector the wake is a reboot, which ends the run as any reset does here.
 /// </summary>
 /// <remarks>
@@ -23,13 +24,17 @@ public sealed class SuspendToRam : IDisposable
     private readonly CmosRtc? _alarm;
     private readonly TimeProvider _time;
     private readonly Action _resetControl;
-    private VirtualMachine? _vm;
+    private readonly IVmControl _vm;
+    private readonly GuestMemory _memory;
     private ITimer? _timer;
     private bool _disposed;
     private long _suspends;
 
-    internal SuspendToRam(AcpiLayout layout, AcpiPm1EventBlock events, CmosRtc? alarm, TimeProvider time, Action resetControl)
+    internal SuspendToRam(IVmControl vm, GuestMemory memory, AcpiLayout layout, AcpiPm1EventBlock events, CmosRtc? alarm,
+        TimeProvider time, Action resetControl)
     {
+        _vm = vm;
+        _memory = memory;
         _layout = layout;
         _events = events;
         _alarm = alarm;
@@ -43,20 +48,18 @@ public sealed class SuspendToRam : IDisposable
     /// <summary>When the armed RTC alarm will wake the guest (host time), or null when nothing will.</summary>
     public DateTimeOffset? WakeAt { get; private set; }
 
-    internal void Attach(VirtualMachine vm) => _vm = vm;
-
     /// <summary>The guest asked for S3 (PM1a_CNT): suspend the VM and arm the RTC alarm as its wake event.</summary>
     internal void Enter()
     {
         lock (_lock)
         {
-            if (_disposed || _vm is not { } vm)
+            if (_disposed)
             {
                 return;
             }
 
             Interlocked.Increment(ref _suspends);
-            vm.Suspend();
+            _vm.Suspend();
             _timer?.Dispose();
             _timer = null;
             WakeAt = _alarm?.NextAlarmWake();
@@ -73,21 +76,21 @@ public sealed class SuspendToRam : IDisposable
         lock (_lock)
         {
             WakeAt = null;
-            if (_disposed || _vm is not { IsSuspended: true } vm || !_events.RtcWakeEnabled)
+            if (_disposed || !_vm.IsSuspended || !_events.RtcWakeEnabled)
             {
                 return;
             }
 
             _events.WakeFromSleep(AcpiPm1EventBlock.RtcStatus);
             _resetControl();
-            uint vector = AcpiTables.ReadFirmwareWakingVector(vm.Memory, _layout);
+            uint vector = AcpiTables.ReadFirmwareWakingVector(_memory, _layout);
             if (vector is 0 or > 0xF_FFFF)
             {
-                vm.RequestReset($"woke from ACPI S3 with no usable firmware waking vector (0x{vector:x})");
+                _vm.RequestReset($"woke from ACPI S3 with no usable firmware waking vector (0x{vector:x})");
             }
-            else if (!vm.WakeAtRealModeVector(vector))
+            else if (!_vm.WakeAtRealModeVector(vector))
             {
-                vm.RequestReset("woke from ACPI S3, but the vCPUs did not stop in time to be reset");
+                _vm.RequestReset("woke from ACPI S3, but the vCPUs did not stop in time to be reset");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SharpVmm.Devices;
 using SharpVmm.Devices.Pci;
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Mmio;
@@ -24,38 +25,40 @@ namespace SharpVmm.Platform;
 /// (<see cref="IVirtioNotificationSource"/>: blk, net, rng, console) has that registered, so the write wakes the device
 /// thread itself; for any other device one poller thread replays the write to the transport. Virtio-mmio interrupts are
 /// irqfds. MSI-X messages go through <c>KVM_SIGNAL_MSI</c>. With <c>useEventFds: false</c> every notification is an
-/// MMIO exit and every interrupt an ioctl, for comparison. The platform owns its devices: they are disposed with the VM,
-/// after the vCPUs stop and before guest memory is unmapped.
+/// MMIO exit and every interrupt an ioctl, for comparison. Each transport is built when its device is added, on the VM
+/// that exists: with the guest's memory, its interrupt line or irqfd and the VM's MSI sink, its ioeventfds registered
+/// at once. The platform owns its devices: they are disposed with the VM, after the vCPUs stop and before guest memory
+/// is unmapped.
 /// </remarks>
 /// <example>
 /// <code>
-/// var builder = new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20);
-/// PcPlatform.AddTo(builder, Console.OpenStandardOutput());
-/// VirtioPlatform virtio = VirtioPlatform.AddTo(builder, VirtioTransport.Pci);
+/// using VirtualMachine vm = PcPlatform.Machine(new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20)).Build();
+/// PcPlatform.Attach(vm.Devices, Console.OpenStandardOutput());
+/// VirtioPlatform virtio = VirtioPlatform.Attach(vm.Devices, VirtioTransport.Pci);
 /// virtio.Add(new VirtioBlockDevice(new RawDiskImage("disk.img")));
-/// using VirtualMachine vm = builder.Build();
 /// </code>
 /// </example>
 public sealed class VirtioPlatform : IDisposable, Devices.IPausable
 {
-    private readonly VirtualMachineBuilder _builder;
+    private readonly VmDevices _vm;
     private readonly List<IVirtioDevice> _devices = [];
     private readonly List<VirtioMmioDevice> _mmio = [];
-    private readonly List<SwitchableInterruptLine> _mmioLines = [];
     private readonly List<(int Slot, VirtioPciDevice Device)> _pci = [];
-    private readonly DeferredMsiSink _msi = new();
     private readonly List<EventFd> _eventFds = [];
     private readonly List<IDisposable> _irqFds = [];
-    private VirtualMachine? _vm;
+    private readonly bool _useIrqFds;
+    private readonly bool _useIoEventFds;
+    private PciBus? _pciBus;
     private IoEventPoller? _poller;
-    private bool _built;
     private bool _disposed;
 
-    private VirtioPlatform(VirtualMachineBuilder builder, VirtioTransport transport, bool useEventFds)
+    private VirtioPlatform(VmDevices vm, VirtioTransport transport, bool useEventFds)
     {
-        _builder = builder;
+        _vm = vm;
         Transport = transport;
         UseEventFds = useEventFds;
+        _useIrqFds = useEventFds && vm.Kvm.CheckExtension(KvmCap.Irqfd) > 0;
+        _useIoEventFds = useEventFds && vm.Kvm.CheckExtension(KvmCap.Ioeventfd) > 0;
     }
 
     /// <summary>The transport every device added here uses.</summary>
@@ -64,17 +67,17 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
     /// <summary>Whether ioeventfd/irqfd are used where KVM offers them.</summary>
     public bool UseEventFds { get; }
 
-    /// <summary>After the VM is built: whether queue notifications really are ioeventfds (KVM offered them and they were asked for).</summary>
+    /// <summary>Whether queue notifications are ioeventfds (KVM offered them, they were asked for, and a device was added).</summary>
     public bool IoEventFdsActive { get; private set; }
 
     /// <summary>
-    /// After the VM is built with ioeventfds: how many queues' ioeventfds are their device's own eventfd
+    /// With ioeventfds: how many queues' ioeventfds are their device's own eventfd
     /// (<see cref="IVirtioNotificationSource"/>), so that KVM wakes the device thread directly. The other queues'
     /// ioeventfds go through a poller thread that replays the write to the transport.
     /// </summary>
     public int DirectNotificationQueues { get; private set; }
 
-    /// <summary>After the VM is built: whether virtio-mmio interrupts really are irqfds.</summary>
+    /// <summary>Whether virtio-mmio interrupts are irqfds (KVM offered them, they were asked for, and an MMIO device was added).</summary>
     public bool IrqFdsActive { get; private set; }
 
     /// <summary>The devices, in the order they were added.</summary>
@@ -96,55 +99,46 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
     public string KernelCommandLine => string.Join(' ', _mmio.Select((_, i) =>
         VirtioMmioDevice.KernelCommandLineArgument(VirtioMmioLayout.BaseOf(i), VirtioMmioLayout.IrqOf(i))));
 
-    /// <summary>Adds the platform to <paramref name="builder"/> (which needs the in-kernel irqchip, e.g. from <see cref="PcPlatform"/>).</summary>
-    public static VirtioPlatform AddTo(VirtualMachineBuilder builder, VirtioTransport transport = VirtioTransport.Pci, bool useEventFds = true)
+    /// <summary>
+    /// Creates the platform for the VM <paramref name="devices"/> belongs to (which needs the in-kernel irqchip, as
+    /// <see cref="PcPlatform.Machine"/> gives it); the VM owns it. Add devices before the VM starts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The VM has no in-kernel irqchip, or has started.</exception>
+    public static VirtioPlatform Attach(VmDevices devices, VirtioTransport transport = VirtioTransport.Pci, bool useEventFds = true)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var platform = new VirtioPlatform(builder, transport, useEventFds);
-        builder.WithInKernelIrqchip().Owns(platform).WhenBuilt(platform.OnBuilt);
+        ArgumentNullException.ThrowIfNull(devices);
+        if (!devices.HasIrqchip)
+        {
+            throw new InvalidOperationException("virtio devices interrupt through the in-kernel irqchip: build the VM WithInKernelIrqchip()");
+        }
+
+        var platform = new VirtioPlatform(devices, transport, useEventFds);
+        devices.Owns(platform);
         return platform;
     }
 
     /// <summary>
-    /// Adds <paramref name="device"/> on the next slot (PCI) or window (MMIO); the platform owns it from here on. Call
-    /// before the VM is built.
+    /// Builds the transport for <paramref name="device"/> on the next slot (PCI) or window (MMIO), puts it on the VM's
+    /// buses and registers its ioeventfds; the platform owns the device from here on. Call before the VM starts.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The VM is already built, or every virtio-mmio window is taken.</exception>
+    /// <exception cref="InvalidOperationException">The VM has started, or every slot or virtio-mmio window is taken.</exception>
     public T Add<T>(T device) where T : IVirtioDevice
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (_built)
+        if (!_vm.IsOpen)
         {
-            throw new InvalidOperationException("virtio devices are added before the VM is built");
+            throw new InvalidOperationException("virtio devices are added before the VM starts");
         }
 
         if (Transport == VirtioTransport.Mmio)
         {
-            int index = _mmio.Count;
-            if (index >= VirtioMmioLayout.MaxDevices)
-            {
-                throw new InvalidOperationException($"at most {VirtioMmioLayout.MaxDevices} virtio-mmio devices fit the platform's IRQs; use the PCI transport for more");
-            }
-
-            var line = new SwitchableInterruptLine(_builder.InterruptLine(VirtioMmioLayout.IrqOf(index)));
-            var transport = new VirtioMmioDevice(device, MemoryOfVm, line);
-            _builder.AddMmioDevice(VirtioMmioLayout.BaseOf(index), VirtioMmioDevice.WindowSize, transport);
-            _mmio.Add(transport);
-            _mmioLines.Add(line);
+            AddMmio(device);
         }
         else
         {
-            int slot = PciLayout.FirstDeviceSlot + _pci.Count;
-            if (slot >= PciLayout.SlotCount)
-            {
-                throw new InvalidOperationException($"PCI bus 0 has no free slot for another device (at most {PciLayout.SlotCount - PciLayout.FirstDeviceSlot})");
-            }
-
-            var function = new VirtioPciDevice(device, MemoryOfVm, _msi, _builder.InterruptLine(PciLayout.IntxGsi(slot, 0)));
-            _pci.Add((slot, function));
+            AddPci(device);
         }
 
-        _devices.Add(device);
         return device;
     }
 
@@ -231,91 +225,102 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
         }
     }
 
-    private GuestMemory MemoryOfVm() =>
-        _vm?.Memory ?? throw new InvalidOperationException("a virtio driver ran before the VM was built");
-
-    private void OnBuilt(VirtualMachine vm)
+    private void AddMmio(IVirtioDevice device)
     {
-        _vm = vm;
-        _built = true;
-        _msi.Connect(new KvmMsiSink(vm.Kvm));
-        if (_pci.Count > 0)
+        int index = _mmio.Count;
+        if (index >= VirtioMmioLayout.MaxDevices)
         {
-            var bus = new PciBus(vm.MmioBus);
-            vm.IoBus.Register(PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount, new PciHostBridge(bus));
-            foreach ((int slot, VirtioPciDevice function) in _pci)
-            {
-                bus.Add(slot, function);
-            }
+            throw new InvalidOperationException($"at most {VirtioMmioLayout.MaxDevices} virtio-mmio devices fit the platform's IRQs; use the PCI transport for more");
         }
 
-        if (!UseEventFds)
+        uint irq = VirtioMmioLayout.IrqOf(index);
+        ulong windowBase = VirtioMmioLayout.BaseOf(index);
+        IInterruptLine line;
+        if (_useIrqFds)
         {
-            return;
-        }
-
-        KvmVm kvm = vm.Kvm;
-        if (_mmio.Count > 0 && kvm.CheckExtension(KvmCap.Irqfd) > 0)
-        {
-            for (int i = 0; i < _mmio.Count; i++)
-            {
-                var irqFd = new IrqFdInterruptLine(kvm, VirtioMmioLayout.IrqOf(i));
-                _irqFds.Add(irqFd);
-                _mmioLines[i].Switch(irqFd);
-            }
-
+            var irqFd = new IrqFdInterruptLine(_vm.Kvm, irq);
+            _irqFds.Add(irqFd);
+            line = irqFd;
             IrqFdsActive = true;
         }
-
-        if (kvm.CheckExtension(KvmCap.Ioeventfd) <= 0 || _devices.Count == 0)
+        else
         {
-            return;
+            line = _vm.InterruptLine(irq);
         }
 
-        for (int i = 0; i < _mmio.Count; i++)
+        var transport = new VirtioMmioDevice(device, _vm.Memory, line);
+        _vm.AddMmioDevice(windowBase, VirtioMmioDevice.WindowSize, transport);
+        _mmio.Add(transport);
+        _devices.Add(device);
+        if (_useIoEventFds)
         {
-            ulong address = VirtioMmioDevice.NotifyAddress(VirtioMmioLayout.BaseOf(i));
-            for (int q = 0; q < _mmio[i].Queues.Count; q++)
+            ulong address = VirtioMmioDevice.NotifyAddress(windowBase);
+            for (int q = 0; q < transport.Queues.Count; q++)
             {
                 // virtio-mmio: one register for every queue; the written value (the queue index) picks the eventfd.
-                SafeHandle notifier = QueueNotifier(_devices[i], q, () => address, 4);
-                kvm.AddIoEventFd(notifier, address, 4, isPortIo: false, dataMatch: (ulong)q);
+                SafeHandle notifier = QueueNotifier(device, q, () => address, 4);
+                _vm.Kvm.AddIoEventFd(notifier, address, 4, isPortIo: false, dataMatch: (ulong)q);
             }
-        }
 
-        for (int i = 0; i < _pci.Count; i++)
+            IoEventFdsActive = true;
+        }
+    }
+
+    private void AddPci(IVirtioDevice device)
+    {
+        int slot = PciLayout.FirstDeviceSlot + _pci.Count;
+        if (slot >= PciLayout.SlotCount)
         {
-            VirtioPciDevice function = _pci[i].Device;
-            var notifiers = new List<(SafeHandle Notifier, int Queue)>();
-            for (int q = 0; q < function.Queues.Count; q++)
-            {
-                // virtio-pci: a register per queue (notify_off_multiplier 4); the driver writes the 16-bit queue index.
-                int queue = q;
-                SafeHandle notifier = QueueNotifier(_devices[i], q, () => function.NotifyAddress(queue), 2);
-                kvm.AddIoEventFd(notifier, function.NotifyAddress(q), 2, isPortIo: false, dataMatch: null);
-                notifiers.Add((notifier, q));
-            }
-
-            function.NotifyRegionMoved += (oldBase, newBase) =>
-            {
-                // The guest moved BAR 0 or turned its decoding off (0) or on: the ioeventfds follow the registers.
-                foreach ((SafeHandle notifier, int q) in notifiers)
-                {
-                    if (oldBase != 0)
-                    {
-                        kvm.RemoveIoEventFd(notifier, oldBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
-                    }
-
-                    if (newBase != 0)
-                    {
-                        kvm.AddIoEventFd(notifier, newBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
-                    }
-                }
-            };
+            throw new InvalidOperationException($"PCI bus 0 has no free slot for another device (at most {PciLayout.SlotCount - PciLayout.FirstDeviceSlot})");
         }
 
-        _poller?.Start();
-        IoEventFdsActive = true;
+        if (_pciBus is null)
+        {
+            var bus = new PciBus(_vm.MmioBus);
+            _vm.AddIoDevice(PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount, new PciHostBridge(bus));
+            _pciBus = bus;
+        }
+
+        var function = new VirtioPciDevice(device, _vm.Memory, _vm.MsiSink, _vm.InterruptLine(PciLayout.IntxGsi(slot, 0)));
+        _pciBus.Add(slot, function);
+        _pci.Add((slot, function));
+        _devices.Add(device);
+        if (_useIoEventFds)
+        {
+            AddPciNotifiers(device, function);
+            IoEventFdsActive = true;
+        }
+    }
+
+    private void AddPciNotifiers(IVirtioDevice device, VirtioPciDevice function)
+    {
+        KvmVm kvm = _vm.Kvm;
+        var notifiers = new List<(SafeHandle Notifier, int Queue)>();
+        for (int q = 0; q < function.Queues.Count; q++)
+        {
+            // virtio-pci: a register per queue (notify_off_multiplier 4); the driver writes the 16-bit queue index.
+            int queue = q;
+            SafeHandle notifier = QueueNotifier(device, q, () => function.NotifyAddress(queue), 2);
+            kvm.AddIoEventFd(notifier, function.NotifyAddress(q), 2, isPortIo: false, dataMatch: null);
+            notifiers.Add((notifier, q));
+        }
+
+        function.NotifyRegionMoved += (oldBase, newBase) =>
+        {
+            // The guest moved BAR 0 or turned its decoding off (0) or on: the ioeventfds follow the registers.
+            foreach ((SafeHandle notifier, int q) in notifiers)
+            {
+                if (oldBase != 0)
+                {
+                    kvm.RemoveIoEventFd(notifier, oldBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
+                }
+
+                if (newBase != 0)
+                {
+                    kvm.AddIoEventFd(notifier, newBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
+                }
+            }
+        };
     }
 
     // The eventfd KVM signals for queue q's notify register. A device that offers its own (IVirtioNotificationSource)
@@ -329,7 +334,12 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
             return own;
         }
 
-        _poller ??= new IoEventPoller("virtio ioeventfd");
+        if (_poller is null)
+        {
+            _poller = new IoEventPoller("virtio ioeventfd");
+            _poller.Start(); // it may watch more eventfds once running
+        }
+
         EventFd eventFd = NewEventFd();
         _poller.Register(eventFd, () => Replay(address(), queue, length));
         return eventFd.Handle;
@@ -347,6 +357,6 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
     {
         Span<byte> value = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(value, (uint)queue);
-        _vm?.MmioBus.Write(address, value[..length]);
+        _vm.MmioBus.Write(address, value[..length]);
     }
 }

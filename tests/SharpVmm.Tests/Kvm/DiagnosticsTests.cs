@@ -78,10 +78,9 @@ public class DiagnosticsTests
     public void A_device_whose_host_side_failed_is_listed_with_its_error()
     {
         KvmTestEnvironment.RequireKvm();
-        var builder = new VirtualMachineBuilder().WithMemory(16 << 20);
-        VirtioPlatform virtio = VirtioPlatform.AddTo(builder);
+        using VirtualMachine vm = TestVm.Create(b => PcPlatform.Machine(b), memory: 16 << 20);
+        VirtioPlatform virtio = VirtioPlatform.Attach(vm.Devices);
         virtio.Add(new FailedDevice(new IOException("disk went away")));
-        using VirtualMachine vm = builder.Build();
 
         DeviceFailure failure = Assert.Single(virtio.Failures());
 

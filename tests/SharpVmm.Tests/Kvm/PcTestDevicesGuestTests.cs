@@ -16,17 +16,10 @@ public class PcTestDevicesGuestTests
     [Fact]
     public void A_guest_reads_back_its_data_and_raises_and_lowers_an_isa_line_then_exits_with_the_result()
     {
-        PcTestDevices? devices = null;
-        VirtualMachine? built = null;
-        Platform.GsiInterruptLine? line5 = null;
-        using var vm = TestVm.Create(b =>
-        {
-            b.WithInKernelIrqchip();
-            devices = PcTestDevices.AddTo(b, b.InterruptLine);
-            line5 = (Platform.GsiInterruptLine)b.InterruptLine(5);
-            b.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(s => built?.RequestDebugExit(s)))
-                .WhenBuilt(machine => built = machine);
-        });
+        using var vm = TestVm.Create(b => b.WithInKernelIrqchip());
+        PcTestDevices devices = PcTestDevices.Attach(vm.Devices);
+        GsiInterruptLine line5 = vm.Devices.InterruptLine(5);
+        vm.Devices.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
         byte[] code = GuestCode.Assemble(32, 0x100000, a =>
         {
             var fail = a.CreateLabel();
@@ -61,9 +54,9 @@ public class PcTestDevicesGuestTests
 
         Assert.Equal(VmStopReason.GuestDebugExit, result.Reason);
         Assert.Equal(DebugExitPort.ToExitStatus(0x11225544), result.GuestExitStatus);
-        Assert.Equal(0x11225544u, devices!.Data.Value);
+        Assert.Equal(0x11225544u, devices.Data.Value);
         Assert.Equal([0x0D, 0xF0, 0xFE, 0xCA], devices.MemoryWindow.Snapshot(0x100, 4));
-        Assert.Equal(2, line5!.RisingEdges);
+        Assert.Equal(2, line5.RisingEdges);
         Assert.Equal(1, devices.PageFlush.FlushCount);
     }
 }

@@ -20,13 +20,10 @@ public class SuspendToRamGuestTests
     [Fact]
     public void A_guest_that_enters_s3_wakes_on_the_rtc_alarm_at_its_firmware_waking_vector_in_real_mode()
     {
-        AcpiPlatform? acpi = null;
-        using var vm = TestVm.Create(b =>
-        {
-            PcPlatform pc = PcPlatform.AddTo(b, Stream.Null);
-            acpi = AcpiPlatform.AddTo(b, wakeAlarm: pc.Rtc);
-        });
-        AcpiLayout layout = acpi!.Layout;
+        using var vm = TestVm.Create(b => PcPlatform.Machine(b));
+        PcPlatform pc = PcPlatform.Attach(vm.Devices, Stream.Null);
+        AcpiPlatform acpi = AcpiPlatform.Attach(vm.Devices, wakeAlarm: pc.Rtc);
+        AcpiLayout layout = acpi.Layout;
         acpi.WriteTables(vm.Memory, vm.Vcpus.Count);
         uint facs = (uint)AcpiTables.FacsAddress(layout).Value;
 
@@ -99,13 +96,10 @@ public class SuspendToRamGuestTests
     [Fact]
     public void Without_rtc_en_the_alarm_does_not_wake_the_guest_and_its_vcpus_stay_off_kvm_run()
     {
-        AcpiPlatform? acpi = null;
-        using var vm = TestVm.Create(b =>
-        {
-            PcPlatform pc = PcPlatform.AddTo(b, Stream.Null);
-            acpi = AcpiPlatform.AddTo(b, wakeAlarm: pc.Rtc);
-        }, vcpus: 2);
-        AcpiLayout layout = acpi!.Layout;
+        using var vm = TestVm.Create(b => PcPlatform.Machine(b), vcpus: 2);
+        PcPlatform pc = PcPlatform.Attach(vm.Devices, Stream.Null);
+        AcpiPlatform acpi = AcpiPlatform.Attach(vm.Devices, wakeAlarm: pc.Rtc);
+        AcpiLayout layout = acpi.Layout;
         acpi.WriteTables(vm.Memory, vm.Vcpus.Count);
         byte[] main = GuestCode.Assemble(16, 0, a =>
         {

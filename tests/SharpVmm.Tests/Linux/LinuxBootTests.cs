@@ -96,9 +96,8 @@ public class LinuxBootTests
         KvmTestEnvironment.RequireKvm();
         GuestKernel.RequireGuestUserMode();
         var serial = new SerialCapture();
-        var builder = new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(1);
-        PcPlatform pc = PcPlatform.AddTo(builder, serial);
-        using VirtualMachine vm = builder.Build();
+        using VirtualMachine vm = PcPlatform.Machine(new VirtualMachineBuilder().WithMemory(128UL << 20).WithVcpus(1)).Build();
+        PcPlatform pc = PcPlatform.Attach(vm.Devices, serial);
         DirectKernelBoot.Prepare(vm, new KernelBootOptions
         {
             Kernel = File.ReadAllBytes(GuestKernel.Vmlinux),

@@ -10,10 +10,9 @@ public static class LinuxGuestRun
         ulong memory = 128UL << 20, bool acpi = false, string extraCommandLine = "")
     {
         var serial = new SerialCapture();
-        var builder = new VirtualMachineBuilder().WithMemory(memory).WithVcpus(cpus);
-        PcPlatform.AddTo(builder, serial);
-        AcpiPlatform? acpiDevices = acpi ? AcpiPlatform.AddTo(builder) : null;
-        using VirtualMachine vm = builder.Build();
+        using VirtualMachine vm = PcPlatform.Machine(new VirtualMachineBuilder().WithMemory(memory).WithVcpus(cpus)).Build();
+        PcPlatform.Attach(vm.Devices, serial);
+        AcpiPlatform? acpiDevices = acpi ? AcpiPlatform.Attach(vm.Devices) : null;
         byte[] image = File.ReadAllBytes(kernel);
         DirectKernelBoot.Prepare(vm, new KernelBootOptions
         {

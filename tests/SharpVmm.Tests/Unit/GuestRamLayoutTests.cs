@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
 using SharpVmm.Boot.MemoryMap;
-using SharpVmm.Devices.Firmware;
-using SharpVmm.Devices.Legacy;
 using SharpVmm.Memory;
-using SharpVmm.Platform;
 using SharpVmm.Tests.Support;
 using Xunit;
 
@@ -119,40 +115,5 @@ public class GuestRamLayoutTests
 
         Assert.Contains("overlaps guest RAM", ex.Message, StringComparison.Ordinal);
         Assert.Equal(6 * GiB, builder.RamLayout.TotalSize);
-    }
-
-    [Fact]
-    public void The_pc_platform_of_an_8_gib_guest_reports_ram_above_4_gib_in_cmos_and_fw_cfg()
-    {
-        var builder = new VirtualMachineBuilder().WithMemory(8 * GiB);
-
-        PcPlatform pc = PcPlatform.AddTo(builder, Stream.Null);
-
-        // CMOS 0x34/0x35: 64 KiB units from 16 MiB to the top of RAM below 4 GiB; 0x5b-0x5d: 64 KiB units above 4 GiB.
-        Assert.Equal((int)(((3 * GiB) - (16 * MiB)) / (64 * 1024)), ReadCmos(pc.Rtc, 0x34) | (ReadCmos(pc.Rtc, 0x35) << 8));
-        Assert.Equal((int)(5 * GiB / (64 * 1024)), ReadCmos(pc.Rtc, 0x5B) | (ReadCmos(pc.Rtc, 0x5C) << 8) | (ReadCmos(pc.Rtc, 0x5D) << 16));
-
-        FwCfgDevice fw = pc.FirmwareConfig;
-        Assert.Equal(8 * GiB, BinaryPrimitives.ReadUInt64LittleEndian(FwCfgReader.ReadItem(fw, FwCfgKey.RamSize, 8)));
-        FwCfgFile file = Assert.Single(fw.Files, f => f.Name == PcPlatform.E820FileName);
-        byte[] e820 = FwCfgReader.ReadItem(fw, file.Selector, file.Size);
-        Assert.Equal(2 * E820Entry.EncodedSize, e820.Length);
-        Assert.Equal((0UL, 3 * GiB, 1u), ReadEntry(e820, 0));
-        Assert.Equal((4 * GiB, 5 * GiB, 1u), ReadEntry(e820, 1));
-    }
-
-    private static (ulong Address, ulong Size, uint Type) ReadEntry(byte[] table, int index)
-    {
-        ReadOnlySpan<byte> entry = table.AsSpan(index * E820Entry.EncodedSize, E820Entry.EncodedSize);
-        return (BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]));
-    }
-
-    private static byte ReadCmos(CmosRtc rtc, byte register)
-    {
-        rtc.Write(CmosRtc.IndexOffset, [register]);
-        Span<byte> value = [0];
-        rtc.Read(CmosRtc.DataOffset, value);
-        return value[0];
     }
 }

@@ -60,10 +60,10 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioTransport, IDisposable
 
     /// <summary>Creates the transport for <paramref name="device"/>.</summary>
     /// <param name="device">The device model it carries; disposed with the transport.</param>
-    /// <param name="memory">Gives the guest's memory when the driver sets DRIVER_OK (it exists only once the VM is built).</param>
+    /// <param name="memory">The guest's memory (the device gets it when the driver sets DRIVER_OK).</param>
     /// <param name="irq">The ISA interrupt line: each notification is an edge (high, then low).</param>
     /// <param name="vendorId">What VendorID reads.</param>
-    public VirtioMmioDevice(IVirtioDevice device, Func<GuestMemory> memory, IInterruptLine irq, uint vendorId = DefaultVendorId)
+    public VirtioMmioDevice(IVirtioDevice device, GuestMemory memory, IInterruptLine irq, uint vendorId = DefaultVendorId)
     {
         ArgumentNullException.ThrowIfNull(irq);
         _device = device;

@@ -36,10 +36,10 @@ public sealed partial class VirtioPciDevice : IPciDevice, IVirtioTransport
 
     /// <summary>Creates the transport for <paramref name="device"/>.</summary>
     /// <param name="device">The device model.</param>
-    /// <param name="memory">Gives guest memory when the driver sets DRIVER_OK (the VM's memory exists only once it is built).</param>
+    /// <param name="memory">The guest's memory (the device gets it when the driver sets DRIVER_OK).</param>
     /// <param name="msiSink">Where MSI-X messages go.</param>
     /// <param name="intx">The INTA line of this device's slot (<see cref="PciLayout.IntxGsi"/>), level-triggered.</param>
-    public VirtioPciDevice(IVirtioDevice device, Func<GuestMemory> memory, IMsiSink msiSink, IInterruptLine intx)
+    public VirtioPciDevice(IVirtioDevice device, GuestMemory memory, IMsiSink msiSink, IInterruptLine intx)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(memory);

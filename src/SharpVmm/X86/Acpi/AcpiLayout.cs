@@ -10,14 +10,14 @@ namespace SharpVmm.X86.Acpi;
 /// record, so the tables always describe the ports the devices answer on.
 /// </summary>
 /// <example>
-/// <see cref="Platform.AcpiPlatform.AddTo"/> registers the devices from a layout and writes the tables; by hand it is:
+/// <see cref="Platform.AcpiPlatform.Attach"/> registers the devices from a layout and writes the tables; by hand it is:
 /// <code>
 /// AcpiLayout acpi = AcpiLayout.Default;
-/// builder
-///     .AddIoDevice(acpi.Pm1aEventPort, AcpiPm1EventBlock.BlockLength, new AcpiPm1EventBlock(builder.InterruptLine(acpi.SciIrq)))
-///     .AddIoDevice(acpi.Pm1aControlPort, AcpiPm1ControlBlock.BlockLength, new AcpiPm1ControlBlock(acpi.S5SleepType, powerOff))
+/// vm.Devices
+///     .AddIoDevice(acpi.Pm1aEventPort, AcpiPm1EventBlock.BlockLength, new AcpiPm1EventBlock(vm.Devices.InterruptLine(acpi.SciIrq)))
+///     .AddIoDevice(acpi.Pm1aControlPort, AcpiPm1ControlBlock.BlockLength, new AcpiPm1ControlBlock(acpi.S5SleepType, () => vm.RequestPowerOff("S5")))
 ///     .AddIoDevice(acpi.PmTimerPort, AcpiPmTimer.BlockLength, new AcpiPmTimer(TimeProvider.System))
-///     .AddIoDevice(acpi.ResetPort, AcpiResetRegister.BlockLength, new AcpiResetRegister(acpi.ResetValue, reset));
+///     .AddIoDevice(acpi.ResetPort, AcpiResetRegister.BlockLength, new AcpiResetRegister(acpi.ResetValue, () => vm.RequestReset("reset register")));
 /// GuestAddress rsdp = AcpiTables.Write(vm.Memory, vm.Vcpus.Count, acpi); // then boot_params.acpi_rsdp_addr = rsdp
 /// </code>
 /// </example>

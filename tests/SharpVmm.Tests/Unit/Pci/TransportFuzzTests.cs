@@ -75,7 +75,7 @@ public sealed class TransportFuzzTests : IDisposable
         var random = new Random(seed);
         var fake = new FakeVirtioDevice(Offered, 256, 16);
         var irq = new RecordingInterruptLine();
-        using var mmio = new VirtioMmioDevice(fake, () => _memory, irq);
+        using var mmio = new VirtioMmioDevice(fake, _memory, irq);
         var watch = new VirtioTransportWatch(fake, () => (byte)mmio.Status, () => irq.Levels.Contains(true));
         for (int i = 0; i < 20000; i++)
         {
@@ -136,7 +136,7 @@ public sealed class TransportFuzzTests : IDisposable
         var fake = new FakeVirtioDevice(Offered, 256, 16);
         var msi = new RecordingMsiSink();
         var intx = new RecordingInterruptLine();
-        var pci = new VirtioPciDevice(fake, () => _memory, msi, intx);
+        var pci = new VirtioPciDevice(fake, _memory, msi, intx);
         IBusDevice bar0 = pci.Bars[0].Region;
         byte Status()
         {
@@ -232,7 +232,7 @@ public sealed class TransportFuzzTests : IDisposable
         var fake = new FakeVirtioDevice(Offered, 256);
         var msi = new RecordingMsiSink();
         var intx = new RecordingInterruptLine();
-        bus.Add(1, new VirtioPciDevice(fake, () => _memory, msi, intx));
+        bus.Add(1, new VirtioPciDevice(fake, _memory, msi, intx));
         var bridge = new PciHostBridge(bus);
         Span<byte> data = stackalloc byte[8];
         for (int i = 0; i < 20000; i++)
@@ -278,7 +278,7 @@ public sealed class TransportFuzzTests : IDisposable
         // 2.1.2: the driver must not clear a status bit; one that clears DRIVER_OK and sets it again must not get
         // a second activation over the running queues (virtio-mmio already refuses it).
         var fake = new FakeVirtioDevice(Offered, 16);
-        var pci = new VirtioPciDevice(fake, () => _memory, new RecordingMsiSink(), new RecordingInterruptLine());
+        var pci = new VirtioPciDevice(fake, _memory, new RecordingMsiSink(), new RecordingInterruptLine());
         IBusDevice bar0 = pci.Bars[0].Region;
         void W(ulong offset, int size, ulong value) => bar0.Write(offset, BitConverter.GetBytes(value).AsSpan(0, size));
         W(0x14, 1, 3);
@@ -297,7 +297,7 @@ public sealed class TransportFuzzTests : IDisposable
     {
         // VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): offset 0xFFFFFFFC + length 4 wraps a 32-bit sum to 0, which must not pass
         // for "inside the BAR".
-        var pci = new VirtioPciDevice(new FakeVirtioDevice(Offered, 16), () => _memory, new RecordingMsiSink(), new RecordingInterruptLine());
+        var pci = new VirtioPciDevice(new FakeVirtioDevice(Offered, 16), _memory, new RecordingMsiSink(), new RecordingInterruptLine());
         Span<byte> b = stackalloc byte[4];
         int cap = 0;
         pci.ReadConfig(PciConfigSpace.CapabilitiesPointerOffset, b[..1]);

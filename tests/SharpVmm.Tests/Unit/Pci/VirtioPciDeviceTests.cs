@@ -25,7 +25,7 @@ public sealed class VirtioPciDeviceTests : IDisposable
     private readonly RecordingInterruptLine _line = new();
     private readonly VirtioPciDevice _pci;
 
-    public VirtioPciDeviceTests() => _pci = new VirtioPciDevice(_fake, () => _memory, _sink, _line);
+    public VirtioPciDeviceTests() => _pci = new VirtioPciDevice(_fake, _memory, _sink, _line);
 
     public void Dispose() => _memory.Dispose();
 

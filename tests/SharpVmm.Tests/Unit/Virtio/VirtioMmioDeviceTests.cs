@@ -19,7 +19,7 @@ public sealed class VirtioMmioDeviceTests : IDisposable
     private readonly RecordingInterruptLine _line = new();
     private readonly VirtioMmioDevice _mmio;
 
-    public VirtioMmioDeviceTests() => _mmio = new VirtioMmioDevice(_device, () => _memory, _line);
+    public VirtioMmioDeviceTests() => _mmio = new VirtioMmioDevice(_device, _memory, _line);
 
     public void Dispose()
     {
@@ -187,17 +187,6 @@ public sealed class VirtioMmioDeviceTests : IDisposable
         SetStatus(AckDriver | VirtioDeviceStatus.FeaturesOk | VirtioDeviceStatus.DriverOk);
         Assert.Single(_device.Activations); // once per reset cycle
     }
-
-    [Fact]
-    public void The_memory_provider_is_asked_only_at_driver_ok()
-    {
-        int calls = 0;
-        using var mmio = new VirtioMmioDevice(new FakeVirtioDevice(VirtioFeatures.Common | DeviceOnlyFeature, 256, 16), () => { calls++; return _memory; }, _line);
-        Write32Into(mmio, R.Status, 3);
-        Assert.Equal(0, calls);
-    }
-
-    private static void Write32Into(VirtioMmioDevice mmio, int offset, uint value) => MmioTransportDriver.Write32(mmio, offset, value);
 
     [Fact]
     public void Queue_notify_passes_the_queue_index_to_the_device_once_it_runs()

@@ -13,7 +13,7 @@ internal sealed class MmioTransportDriver : VirtioTransportDriver
     private readonly VirtioMmioDevice _mmio;
 
     public MmioTransportDriver(FakeVirtioDevice device, GuestMemory memory)
-        : this(new VirtioMmioDevice(device, () => memory, new RecordingInterruptLine()))
+        : this(new VirtioMmioDevice(device, memory, new RecordingInterruptLine()))
     {
     }
 

@@ -19,7 +19,7 @@ internal sealed class PciTransportDriver : VirtioTransportDriver
     private readonly VirtioPciDevice _pci;
 
     public PciTransportDriver(FakeVirtioDevice device, GuestMemory memory)
-        : this(new VirtioPciDevice(device, () => memory, new RecordingMsiSink(), new RecordingInterruptLine()))
+        : this(new VirtioPciDevice(device, memory, new RecordingMsiSink(), new RecordingInterruptLine()))
     {
     }
 
