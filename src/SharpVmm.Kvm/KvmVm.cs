@@ -1,16 +1,16 @@
 using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
 using SharpVmm.Kvm.Structs;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM virtual machine file descriptor.</summary>
 public sealed unsafe class KvmVm : IDisposable
 {
-    private readonly FileDescriptorHandle _fd;
+    private readonly FileDescriptor _fd;
     private readonly KvmSystem _system;
 
-    internal KvmVm(FileDescriptorHandle fd, KvmSystem system)
+    internal KvmVm(FileDescriptor fd, KvmSystem system)
     {
         _fd = fd;
         _system = system;
@@ -154,7 +154,7 @@ public sealed unsafe class KvmVm : IDisposable
         var msi = new KvmMsi { AddressLo = (uint)address, AddressHi = (uint)(address >> 32), Data = data };
         // SAFETY: msi is a local that outlives the synchronous ioctl, which only reads it.
         int result = Libc.Ioctl(_fd.Fd, KvmIoctl.SignalMsi, &msi);
-        if (result < 0 && Marshal.GetLastPInvokeError() == Libc.EPERM)
+        if (result < 0 && Errno.Last() == Errno.EPERM)
         {
             return false; // the delivery path's bare -1: no local APIC matched the destination (api.rst 4.71)
         }
@@ -224,7 +224,7 @@ public sealed unsafe class KvmVm : IDisposable
     public KvmVcpu CreateVcpu(int id)
     {
         int fd = KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreateVcpu, id), "KVM_CREATE_VCPU");
-        var handle = new FileDescriptorHandle(fd);
+        var handle = new FileDescriptor(fd);
         try
         {
             return new KvmVcpu(handle, id, _system.VcpuMmapSize);

@@ -7,6 +7,7 @@ using SharpVmm.Devices.Virtio.Pci;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
 using SharpVmm.Notification;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Platform;
 
