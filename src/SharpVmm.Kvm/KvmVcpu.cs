@@ -100,6 +100,7 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     public ulong? Translate(ulong linearAddress)
     {
         var translation = new KvmTranslation { LinearAddress = linearAddress };
+        // SAFETY: translation is a local that outlives the synchronous ioctl, which reads and writes only it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Translate, &translation), "KVM_TRANSLATE");
         return translation.Valid != 0 ? translation.PhysicalAddress : null;
     }
@@ -158,12 +159,14 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     private T Get<T>(uint request, string name) where T : unmanaged
     {
         T value = default;
+        // SAFETY: value is a local T that outlives the synchronous ioctl; request's size is sizeof(T) (KvmIoctl).
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, &value), name);
         return value;
     }
 
     private void Set<T>(uint request, in T value, string name) where T : unmanaged
     {
+        // SAFETY: fixed pins value for the synchronous ioctl, which only reads sizeof(T) bytes (request's size).
         fixed (T* p = &value)
         {
             KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, p), name);
