@@ -4,6 +4,7 @@ using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Net;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Cli;
 
@@ -22,6 +23,7 @@ public static class CliErrors
         GuestMemoryException e => (ExitCodes.Usage, e.Message),
         ArgumentOutOfRangeException e => (ExitCodes.Usage, e.Message.Split('\n')[0].Split(" (Parameter")[0]),
         KvmException e => (ExitCodes.HostError, e.Message),
+        SystemCallException e => (ExitCodes.HostError, e.Message),
         DiskImageException e => (ExitCodes.DeviceBackend, $"--disk: {e.Message}"),
         TapException e => (ExitCodes.DeviceBackend, $"--net: {e.Message}"),
         _ => (ExitCodes.InternalError, $"internal error: {error.GetType().Name}: {error.Message}"),

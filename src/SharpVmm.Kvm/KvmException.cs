@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM ioctl or related system call failed. <see cref="Operation"/> names it, <see cref="Errno"/> says why.</summary>
@@ -7,7 +5,7 @@ public class KvmException : Exception
 {
     /// <summary>Creates an exception for <paramref name="operation"/> failing with <paramref name="errno"/>.</summary>
     public KvmException(string operation, int errno)
-        : base($"{operation} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})")
+        : base($"{operation} failed: {Sys.Errno.Message(errno)} (errno {errno})")
     {
         Operation = operation;
         Errno = errno;
@@ -26,5 +24,5 @@ public class KvmException : Exception
     /// <summary>The Linux error number.</summary>
     public int Errno { get; }
 
-    internal static KvmException FromLastError(string operation) => new(operation, Marshal.GetLastPInvokeError());
+    internal static KvmException FromLastError(string operation) => new(operation, Sys.Errno.Last());
 }

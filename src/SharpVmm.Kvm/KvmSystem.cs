@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
 using SharpVmm.Kvm.Structs;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
@@ -13,9 +13,9 @@ public sealed unsafe class KvmSystem : IDisposable
     /// <summary>The usual device path.</summary>
     public const string DefaultDevicePath = "/dev/kvm";
 
-    private readonly FileDescriptorHandle _fd;
+    private readonly FileDescriptor _fd;
 
-    private KvmSystem(FileDescriptorHandle fd, string devicePath)
+    private KvmSystem(FileDescriptor fd, string devicePath)
     {
         _fd = fd;
         DevicePath = devicePath;
@@ -38,27 +38,26 @@ public sealed unsafe class KvmSystem : IDisposable
     /// <exception cref="KvmUnavailableException">The device is missing, not accessible, or not KVM.</exception>
     public static KvmSystem Open(string devicePath = DefaultDevicePath)
     {
-        int fd = Libc.Open(devicePath, Libc.O_RDWR | Libc.O_CLOEXEC);
-        if (fd < 0)
+        FileDescriptor? handle = FileDescriptor.TryOpen(devicePath, Libc.O_RDWR | Libc.O_CLOEXEC);
+        if (handle is null)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last();
             string why = errno switch
             {
-                2 => $"{devicePath} does not exist: this host has no KVM (load kvm_intel/kvm_amd, or enable nested virtualization)",
-                13 or 1 => $"permission denied opening {devicePath}: run as a member of the 'kvm' group or as root",
-                _ => $"cannot open {devicePath}: {Marshal.GetPInvokeErrorMessage(errno)}",
+                Errno.ENOENT => $"{devicePath} does not exist: this host has no KVM (load kvm_intel/kvm_amd, or enable nested virtualization)",
+                Errno.EACCES or Errno.EPERM => $"permission denied opening {devicePath}: run as a member of the 'kvm' group or as root",
+                _ => $"cannot open {devicePath}: {Errno.Message(errno)}",
             };
             throw new KvmUnavailableException(devicePath, errno, why);
         }
 
-        var handle = new FileDescriptorHandle(fd);
-        int version = Libc.Ioctl(fd, KvmIoctl.GetApiVersion, 0);
+        int version = Libc.Ioctl(handle.Fd, KvmIoctl.GetApiVersion, 0);
         if (version != ExpectedApiVersion)
         {
-            int errno = version < 0 ? Marshal.GetLastPInvokeError() : 0;
+            int errno = version < 0 ? Errno.Last() : 0;
             handle.Dispose();
             string why = version < 0
-                ? $"{devicePath} is not a KVM device: KVM_GET_API_VERSION failed: {Marshal.GetPInvokeErrorMessage(errno)}"
+                ? $"{devicePath} is not a KVM device: KVM_GET_API_VERSION failed: {Errno.Message(errno)}"
                 : $"{devicePath} speaks KVM API version {version}, SharpVmm needs {ExpectedApiVersion}";
             throw new KvmUnavailableException(devicePath, errno, why);
         }
@@ -81,7 +80,7 @@ public sealed unsafe class KvmSystem : IDisposable
     public KvmVm CreateVm()
     {
         int fd = Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreateVm, 0), "KVM_CREATE_VM");
-        return new KvmVm(new FileDescriptorHandle(fd), this);
+        return new KvmVm(new FileDescriptor(fd), this);
     }
 
     /// <summary>Returns the CPUID leaves KVM can expose (<c>KVM_GET_SUPPORTED_CPUID</c>).</summary>
@@ -96,8 +95,8 @@ public sealed unsafe class KvmSystem : IDisposable
                 ((KvmCpuid2*)buffer)->Nent = (uint)capacity;
                 if (Libc.Ioctl(_fd.Fd, KvmIoctl.GetSupportedCpuid, buffer) < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == 7 /* E2BIG */ && capacity < 4096)
+                    int errno = Errno.Last();
+                    if (errno == Errno.E2BIG && capacity < 4096)
                     {
                         continue;
                     }

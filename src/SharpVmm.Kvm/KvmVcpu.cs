@@ -1,23 +1,23 @@
 using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
 using SharpVmm.Kvm.Structs;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM vCPU file descriptor and its mmapped <c>kvm_run</c> area.</summary>
 public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
 {
-    private readonly FileDescriptorHandle _fd;
+    private readonly FileDescriptor _fd;
     private readonly int _runSize;
     private nint _run;
 
-    internal KvmVcpu(FileDescriptorHandle fd, int id, int runSize)
+    internal KvmVcpu(FileDescriptor fd, int id, int runSize)
     {
         _fd = fd;
         Id = id;
         _runSize = runSize;
-        _run = Libc.Mmap(0, (nuint)runSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd.Fd, 0);
-        if (_run == Libc.MAP_FAILED)
+        _run = Mman.Mmap(0, (nuint)runSize, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, fd.Fd, 0);
+        if (_run == Mman.MAP_FAILED)
         {
             throw KvmException.FromLastError("mmap(kvm_run)");
         }
@@ -49,8 +49,8 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Libc.EINTR or Libc.EAGAIN ? false : throw new KvmException("KVM_RUN", errno);
+        int errno = Errno.Last();
+        return errno is Errno.EINTR or Errno.EAGAIN ? false : throw new KvmException("KVM_RUN", errno);
     }
 
     /// <summary>Sets or clears <c>kvm_run.immediate_exit</c>.</summary>
@@ -100,6 +100,7 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     public ulong? Translate(ulong linearAddress)
     {
         var translation = new KvmTranslation { LinearAddress = linearAddress };
+        // SAFETY: translation is a local that outlives the synchronous ioctl, which reads and writes only it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.Translate, &translation), "KVM_TRANSLATE");
         return translation.Valid != 0 ? translation.PhysicalAddress : null;
     }
@@ -158,12 +159,14 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     private T Get<T>(uint request, string name) where T : unmanaged
     {
         T value = default;
+        // SAFETY: value is a local T that outlives the synchronous ioctl; request's size is sizeof(T) (KvmIoctl).
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, &value), name);
         return value;
     }
 
     private void Set<T>(uint request, in T value, string name) where T : unmanaged
     {
+        // SAFETY: fixed pins value for the synchronous ioctl, which only reads sizeof(T) bytes (request's size).
         fixed (T* p = &value)
         {
             KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, p), name);
@@ -175,7 +178,7 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
     {
         if (_run != 0)
         {
-            Libc.Munmap(_run, (nuint)_runSize);
+            _ = Mman.Munmap(_run, (nuint)_runSize);
             _run = 0;
         }
 

@@ -1,16 +1,16 @@
 using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
 using SharpVmm.Kvm.Structs;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM virtual machine file descriptor.</summary>
 public sealed unsafe class KvmVm : IDisposable
 {
-    private readonly FileDescriptorHandle _fd;
+    private readonly FileDescriptor _fd;
     private readonly KvmSystem _system;
 
-    internal KvmVm(FileDescriptorHandle fd, KvmSystem system)
+    internal KvmVm(FileDescriptor fd, KvmSystem system)
     {
         _fd = fd;
         _system = system;
@@ -45,6 +45,7 @@ public sealed unsafe class KvmVm : IDisposable
             MemorySize = size,
             UserspaceAddr = (ulong)hostAddress,
         };
+        // SAFETY: region is a local that outlives the synchronous ioctl, which only reads it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SetUserMemoryRegion, &region), "KVM_SET_USER_MEMORY_REGION");
     }
 
@@ -53,8 +54,11 @@ public sealed unsafe class KvmVm : IDisposable
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SetTssAddr, (nint)address), "KVM_SET_TSS_ADDR");
 
     /// <summary>Places the one-page identity-map table (<c>KVM_SET_IDENTITY_MAP_ADDR</c>).</summary>
-    public void SetIdentityMapAddress(ulong address) =>
+    public void SetIdentityMapAddress(ulong address)
+    {
+        // SAFETY: address is a parameter (a local) that outlives the synchronous ioctl, which only reads it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.SetIdentityMapAddr, &address), "KVM_SET_IDENTITY_MAP_ADDR");
+    }
 
     /// <summary>Creates the in-kernel PIC, IOAPIC and local APICs (<c>KVM_CREATE_IRQCHIP</c>).</summary>
     public void CreateIrqchip() =>
@@ -64,6 +68,7 @@ public sealed unsafe class KvmVm : IDisposable
     public void CreatePit2(uint flags = 0)
     {
         var config = new KvmPitConfig { Flags = flags };
+        // SAFETY: config is a local that outlives the synchronous ioctl, which only reads it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreatePit2, &config), "KVM_CREATE_PIT2");
     }
 
@@ -71,6 +76,7 @@ public sealed unsafe class KvmVm : IDisposable
     public void SetIrqLine(uint gsi, bool high)
     {
         var level = new KvmIrqLevel { Irq = gsi, Level = high ? 1u : 0u };
+        // SAFETY: level is a local that outlives the synchronous ioctl, which only reads it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.IrqLine, &level), "KVM_IRQ_LINE");
     }
 
@@ -154,7 +160,7 @@ public sealed unsafe class KvmVm : IDisposable
         var msi = new KvmMsi { AddressLo = (uint)address, AddressHi = (uint)(address >> 32), Data = data };
         // SAFETY: msi is a local that outlives the synchronous ioctl, which only reads it.
         int result = Libc.Ioctl(_fd.Fd, KvmIoctl.SignalMsi, &msi);
-        if (result < 0 && Marshal.GetLastPInvokeError() == Libc.EPERM)
+        if (result < 0 && Errno.Last() == Errno.EPERM)
         {
             return false; // the delivery path's bare -1: no local APIC matched the destination (api.rst 4.71)
         }
@@ -224,7 +230,7 @@ public sealed unsafe class KvmVm : IDisposable
     public KvmVcpu CreateVcpu(int id)
     {
         int fd = KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreateVcpu, id), "KVM_CREATE_VCPU");
-        var handle = new FileDescriptorHandle(fd);
+        var handle = new FileDescriptor(fd);
         try
         {
             return new KvmVcpu(handle, id, _system.VcpuMmapSize);

@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
@@ -9,7 +8,7 @@ namespace SharpVmm.Kvm;
 /// is to exist, so that the signal interrupts the ioctl (KVM_RUN then fails with EINTR) instead of being ignored or
 /// killing the process.
 /// </summary>
-public static unsafe class VcpuThreadSignal
+public static class VcpuThreadSignal
 {
     private static readonly Lock InstallLock = new();
     private static int _signal;
@@ -39,16 +38,19 @@ public static unsafe class VcpuThreadSignal
                 return;
             }
 
-            int signal = Libc.CurrentSigRtMin() + 2;
-            if (signal > Libc.CurrentSigRtMax())
+            int signal = Signals.RealTimeMin + 2;
+            if (signal > Signals.RealTimeMax)
             {
                 throw new KvmException("sigaction", 0, "no real-time signal is free for vCPU kicks");
             }
 
-            var action = new KernelSigaction { Handler = CreateNoOpHandler() };
-            if (Libc.Sigaction(signal, action, out _) != 0)
+            try
             {
-                throw KvmException.FromLastError("sigaction");
+                Signals.SetHandler(signal, ExecutablePage.Create(NoOpHandler));
+            }
+            catch (SystemCallException e)
+            {
+                throw new KvmException($"{e.Operation}(vCPU kick signal handler)", e.Errno);
             }
 
             Volatile.Write(ref _signal, signal);
@@ -56,13 +58,13 @@ public static unsafe class VcpuThreadSignal
     }
 
     /// <summary>The calling thread's pthread id, to pass to <see cref="Kick"/> later.</summary>
-    public static nuint CurrentThread() => Libc.PthreadSelf();
+    public static nuint CurrentThread() => Signals.PthreadSelf();
 
     /// <summary>Sends the kick signal to <paramref name="thread"/>. A thread that has already exited is not an error.</summary>
     public static void Kick(nuint thread)
     {
-        int error = Libc.PthreadKill(thread, Number);
-        if (error != 0 && error != 3 /* ESRCH */)
+        int error = Signals.PthreadKill(thread, Number);
+        if (error != 0 && error != Errno.ESRCH)
         {
             throw new KvmException("pthread_kill", error);
         }
@@ -70,24 +72,5 @@ public static unsafe class VcpuThreadSignal
 
     // C# cannot produce a native function that is safe to run in signal context, so the handler is one
     // hand-assembled instruction, `ret` (0xC3), in its own read+execute page, mapped once and never freed.
-    private static nint CreateNoOpHandler()
-    {
-        const nuint PageSize = 4096;
-        nint page = Libc.Mmap(0, PageSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
-        if (page == Libc.MAP_FAILED)
-        {
-            throw KvmException.FromLastError("mmap(signal handler)");
-        }
-
-        // SAFETY: page is a fresh, writable, private mapping of PageSize bytes.
-        *(byte*)page = 0xC3;
-        if (Libc.Mprotect(page, PageSize, Libc.PROT_READ | Libc.PROT_EXEC) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            Libc.Munmap(page, PageSize);
-            throw new KvmException("mprotect(signal handler)", errno);
-        }
-
-        return page;
-    }
+    private static ReadOnlySpan<byte> NoOpHandler => [0xC3];
 }

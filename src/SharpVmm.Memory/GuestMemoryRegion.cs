@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Memory;
 
@@ -34,21 +34,23 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
             throw new GuestMemoryException($"region at {start} of {size} bytes runs past the end of the address space");
         }
 
-        nint host = NativeMethods.Mmap(0, (nuint)size, NativeMethods.PROT_READ | NativeMethods.PROT_WRITE,
-            NativeMethods.MAP_PRIVATE | NativeMethods.MAP_ANONYMOUS | NativeMethods.MAP_NORESERVE, -1, 0);
-        if (host == NativeMethods.MAP_FAILED)
+        nint host;
+        try
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new GuestMemoryException($"cannot map {size} bytes of guest memory: {Marshal.GetPInvokeErrorMessage(errno)}");
+            host = Mman.MapAnonymous((nuint)size, Mman.MAP_NORESERVE);
+        }
+        catch (SystemCallException e)
+        {
+            throw new GuestMemoryException($"cannot map {size} bytes of guest memory: {Errno.Message(e.Errno)}");
         }
 
         if (transparentHugePages)
         {
             // Advisory only: a kernel without THP leaves the mapping on small pages.
-            _ = NativeMethods.Madvise(host, (nuint)size, NativeMethods.MADV_HUGEPAGE);
+            _ = Mman.Madvise(host, (nuint)size, Mman.MADV_HUGEPAGE);
         }
 
-        _ = NativeMethods.Madvise(host, (nuint)size, NativeMethods.MADV_DONTDUMP);
+        _ = Mman.Madvise(host, (nuint)size, Mman.MADV_DONTDUMP);
         _host = host;
         Start = start;
         Size = size;
@@ -88,8 +90,8 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
     internal void CycleProtection(ulong offset)
     {
         nint page = HostAddress + (nint)(offset & ~(PageSize - 1));
-        _ = NativeMethods.Mprotect(page, (nuint)PageSize, NativeMethods.PROT_NONE);
-        _ = NativeMethods.Mprotect(page, (nuint)PageSize, NativeMethods.PROT_READ | NativeMethods.PROT_WRITE);
+        _ = Mman.Mprotect(page, (nuint)PageSize, Mman.PROT_NONE);
+        _ = Mman.Mprotect(page, (nuint)PageSize, Mman.PROT_READ | Mman.PROT_WRITE);
     }
 
     /// <inheritdoc />
@@ -98,7 +100,7 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
         nint host = Interlocked.Exchange(ref _host, 0);
         if (host != 0)
         {
-            _ = NativeMethods.Munmap(host, (nuint)Size);
+            _ = Mman.Munmap(host, (nuint)Size);
         }
     }
 }

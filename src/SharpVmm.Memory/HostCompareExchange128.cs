@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Memory;
 
@@ -32,8 +33,6 @@ public static unsafe class HostCompareExchange128
         0x5B,                         // pop rbx
         0xC3,                         // ret
     ];
-
-    private const nuint PageSize = 4096;
 
     private static readonly Lazy<nint> Code = new(CreateStub, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -86,23 +85,13 @@ public static unsafe class HostCompareExchange128
             throw new PlatformNotSupportedException("the cmpxchg16b stub is x86-64 Linux code");
         }
 
-        nint page = NativeMethods.Mmap(0, PageSize, NativeMethods.PROT_READ | NativeMethods.PROT_WRITE,
-            NativeMethods.MAP_PRIVATE | NativeMethods.MAP_ANONYMOUS, -1, 0);
-        if (page == NativeMethods.MAP_FAILED)
+        try
         {
-            throw new InvalidOperationException($"cannot map a page for the cmpxchg16b stub: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            return ExecutablePage.Create(Stub);
         }
-
-        // SAFETY: page is a fresh private mapping of PageSize bytes, writable until the mprotect below; the stub is
-        // far shorter than a page.
-        Stub.CopyTo(new Span<byte>((void*)page, (int)PageSize));
-        if (NativeMethods.Mprotect(page, PageSize, NativeMethods.PROT_READ | NativeMethods.PROT_EXEC) != 0)
+        catch (SystemCallException e)
         {
-            string why = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
-            _ = NativeMethods.Munmap(page, PageSize);
-            throw new InvalidOperationException($"cannot make the cmpxchg16b stub executable: {why}");
+            throw new InvalidOperationException($"cannot set up the cmpxchg16b stub: {e.Message}", e);
         }
-
-        return page;
     }
 }

@@ -1,5 +1,6 @@
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
+using SharpVmm.Sys;
 
 namespace SharpVmm;
 
@@ -75,7 +76,7 @@ public sealed class Vcpu : IDisposable
         {
             _vm.OnVcpuFinished(this, Loop());
         }
-        catch (KvmException ex)
+        catch (Exception ex) when (ex is KvmException or SystemCallException)
         {
             _vm.OnVcpuFinished(this, ExitOutcome.Fatal(VmStopReason.HostError, $"vCPU {Id}: {ex.Message}"), ex);
         }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Cli.Terminal;
 
@@ -21,22 +21,22 @@ public sealed class RawTerminal : IDisposable
     public RawTerminal(int fileDescriptor = StandardInput)
     {
         _fd = fileDescriptor;
-        if (TerminalInterop.IsATty(fileDescriptor) != 1)
+        if (Tty.IsATty(fileDescriptor) != 1)
         {
             return;
         }
 
-        if (TerminalInterop.TcGetAttr(fileDescriptor, ref _saved) != 0)
+        if (Tty.TcGetAttr(fileDescriptor, ref _saved) != 0)
         {
-            throw new IOException($"tcgetattr({fileDescriptor}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new IOException($"tcgetattr({fileDescriptor}) failed: errno {Errno.Last()}");
         }
 
         Termios raw = _saved;
-        TerminalInterop.CfMakeRaw(ref raw);
+        Tty.CfMakeRaw(ref raw);
         raw.c_oflag |= Termios.OPOST;
-        if (TerminalInterop.TcSetAttr(fileDescriptor, TerminalInterop.TCSANOW, ref raw) != 0)
+        if (Tty.TcSetAttr(fileDescriptor, Tty.TCSANOW, ref raw) != 0)
         {
-            throw new IOException($"tcsetattr({fileDescriptor}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new IOException($"tcsetattr({fileDescriptor}) failed: errno {Errno.Last()}");
         }
 
         IsRaw = true;
@@ -56,6 +56,6 @@ public sealed class RawTerminal : IDisposable
         _restored = true;
 
         // Best effort: there is nothing better to do at shutdown if the terminal went away.
-        _ = TerminalInterop.TcSetAttr(_fd, TerminalInterop.TCSADRAIN, ref _saved);
+        _ = Tty.TcSetAttr(_fd, Tty.TCSADRAIN, ref _saved);
     }
 }

@@ -1,4 +1,5 @@
 using SharpVmm.Kvm;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Notification;
 

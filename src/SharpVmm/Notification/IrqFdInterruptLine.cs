@@ -1,5 +1,6 @@
 using SharpVmm.Devices;
 using SharpVmm.Kvm;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Notification;
 

@@ -8,6 +8,7 @@ using SharpVmm.Devices.Virtio.Pci;
 using SharpVmm.Kvm;
 using SharpVmm.Memory;
 using SharpVmm.Notification;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Platform;
 

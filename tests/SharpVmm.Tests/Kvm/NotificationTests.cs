@@ -1,6 +1,7 @@
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Kvm;
 using SharpVmm.Notification;
+using SharpVmm.Sys;
 using SharpVmm.Tests.Support;
 using SharpVmm.X86;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Tests.Support;
 
@@ -11,10 +12,10 @@ internal static class EventFdWriter
         try
         {
             eventFd.DangerousAddRef(ref added);
-            nint written = Write((int)eventFd.DangerousGetHandle(), ref value, sizeof(ulong));
+            nint written = Libc.Write((int)eventFd.DangerousGetHandle(), MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(ref value)));
             if (written != sizeof(ulong))
             {
-                throw new IOException($"eventfd write failed: errno {Marshal.GetLastPInvokeError()}");
+                throw new IOException($"eventfd write failed: errno {Errno.Last()}");
             }
         }
         finally
@@ -25,8 +26,4 @@ internal static class EventFdWriter
             }
         }
     }
-
-    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern nint Write(int fd, ref ulong value, nuint count);
 }

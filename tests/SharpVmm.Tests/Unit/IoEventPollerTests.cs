@@ -1,6 +1,7 @@
 using SharpVmm.Tests.Support;
 using SharpVmm.Kvm;
 using SharpVmm.Notification;
+using SharpVmm.Sys;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;

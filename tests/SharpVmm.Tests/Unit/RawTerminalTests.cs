@@ -2,6 +2,7 @@ using SharpVmm.Tests.Support;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpVmm.Cli.Terminal;
+using SharpVmm.Sys;
 using Xunit;
 
 namespace SharpVmm.Tests.Unit;

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Devices.Virtio.Block;
 
@@ -65,7 +65,7 @@ public sealed class RawDiskImage : IDisposable
     /// <exception cref="IOException">fdatasync failed.</exception>
     public void Flush()
     {
-        if (DiskInterop.FDataSync(_handle) != 0)
+        if (Libc.FDataSync(_handle) != 0)
         {
             throw LastError("fdatasync");
         }
@@ -75,13 +75,13 @@ public sealed class RawDiskImage : IDisposable
     /// <exception cref="IOException">fallocate failed for another reason.</exception>
     public bool Discard(long offset, long length)
     {
-        if (DiskInterop.FAllocate(_handle, DiskInterop.FALLOC_FL_PUNCH_HOLE | DiskInterop.FALLOC_FL_KEEP_SIZE, offset, length) == 0)
+        if (Libc.FAllocate(_handle, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, offset, length) == 0)
         {
             return true;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
-        return errno == DiskInterop.EOPNOTSUPP ? false : throw Error("fallocate(PUNCH_HOLE)", errno);
+        int errno = Errno.Last();
+        return errno == Errno.EOPNOTSUPP ? false : throw Error("fallocate(PUNCH_HOLE)", errno);
     }
 
     /// <summary>
@@ -91,8 +91,8 @@ public sealed class RawDiskImage : IDisposable
     /// <exception cref="IOException">The host could not zero the range.</exception>
     public void WriteZeroes(long offset, long length, bool unmap)
     {
-        int mode = (unmap ? DiskInterop.FALLOC_FL_PUNCH_HOLE : DiskInterop.FALLOC_FL_ZERO_RANGE) | DiskInterop.FALLOC_FL_KEEP_SIZE;
-        if (DiskInterop.FAllocate(_handle, mode, offset, length) == 0)
+        int mode = (unmap ? Libc.FALLOC_FL_PUNCH_HOLE : Libc.FALLOC_FL_ZERO_RANGE) | Libc.FALLOC_FL_KEEP_SIZE;
+        if (Libc.FAllocate(_handle, mode, offset, length) == 0)
         {
             return;
         }
@@ -107,9 +107,9 @@ public sealed class RawDiskImage : IDisposable
         }
     }
 
-    private static IOException LastError(string call) => Error(call, Marshal.GetLastPInvokeError());
+    private static IOException LastError(string call) => Error(call, Errno.Last());
 
-    private static IOException Error(string call, int errno) => new($"{call} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+    private static IOException Error(string call, int errno) => new($"{call} failed: {Errno.Message(errno)}");
 
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using SharpVmm.Sys;
 
 namespace SharpVmm.Devices.Virtio.Net;
 
@@ -15,11 +15,10 @@ public sealed class TapDevice : INetworkBackend
     private const string TunPath = "/dev/net/tun";
     private const int MaxNameLength = InterfaceName.Size - 1;
 
-    private readonly LinuxFileHandle _tap;
-    private readonly LinuxFileHandle _wake;
-    private readonly PollDescriptor[] _pollSet = new PollDescriptor[2];
+    private readonly FileDescriptor _tap;
+    private readonly EventFd _wake;
 
-    private TapDevice(LinuxFileHandle tap, LinuxFileHandle wake, string name)
+    private TapDevice(FileDescriptor tap, EventFd wake, string name)
     {
         _tap = tap;
         _wake = wake;
@@ -43,41 +42,41 @@ public sealed class TapDevice : INetworkBackend
             throw new ArgumentException($"'{name}' is not a valid interface name (at most {MaxNameLength} bytes, no NUL or '/')", nameof(name));
         }
 
-        int fd = TapInterop.Open(Encoding.UTF8.GetBytes(TunPath + "\0"), TapInterop.O_RDWR | TapInterop.O_NONBLOCK | TapInterop.O_CLOEXEC);
-        if (fd < 0)
+        FileDescriptor? tap = FileDescriptor.TryOpen(TunPath, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (tap is null)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            int errno = Errno.Last();
             throw errno switch
             {
-                TapInterop.ENOENT or TapInterop.ENODEV or TapInterop.ENXIO => new TapException($"{TunPath} is missing: load the tun module (modprobe tun)", errno),
-                TapInterop.EACCES or TapInterop.EPERM => new TapException($"no permission to open {TunPath}: run as root or grant CAP_NET_ADMIN", errno),
-                _ => new TapException($"open {TunPath} failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
+                Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => new TapException($"{TunPath} is missing: load the tun module (modprobe tun)", errno),
+                Errno.EACCES or Errno.EPERM => new TapException($"no permission to open {TunPath}: run as root or grant CAP_NET_ADMIN", errno),
+                _ => new TapException($"open {TunPath} failed: {Errno.Message(errno)}", errno),
             };
         }
 
-        var tap = new LinuxFileHandle(fd);
         try
         {
+            int fd = tap.Fd;
             var request = default(InterfaceRequest);
             nameBytes.CopyTo(request.Name);
-            request.Flags = TapInterop.IFF_TAP | TapInterop.IFF_NO_PI | TapInterop.IFF_VNET_HDR;
-            if (TapInterop.Ioctl(fd, TapInterop.TUNSETIFF, ref request) < 0)
+            request.Flags = IfTun.IFF_TAP | IfTun.IFF_NO_PI | IfTun.IFF_VNET_HDR;
+            if (Libc.Ioctl(fd, IfTun.TUNSETIFF, ref request) < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                int errno = Errno.Last();
                 throw errno switch
                 {
-                    TapInterop.EBUSY => new TapException($"tap '{name}' is busy: another process has it open", errno),
-                    TapInterop.EPERM or TapInterop.EACCES => new TapException($"no permission to attach tap '{name}': run as root, grant CAP_NET_ADMIN, or create it persistent for this user (ip tuntap add {name} mode tap user ...)", errno),
-                    TapInterop.EINVAL => new TapException($"'{name}' exists but is a tun (not tap) device, or multi-queue", errno),
-                    _ => new TapException($"TUNSETIFF '{name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno),
+                    Errno.EBUSY => new TapException($"tap '{name}' is busy: another process has it open", errno),
+                    Errno.EPERM or Errno.EACCES => new TapException($"no permission to attach tap '{name}': run as root, grant CAP_NET_ADMIN, or create it persistent for this user (ip tuntap add {name} mode tap user ...)", errno),
+                    Errno.EINVAL => new TapException($"'{name}' exists but is a tun (not tap) device, or multi-queue", errno),
+                    _ => new TapException($"TUNSETIFF '{name}' failed: {Errno.Message(errno)}", errno),
                 };
             }
 
             int headerSize = VirtioNetHeader.Size;
-            if (TapInterop.Ioctl(fd, TapInterop.TUNSETVNETHDRSZ, ref headerSize) < 0)
+            if (Libc.Ioctl(fd, IfTun.TUNSETVNETHDRSZ, ref headerSize) < 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                throw new TapException($"TUNSETVNETHDRSZ {VirtioNetHeader.Size} on '{name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+                int errno = Errno.Last();
+                throw new TapException($"TUNSETVNETHDRSZ {VirtioNetHeader.Size} on '{name}' failed: {Errno.Message(errno)}", errno);
             }
 
             ReadOnlySpan<byte> given = request.Name;
@@ -96,10 +95,10 @@ public sealed class TapDevice : INetworkBackend
     /// <exception cref="TapException">The kernel refused the offload set.</exception>
     public void SetOffloads(TapOffloads offloads)
     {
-        if (TapInterop.Ioctl(_tap.Fd, TapInterop.TUNSETOFFLOAD, (nuint)(uint)offloads) < 0)
+        if (Libc.Ioctl(_tap.Fd, IfTun.TUNSETOFFLOAD, (nint)(uint)offloads) < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new TapException($"TUNSETOFFLOAD {offloads} on '{Name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            int errno = Errno.Last();
+            throw new TapException($"TUNSETOFFLOAD {offloads} on '{Name}' failed: {Errno.Message(errno)}", errno);
         }
     }
 
@@ -109,21 +108,21 @@ public sealed class TapDevice : INetworkBackend
     {
         while (true)
         {
-            nint read = TapInterop.Read(_tap.Fd, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length);
+            nint read = Libc.Read(_tap.Fd, buffer);
             if (read >= 0)
             {
                 return (int)read;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == TapInterop.EAGAIN)
+            int errno = Errno.Last();
+            if (errno == Errno.EAGAIN)
             {
                 return 0;
             }
 
-            if (errno != TapInterop.EINTR)
+            if (errno != Errno.EINTR)
             {
-                throw new TapException($"read from tap '{Name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+                throw new TapException($"read from tap '{Name}' failed: {Errno.Message(errno)}", errno);
             }
         }
     }
@@ -135,21 +134,21 @@ public sealed class TapDevice : INetworkBackend
     {
         while (true)
         {
-            nint written = TapInterop.Write(_tap.Fd, ref MemoryMarshal.GetReference(frame), (nuint)frame.Length);
+            nint written = Libc.Write(_tap.Fd, frame);
             if (written >= 0)
             {
                 return true;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is TapInterop.EAGAIN or TapInterop.EINVAL)
+            int errno = Errno.Last();
+            if (errno is Errno.EAGAIN or Errno.EINVAL)
             {
                 return false;
             }
 
-            if (errno != TapInterop.EINTR)
+            if (errno != Errno.EINTR)
             {
-                throw new TapException($"write to tap '{Name}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+                throw new TapException($"write to tap '{Name}' failed: {Errno.Message(errno)}", errno);
             }
         }
     }
@@ -157,31 +156,24 @@ public sealed class TapDevice : INetworkBackend
     /// <inheritdoc />
     public bool WaitReadable(int timeoutMs)
     {
-        _pollSet[0] = new PollDescriptor { Fd = _tap.Fd, Events = TapInterop.POLLIN };
-        _pollSet[1] = new PollDescriptor { Fd = _wake.Fd, Events = TapInterop.POLLIN };
-        int ready = TapInterop.Poll(_pollSet, 2, timeoutMs);
+        Span<PollFd> pollSet = [PollFd.ForReading(_tap.Fd), PollFd.ForReading(_wake.Handle.Fd)];
+        int ready = Libc.Poll(pollSet, timeoutMs);
         if (ready <= 0)
         {
             return false; // timeout, or EINTR: the caller loops and checks its stop flag
         }
 
-        if ((_pollSet[1].Revents & TapInterop.POLLIN) != 0)
+        if (pollSet[1].IsReadable)
         {
-            Span<byte> counter = stackalloc byte[8];
-            TapInterop.Read(_wake.Fd, ref counter[0], 8);
+            _wake.TryRead(out _);
             return false;
         }
 
-        return (_pollSet[0].Revents & TapInterop.POLLIN) != 0;
+        return pollSet[0].IsReadable;
     }
 
     /// <inheritdoc />
-    public void Wake()
-    {
-        Span<byte> one = stackalloc byte[8];
-        one[0] = 1;
-        TapInterop.Write(_wake.Fd, ref one[0], 8);
-    }
+    public void Wake() => _wake.TrySignal();
 
     /// <inheritdoc />
     public void Dispose()
@@ -190,9 +182,15 @@ public sealed class TapDevice : INetworkBackend
         _wake.Dispose();
     }
 
-    private static LinuxFileHandle CreateWakeEventFd()
+    private static EventFd CreateWakeEventFd()
     {
-        int fd = TapInterop.EventFd(0, TapInterop.EFD_CLOEXEC | TapInterop.EFD_NONBLOCK);
-        return fd >= 0 ? new LinuxFileHandle(fd) : throw new TapException("eventfd for the tap reader failed", Marshal.GetLastPInvokeError());
+        try
+        {
+            return new EventFd();
+        }
+        catch (SystemCallException e)
+        {
+            throw new TapException("eventfd for the tap reader failed", e.Errno);
+        }
     }
 }

@@ -1,7 +1,4 @@
-using System.Runtime.InteropServices;
-using SharpVmm.Kvm.Interop;
-
-namespace SharpVmm.Kvm;
+namespace SharpVmm.Sys;
 
 /// <summary>
 /// An epoll instance over eventfds: each added <see cref="EventFd"/> carries a caller-chosen token, and
@@ -10,23 +7,23 @@ namespace SharpVmm.Kvm;
 /// </summary>
 public sealed unsafe class EventFdSet : IDisposable
 {
-    private readonly FileDescriptorHandle _epoll;
+    private readonly FileDescriptor _epoll;
 
     /// <summary>Creates an empty set.</summary>
-    /// <exception cref="KvmException">epoll_create1 failed.</exception>
+    /// <exception cref="SystemCallException">epoll_create1 failed.</exception>
     public EventFdSet()
     {
         int fd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (fd < 0)
         {
-            throw KvmException.FromLastError("epoll_create1");
+            throw SystemCallException.FromLastError("epoll_create1");
         }
 
-        _epoll = new FileDescriptorHandle(fd);
+        _epoll = new FileDescriptor(fd);
     }
 
     /// <summary>Adds <paramref name="eventFd"/>; <see cref="Wait"/> reports it as <paramref name="token"/>.</summary>
-    /// <exception cref="KvmException">epoll_ctl failed (EEXIST: already in the set).</exception>
+    /// <exception cref="SystemCallException">epoll_ctl failed (EEXIST: already in the set).</exception>
     public void Add(EventFd eventFd, ulong token)
     {
         ArgumentNullException.ThrowIfNull(eventFd);
@@ -34,12 +31,12 @@ public sealed unsafe class EventFdSet : IDisposable
         // SAFETY: ev is a local that outlives the synchronous call, which copies it.
         if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_ADD, eventFd.Handle.Fd, &ev) != 0)
         {
-            throw KvmException.FromLastError("epoll_ctl(EPOLL_CTL_ADD)");
+            throw SystemCallException.FromLastError("epoll_ctl(EPOLL_CTL_ADD)");
         }
     }
 
     /// <summary>Removes <paramref name="eventFd"/>.</summary>
-    /// <exception cref="KvmException">epoll_ctl failed (ENOENT: not in the set).</exception>
+    /// <exception cref="SystemCallException">epoll_ctl failed (ENOENT: not in the set).</exception>
     public void Remove(EventFd eventFd)
     {
         ArgumentNullException.ThrowIfNull(eventFd);
@@ -47,7 +44,7 @@ public sealed unsafe class EventFdSet : IDisposable
         // SAFETY: ev is a local (ignored by EPOLL_CTL_DEL, passed for old kernels).
         if (Libc.EpollCtl(_epoll.Fd, Libc.EPOLL_CTL_DEL, eventFd.Handle.Fd, &ev) != 0)
         {
-            throw KvmException.FromLastError("epoll_ctl(EPOLL_CTL_DEL)");
+            throw SystemCallException.FromLastError("epoll_ctl(EPOLL_CTL_DEL)");
         }
     }
 
@@ -55,7 +52,7 @@ public sealed unsafe class EventFdSet : IDisposable
     /// Waits up to <paramref name="timeoutMs"/> milliseconds (-1: for ever) for readable eventfds and writes their
     /// tokens to <paramref name="readyTokens"/>. Returns how many (0 on timeout or on a signal interrupting the wait).
     /// </summary>
-    /// <exception cref="KvmException">epoll_wait failed.</exception>
+    /// <exception cref="SystemCallException">epoll_wait failed.</exception>
     public int Wait(Span<ulong> readyTokens, int timeoutMs)
     {
         if (readyTokens.IsEmpty)
@@ -69,8 +66,8 @@ public sealed unsafe class EventFdSet : IDisposable
         int count = Libc.EpollWait(_epoll.Fd, events, max, timeoutMs);
         if (count < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            return errno == Libc.EINTR ? 0 : throw new KvmException("epoll_wait", errno);
+            int errno = Errno.Last();
+            return errno == Errno.EINTR ? 0 : throw new SystemCallException("epoll_wait", errno);
         }
 
         for (int i = 0; i < count; i++)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SharpVmm.Kvm.Interop;
+namespace SharpVmm.Sys;
 
 /// <summary>glibc's <c>struct sigaction</c> on x86-64: handler, a 1024-bit mask, flags, restorer.</summary>
 [StructLayout(LayoutKind.Sequential)]

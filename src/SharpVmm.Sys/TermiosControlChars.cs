@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SharpVmm.Cli.Terminal;
+namespace SharpVmm.Sys;
 
 /// <summary><c>c_cc[NCCS]</c> of glibc's <c>struct termios</c> (NCCS = 32 on Linux).</summary>
 [InlineArray(Length)]

@@ -1,8 +1,8 @@
 using SharpVmm.Tests.Support;
-using SharpVmm.Kvm;
+using SharpVmm.Sys;
 using Xunit;
 
-namespace SharpVmm.Tests.Unit;
+namespace SharpVmm.Tests.Unit.Sys;
 
 [Tier(TestTiers.Unit)]
 public class EventFdTests
@@ -79,6 +79,6 @@ public class EventFdTests
         set.Remove(c);
         Assert.Equal(0, set.Wait(ready, 0)); // b drained, c still signalled but no longer in the set
 
-        Assert.Throws<KvmException>(() => set.Add(a, 11)); // EEXIST
+        Assert.Equal(Errno.EEXIST, Assert.Throws<SystemCallException>(() => set.Add(a, 11)).Errno);
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SharpVmm.Cli.Terminal;
+namespace SharpVmm.Sys;
 
 /// <summary>
 /// glibc's <c>struct termios</c> on x86-64 Linux (bits/termios-struct.h): 60 bytes, three padding bytes before

@@ -1,0 +1,137 @@
+using System.Runtime.InteropServices;
+
+namespace SharpVmm.Sys;
+
+/// <summary>
+/// The libc calls on file descriptors: open, close, read, write, ioctl, poll, eventfd, epoll, getrandom, fdatasync,
+/// fallocate. Every call that can fail returns -1 and sets errno (read it with <see cref="Errno.Last"/>). The raw
+/// declarations take pointers; the span and <c>ref</c> overloads let code without <c>unsafe</c> call them.
+/// </summary>
+public static unsafe partial class Libc
+{
+#pragma warning disable CS1591 // names follow the C headers
+    public const int O_RDWR = 0x2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
+    public const uint EPOLLIN = 0x1;
+
+    /// <summary>fallocate: do not change the file size.</summary>
+    public const int FALLOC_FL_KEEP_SIZE = 0x01;
+
+    /// <summary>fallocate: deallocate the range (it then reads as zeros); needs KEEP_SIZE.</summary>
+    public const int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+    /// <summary>fallocate: make the range read as zeros, keeping it allocated.</summary>
+    public const int FALLOC_FL_ZERO_RANGE = 0x10;
+#pragma warning restore CS1591
+
+    private const string Lib = "libc";
+
+    /// <summary>open(2) with a UTF-8 path; returns the new descriptor.</summary>
+    [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags);
+
+    /// <summary>close(2).</summary>
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    /// <summary>ioctl(2) with an integer argument.</summary>
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, nint arg);
+
+    /// <summary>ioctl(2) with a pointer argument.</summary>
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, void* arg);
+
+    /// <summary>read(2); returns the byte count.</summary>
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    /// <summary>write(2); returns the byte count.</summary>
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
+    /// <summary>poll(2); returns how many descriptors are ready (0: timed out).</summary>
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    /// <summary>eventfd(2) (eventfd2): returns the new descriptor.</summary>
+    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    /// <summary>getrandom(2); returns the byte count.</summary>
+    [LibraryImport(Lib, EntryPoint = "getrandom", SetLastError = true)]
+    public static partial nint GetRandom(void* buffer, nuint length, uint flags);
+
+    /// <summary>fdatasync(2); the handle is kept open for the call.</summary>
+    [LibraryImport(Lib, EntryPoint = "fdatasync", SetLastError = true)]
+    public static partial int FDataSync(SafeHandle fd);
+
+    /// <summary>fallocate(2) with <c>FALLOC_FL_*</c> <paramref name="mode"/>; the handle is kept open for the call.</summary>
+    [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int FAllocate(SafeHandle fd, int mode, long offset, long length);
+
+    [LibraryImport(Lib, EntryPoint = "epoll_create1", SetLastError = true)]
+    internal static partial int EpollCreate1(int flags);
+
+    [LibraryImport(Lib, EntryPoint = "epoll_ctl", SetLastError = true)]
+    internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
+    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+
+    /// <summary>read(2) into <paramref name="buffer"/>.</summary>
+    public static nint Read(int fd, Span<byte> buffer)
+    {
+        // SAFETY: fixed pins the span for the synchronous read, which writes at most buffer.Length bytes.
+        fixed (byte* p = buffer)
+        {
+            return Read(fd, p, (nuint)buffer.Length);
+        }
+    }
+
+    /// <summary>write(2) of <paramref name="buffer"/>.</summary>
+    public static nint Write(int fd, ReadOnlySpan<byte> buffer)
+    {
+        // SAFETY: fixed pins the span for the synchronous write, which reads at most buffer.Length bytes.
+        fixed (byte* p = buffer)
+        {
+            return Write(fd, p, (nuint)buffer.Length);
+        }
+    }
+
+    /// <summary>ioctl(2) whose argument points at <paramref name="arg"/>, which the kernel may read and write.</summary>
+    public static int Ioctl<T>(int fd, nuint request, ref T arg) where T : unmanaged
+    {
+        // SAFETY: fixed pins arg for the synchronous ioctl; the request's size is the caller's T.
+        fixed (T* p = &arg)
+        {
+            return Ioctl(fd, request, p);
+        }
+    }
+
+    /// <summary>poll(2) over <paramref name="fds"/>; -1 with errno (EINTR: a signal) on failure.</summary>
+    public static int Poll(Span<PollFd> fds, int timeoutMs)
+    {
+        // SAFETY: fixed pins the span for the synchronous poll, which touches exactly fds.Length entries.
+        fixed (PollFd* p = fds)
+        {
+            return Poll(p, (nuint)fds.Length, timeoutMs);
+        }
+    }
+
+    /// <summary>getrandom(2) into <paramref name="buffer"/>.</summary>
+    public static nint GetRandom(Span<byte> buffer, uint flags)
+    {
+        // SAFETY: fixed pins the span for the synchronous call, which writes at most buffer.Length bytes.
+        fixed (byte* p = buffer)
+        {
+            return GetRandom(p, (nuint)buffer.Length, flags);
+        }
+    }
+}
