@@ -15,6 +15,12 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
     /// <summary>Firecracker's default limit on a request body (<c>--http-api-max-payload-size</c>).</summary>
     public const int DefaultMaxPayloadBytes = 51_200;
 
+    // Messages quote ids with apostrophes; the default encoder would write them as \u0027.
+    private static readonly ApiJsonContext Json = new(new JsonSerializerOptions(ApiJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     private static readonly string[] NotYet = ["/balloon", "/vsock", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
 
     /// <summary>Answers one request.</summary>
@@ -30,14 +36,14 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
         catch (ApiRequestException ex)
         {
             failed = true;
-            await WriteAsync(context, ex.StatusCode, new ApiError(ex.Message), ApiJsonContext.Default.ApiError).ConfigureAwait(false);
+            await WriteAsync(context, ex.StatusCode, new ApiError(ex.Message), Json.ApiError).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // the API's last resort: a bug answers 500 with its message, the VMM goes on
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             failed = true;
-            await WriteAsync(context, 500, new ApiError($"internal error: {ex.GetType().Name}: {ex.Message}"), ApiJsonContext.Default.ApiError).ConfigureAwait(false);
+            await WriteAsync(context, 500, new ApiError($"internal error: {ex.GetType().Name}: {ex.Message}"), Json.ApiError).ConfigureAwait(false);
         }
         finally
         {
@@ -51,54 +57,54 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
         switch (method, trimmed)
         {
             case ("GET", "/"):
-                return WriteAsync(context, 200, vmm.Describe(), ApiJsonContext.Default.InstanceInfo);
+                return WriteAsync(context, 200, vmm.Describe(), Json.InstanceInfo);
             case ("GET", "/version"):
-                return WriteAsync(context, 200, new FirecrackerVersion(FirecrackerVmm.VmmVersion), ApiJsonContext.Default.FirecrackerVersion);
+                return WriteAsync(context, 200, new FirecrackerVersion(FirecrackerVmm.VmmVersion), Json.FirecrackerVersion);
             case ("GET", "/vm/config"):
-                return WriteAsync(context, 200, vmm.CurrentConfig(), ApiJsonContext.Default.VmConfig);
+                return WriteAsync(context, 200, vmm.CurrentConfig(), Json.VmConfig);
             case ("GET", "/machine-config"):
-                return WriteAsync(context, 200, vmm.MachineConfig(), ApiJsonContext.Default.MachineConfig);
+                return WriteAsync(context, 200, vmm.MachineConfig(), Json.MachineConfig);
             case ("PUT", "/boot-source"):
-                vmm.PutBootSource(Parse(body, ApiJsonContext.Default.BootSourceConfig));
+                vmm.PutBootSource(Parse(body, Json.BootSourceConfig));
                 break;
             case ("PUT", "/machine-config"):
-                vmm.PutMachineConfig(Parse(body, ApiJsonContext.Default.MachineConfig));
+                vmm.PutMachineConfig(Parse(body, Json.MachineConfig));
                 break;
             case ("PATCH", "/machine-config"):
                 vmm.PatchMachineConfig(ParseObject(body));
                 break;
             case ("PUT", "/entropy"):
-                vmm.PutEntropy(Parse(body, ApiJsonContext.Default.EntropyConfig));
+                vmm.PutEntropy(Parse(body, Json.EntropyConfig));
                 break;
             case ("PUT", "/serial"):
-                vmm.PutSerial(Parse(body, ApiJsonContext.Default.SerialConfig));
+                vmm.PutSerial(Parse(body, Json.SerialConfig));
                 break;
             case ("PUT", "/logger"):
-                vmm.Log.Configure(Parse(body, ApiJsonContext.Default.LoggerConfig));
+                vmm.Log.Configure(Parse(body, Json.LoggerConfig));
                 break;
             case ("PUT", "/metrics"):
-                vmm.Metrics.Configure(Parse(body, ApiJsonContext.Default.MetricsConfig));
+                vmm.Metrics.Configure(Parse(body, Json.MetricsConfig));
                 break;
             case ("PUT", "/actions"):
-                vmm.Act(Parse(body, ApiJsonContext.Default.InstanceActionInfo));
+                vmm.Act(Parse(body, Json.InstanceActionInfo));
                 break;
             case ("PATCH", "/vm"):
-                vmm.SetState(Parse(body, ApiJsonContext.Default.VmStateUpdate));
+                vmm.SetState(Parse(body, Json.VmStateUpdate));
                 break;
             case ("PUT", "/snapshot/create"):
             case ("PUT", "/snapshot/load"):
                 throw new ApiRequestException("Snapshots are not supported by SharpVmm yet.");
             case ("PUT", _) when Item(trimmed, "/drives/") is { } id:
-                vmm.PutDrive(id, Parse(body, ApiJsonContext.Default.DriveConfig));
+                vmm.PutDrive(id, Parse(body, Json.DriveConfig));
                 break;
             case ("PATCH", _) when Item(trimmed, "/drives/") is { } id:
-                vmm.PatchDrive(id, Parse(body, ApiJsonContext.Default.PartialDrive));
+                vmm.PatchDrive(id, Parse(body, Json.PartialDrive));
                 break;
             case ("PUT", _) when Item(trimmed, "/network-interfaces/") is { } id:
-                vmm.PutNetworkInterface(id, Parse(body, ApiJsonContext.Default.NetworkInterfaceConfig));
+                vmm.PutNetworkInterface(id, Parse(body, Json.NetworkInterfaceConfig));
                 break;
             case ("PATCH", _) when Item(trimmed, "/network-interfaces/") is { } id:
-                vmm.PatchNetworkInterface(id, Parse(body, ApiJsonContext.Default.PartialNetworkInterface));
+                vmm.PatchNetworkInterface(id, Parse(body, Json.PartialNetworkInterface));
                 break;
             case (_, _) when NotYet.FirstOrDefault(p => trimmed == p || trimmed.StartsWith(p + "/", StringComparison.Ordinal)) is { } resource:
                 throw new ApiRequestException($"{resource} is not supported by SharpVmm yet.");

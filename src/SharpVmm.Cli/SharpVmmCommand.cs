@@ -60,6 +60,7 @@ public sealed class SharpVmmCommand
         root.Subcommands.Add(CreateBoot());
         root.Subcommands.Add(CreateInitramfs());
         root.Subcommands.Add(CreateDemo());
+        root.Subcommands.Add(new FirecrackerCommand(_out, _err, _serialOut).Create());
         return root;
     }
 

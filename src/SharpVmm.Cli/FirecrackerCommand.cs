@@ -1,0 +1,115 @@
+using System.CommandLine;
+using SharpVmm.Api;
+using SharpVmm.Configuration;
+
+namespace SharpVmm.Cli;
+
+/// <summary>
+/// <c>sharpvmm firecracker</c>, also what the binary does when it is run as <c>firecracker</c>: Firecracker's flags,
+/// its API on a Unix socket, the guest's serial console on stdout, and the process ending when the guest does.
+/// </summary>
+internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, Stream serialOut)
+{
+    /// <summary>Builds the command.</summary>
+    public Command Create()
+    {
+        var apiSock = new Option<string>("--api-sock") { Description = "Path of the API's Unix socket", DefaultValueFactory = _ => "/run/firecracker.socket" };
+        var configFile = new Option<string?>("--config-file") { Description = "Boot at once the VM this JSON file describes (Firecracker's format)" };
+        var noApi = new Option<bool>("--no-api") { Description = "No API socket; needs --config-file" };
+        var id = new Option<string>("--id") { Description = "The microVM's id", DefaultValueFactory = _ => "anonymous-instance" };
+        var logPath = new Option<string?>("--log-path") { Description = "A file or named pipe for the log (default stderr)" };
+        var level = new Option<string?>("--level") { Description = "Log level: Error, Warning, Info, Debug, Trace or Off" };
+        var showLevel = new Option<bool>("--show-level") { Description = "Show each line's level" };
+        var showOrigin = new Option<bool>("--show-log-origin") { Description = "Show each line's origin" };
+        var metricsPath = new Option<string?>("--metrics-path") { Description = "A file or named pipe for metrics lines" };
+        var bootTimer = new Option<bool>("--boot-timer") { Description = "Accepted; SharpVmm's boot timing is in its log and metrics (docs/api.md)" };
+        var seccompFilter = new Option<string?>("--seccomp-filter") { Description = "Accepted and ignored: SharpVmm installs no seccomp filter yet (docs/api.md)" };
+        var noSeccomp = new Option<bool>("--no-seccomp") { Description = "Accepted: SharpVmm installs no seccomp filter yet" };
+        var maxPayload = new Option<int>("--http-api-max-payload-size") { Description = "Largest request body in bytes", DefaultValueFactory = _ => FirecrackerApiRouter.DefaultMaxPayloadBytes };
+        // The jailer passes these; SharpVmm reads them as Firecracker does only for its boot-time metric, which it does not keep.
+        var startTime = new Option<ulong?>("--start-time-us") { Hidden = true };
+        var startCpuTime = new Option<ulong?>("--start-time-cpu-us") { Hidden = true };
+        var parentCpuTime = new Option<ulong?>("--parent-cpu-time-us") { Hidden = true };
+        var command = new Command("firecracker", "Run one microVM driven by Firecracker's API (or a Firecracker configuration file), as `firecracker` does")
+        {
+            apiSock, configFile, noApi, id, logPath, level, showLevel, showOrigin, metricsPath, bootTimer, seccompFilter, noSeccomp, maxPayload,
+            startTime, startCpuTime, parentCpuTime,
+        };
+        command.SetAction(parse => Run(new Settings(
+            parse.GetValue(apiSock)!, parse.GetValue(configFile), parse.GetValue(noApi), parse.GetValue(id)!,
+            new LoggerConfig { LogPath = parse.GetValue(logPath), Level = parse.GetValue(level), ShowLevel = parse.GetValue(showLevel), ShowLogOrigin = parse.GetValue(showOrigin) },
+            parse.GetValue(metricsPath), parse.GetValue(maxPayload))));
+        return command;
+    }
+
+    private sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload);
+
+    private int Run(Settings settings)
+    {
+        if (settings.NoApi && settings.ConfigFile is null)
+        {
+            return Fail(ExitCodes.Usage, "--no-api needs --config-file: without the API nothing could start the microVM");
+        }
+
+        var ended = new TaskCompletionSource<VmRunResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var vmm = new FirecrackerVmm(new FirecrackerVmmOptions
+        {
+            Id = settings.Id,
+            ConsoleOutput = serialOut,
+            KvmDevicePath = RawGuestRunner.KvmDevicePath(),
+            RunEnded = result => ended.TrySetResult(result),
+        });
+        FirecrackerApiServer? server = null;
+        try
+        {
+            if (settings.Logger.LogPath is not null || settings.Logger.Level is not null || settings.Logger.ShowLevel == true || settings.Logger.ShowLogOrigin == true)
+            {
+                vmm.Log.Configure(settings.Logger);
+            }
+
+            if (settings.MetricsPath is { } metrics)
+            {
+                vmm.Metrics.Configure(new MetricsConfig { MetricsPath = metrics });
+            }
+
+            if (settings.ConfigFile is { } file)
+            {
+                vmm.Configure(VmConfigJson.Load(file));
+                vmm.Start();
+            }
+
+            if (!settings.NoApi)
+            {
+                server = FirecrackerApiServer.StartAsync(settings.ApiSocket, new FirecrackerApiRouter(vmm, settings.MaxPayload)).GetAwaiter().GetResult();
+            }
+
+            using var stop = new PosixSignalWatch(() => ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, "stopped by a signal", null, 0)));
+            VmRunResult result = ended.Task.GetAwaiter().GetResult();
+            output.Flush();
+            error.WriteLine($"sharpvmm: {result.Summary}");
+            return ExitCodes.For(result);
+        }
+        catch (ApiRequestException ex)
+        {
+            return Fail(ExitCodes.Usage, ex.Message);
+        }
+        catch (VmConfigurationException ex)
+        {
+            return Fail(ExitCodes.Usage, $"configuration: {ex.Message}");
+        }
+        catch (IOException ex) when (server is null)
+        {
+            return Fail(ExitCodes.HostError, $"--api-sock {settings.ApiSocket}: {ex.Message}");
+        }
+        finally
+        {
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private int Fail(int code, string message)
+    {
+        error.WriteLine($"sharpvmm: error: {message}");
+        return code;
+    }
+}
