@@ -22,7 +22,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         var showLevel = new Option<bool>("--show-level") { Description = "Show each line's level" };
         var showOrigin = new Option<bool>("--show-log-origin") { Description = "Show each line's origin" };
         var metricsPath = new Option<string?>("--metrics-path") { Description = "A file or named pipe for metrics lines" };
-        var bootTimer = new Option<bool>("--boot-timer") { Description = "Accepted; SharpVmm's boot timing is in its log and metrics (docs/api.md)" };
+        var bootTimer = new Option<bool>("--boot-timer") { Description = "Print on stderr how long after the process started the API was listening and the guest was started" };
         var seccompFilter = new Option<string?>("--seccomp-filter") { Description = "Accepted and ignored: SharpVmm installs no seccomp filter yet (docs/api.md)" };
         var noSeccomp = new Option<bool>("--no-seccomp") { Description = "Accepted: SharpVmm installs no seccomp filter yet" };
         var maxPayload = new Option<int>("--http-api-max-payload-size") { Description = "Largest request body in bytes", DefaultValueFactory = _ => FirecrackerApiRouter.DefaultMaxPayloadBytes };
@@ -38,11 +38,14 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(apiSock)!, parse.GetValue(configFile), parse.GetValue(noApi), parse.GetValue(id)!,
             new LoggerConfig { LogPath = parse.GetValue(logPath), Level = parse.GetValue(level), ShowLevel = parse.GetValue(showLevel), ShowLogOrigin = parse.GetValue(showOrigin) },
-            parse.GetValue(metricsPath), parse.GetValue(maxPayload))));
+            parse.GetValue(metricsPath), parse.GetValue(maxPayload), parse.GetValue(bootTimer))));
         return command;
     }
 
-    private sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload);
+    private sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload, bool BootTimer);
+
+    private static double SinceProcessStart() =>
+        (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
     private int Run(Settings settings)
     {
@@ -76,11 +79,19 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             {
                 vmm.Configure(VmConfigJson.Load(file));
                 vmm.Start();
+                if (settings.BootTimer)
+                {
+                    error.WriteLine(FormattableString.Invariant($"sharpvmm: boot timer: guest started {SinceProcessStart():F1} ms after the process"));
+                }
             }
 
             if (!settings.NoApi)
             {
                 server = FirecrackerApiServer.StartAsync(settings.ApiSocket, new FirecrackerApiRouter(vmm, settings.MaxPayload)).GetAwaiter().GetResult();
+                if (settings.BootTimer)
+                {
+                    error.WriteLine(FormattableString.Invariant($"sharpvmm: boot timer: API listening {SinceProcessStart():F1} ms after the process started"));
+                }
             }
 
             using var stop = new PosixSignalWatch(() => ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, "stopped by a signal", null, 0)));

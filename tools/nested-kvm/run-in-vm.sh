@@ -65,11 +65,13 @@ done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"   # .NET's Environment.UserName needs an entry
 echo 'root:x:0:' >"$root/etc/group"
 if [ $dotnet -eq 1 ]; then
-    # The runtime alone (the host, the shared framework), as installed with the SDK on this machine.
+    # The runtime alone (the host, the shared frameworks), as installed with the SDK on this machine.
     dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
     mkdir -p "$root/usr/share/dotnet/shared"
     cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$root/usr/share/dotnet/"
     cp -a "$dotnet_root/shared/Microsoft.NETCore.App" "$root/usr/share/dotnet/shared/"
+    # ASP.NET Core's shared framework too: the CLI's Firecracker API runs on Kestrel.
+    [ ! -d "$dotnet_root/shared/Microsoft.AspNetCore.App" ] || cp -a "$dotnet_root/shared/Microsoft.AspNetCore.App" "$root/usr/share/dotnet/shared/"
     # The runtime's native parts need libstdc++, libgcc_s, and friends besides libc.
     for f in "$root/usr/share/dotnet/dotnet" $(find "$root/usr/share/dotnet" -name '*.so'); do copy_libs "$f"; done
     # OpenSSL is loaded with dlopen (ldd does not list it); ICU is left out and globalization runs invariant.
