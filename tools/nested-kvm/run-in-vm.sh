@@ -55,7 +55,8 @@ fi
 # /usr/local/sbin comes first in the VM's PATH (a busybox sh still prefers its own ip applet: call it by path there).
 mkdir -p "$root/usr/local/sbin"
 # util-linux's setpriv too: busybox's has no --reuid, which the CLI's permission test needs.
-for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs setpriv:setpriv; do
+# curl: the Firecracker API tests drive the API with it.
+for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs setpriv:setpriv curl:curl; do
     src=$(command -v "${t%%:*}" 2>/dev/null || true)
     [ -n "$src" ] || continue
     cp -L "$src" "$root/usr/local/sbin/${t#*:}"

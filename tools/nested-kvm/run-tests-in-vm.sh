@@ -27,6 +27,8 @@ trap 'rm -rf "$tmp"' EXIT
 args=""
 for a in "$@"; do args="$args '${a//\'/\'\\\'\'}'"; done
 adds=(-a "$repo/$tests=/repo/$tests" -a "$repo/global.json=/repo/global.json" -a "$repo/guests=/repo/guests")
+# Firecracker's API specification: the API tests read it from shared/reference/ beside the repository.
+[ ! -d "$repo/../shared/reference" ] || adds+=(-a "$repo/../shared/reference=/shared/reference")
 exports=""
 if [ -n "${SHARPVMM_GUEST_KERNEL_DIR:-}" ]; then
     adds+=(-a "$SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel")

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpVmm.Tests.Support;
 using Xunit;
 
@@ -16,15 +15,11 @@ public class TestKernelTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private static readonly Lazy<string> Kernel = new(Build);
-
-    private static readonly string[] OkLines = ["fw_cfg ok", "acpi ok", "pmtimer ok", "AP 1 up", "smp ok 2 cpus"];
-
     [Fact]
     public void The_test_kernel_passes_its_checks_and_exits_through_isa_debug_exit()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
 
         var result = CliProcess.Run(Boot(kernel, "mem=128 cpus=2 exit=debug"), timeout: Timeout);
 
@@ -39,7 +34,7 @@ public class TestKernelTests
     public void The_test_kernel_booted_with_6_gib_finds_ram_above_4_gib_in_its_multiboot_memory_map_and_fw_cfg()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
 
         var result = CliProcess.Run(Boot(kernel, "mem=6144 cpus=2 exit=debug", memory: "6G"), timeout: Timeout);
 
@@ -54,7 +49,7 @@ public class TestKernelTests
     public void The_test_kernel_powers_off_through_acpi_s5()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
 
         var result = CliProcess.Run(Boot(kernel, "mem=128 cpus=2 exit=acpi"), timeout: Timeout);
 
@@ -66,7 +61,7 @@ public class TestKernelTests
     public void The_test_kernel_writes_flushes_and_reads_back_sectors_through_virtio_blk()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
         using var dir = new TempDirectory();
         string image = dir.File("disk.img");
         File.WriteAllBytes(image, new byte[1 << 20]);
@@ -86,7 +81,7 @@ public class TestKernelTests
     public void The_test_kernel_cannot_write_a_read_only_virtio_blk_disk()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
         using var dir = new TempDirectory();
         string image = dir.File("ro.img");
         byte[] original = new byte[1 << 20];
@@ -106,7 +101,7 @@ public class TestKernelTests
     public void The_test_kernel_reads_entropy_from_virtio_rng()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
 
         var result = CliProcess.Run([.. Boot(kernel, "mem=128 cpus=2 exit=debug"), "--virtio", "mmio", "--rng"], timeout: Timeout);
 
@@ -119,7 +114,7 @@ public class TestKernelTests
     public void The_test_kernel_gets_an_arp_reply_from_the_tap_through_virtio_net()
     {
         KvmTestEnvironment.RequireKvm();
-        string kernel = Kernel.Value;
+        string kernel = TestKernel.Path;
         using var ns = NetworkNamespace.Create();
         ns.AddTap("tap0", "10.0.2.2/24");
         string hostMac = ns.MacOf("tap0");
@@ -168,57 +163,11 @@ public class TestKernelTests
     {
         Assert.False(result.Stdout.Contains("FAIL:", StringComparison.Ordinal), $"the test kernel reported a failure\n{Describe(result)}");
         string[] lines = result.Stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        foreach (string ok in OkLines)
+        foreach (string ok in TestKernel.OkLines)
         {
             Assert.True(lines.Contains(ok), $"no line '{ok}' in the serial output\n{Describe(result)}");
         }
     }
 
     private static string Describe(CliProcess.Result r) => $"--- stdout ---\n{r.Stdout}\n--- stderr ---\n{r.Stderr}";
-
-    /// <summary>Set to a prebuilt test kernel to use it instead of building one (on a host without as/ld/gcc, such as the nested-KVM VM).</summary>
-    public const string PrebuiltVariable = "SHARPVMM_TEST_KERNEL";
-
-    /// <summary>Builds the kernel once per test run with guests/testkernel/build.sh into a temporary folder.</summary>
-    private static string Build()
-    {
-        if (Environment.GetEnvironmentVariable(PrebuiltVariable) is { Length: > 0 } prebuilt)
-        {
-            Assert.True(File.Exists(prebuilt), $"{PrebuiltVariable}={prebuilt}: no such file");
-            return prebuilt;
-        }
-
-        foreach (string tool in new[] { "as", "ld", "gcc" })
-        {
-            if (!OnPath(tool))
-            {
-                Assert.Fail($"'{tool}' is not on PATH: building guests/testkernel needs binutils (as, ld) and gcc (or set {PrebuiltVariable} to a prebuilt kernel)");
-            }
-        }
-
-        string dir = Directory.CreateTempSubdirectory("sharpvmm-testkernel-").FullName;
-        string output = Path.Combine(dir, "testkernel");
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "guests", "testkernel", "build.sh"));
-        psi.ArgumentList.Add(output);
-        using var process = Process.Start(psi)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("guests/testkernel/build.sh did not finish within 60 s");
-        }
-
-        if (process.ExitCode != 0 || !File.Exists(output))
-        {
-            Assert.Fail($"guests/testkernel/build.sh failed (exit {process.ExitCode})\n{stdout.Result}{stderr.Result}");
-        }
-
-        return output;
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(d => File.Exists(Path.Combine(d, tool)));
 }

@@ -30,7 +30,7 @@ public class VirtioNetLinuxTests
         using var dir = new TempDirectory();
         using var ns = NetworkNamespace.Create();
         ns.AddTap(Tap, "10.0.2.2/24");
-        using BackgroundProcess dhcp = StartDhcpServer(ns, dir);
+        using BackgroundProcess dhcp = DhcpServer.Start(ns, dir, Tap);
 
         CliProcess.Result run = CliProcess.Run(
             ["boot", "--kernel", GuestKernel.Vmlinux, "--mem", "128M", "--virtio", transport, "--net", $"tap={Tap},mac={GuestMac}",
@@ -52,7 +52,7 @@ public class VirtioNetLinuxTests
         using var dir = new TempDirectory();
         using var ns = NetworkNamespace.Create();
         ns.AddTap(Tap, "10.0.2.2/24");
-        using BackgroundProcess dhcp = StartDhcpServer(ns, dir);
+        using BackgroundProcess dhcp = DhcpServer.Start(ns, dir, Tap);
         string root = dir.File("root.ext4");
         Ext4Image.Create(root, 16);
         Ext4Image.MountRecord before = Ext4Image.ReadMountRecord(root);
@@ -131,17 +131,6 @@ public class VirtioNetLinuxTests
         byte[] expected = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, Lines).Select(i => $"{i}\n")));
         Assert.Equal(expected.LongLength, receivedBytes);
         Assert.Equal(SHA256.HashData(expected), receivedHash);
-    }
-
-    private static BackgroundProcess StartDhcpServer(NetworkNamespace ns, TempDirectory dir)
-    {
-        string config = dir.File("udhcpd.conf");
-        File.WriteAllText(config,
-            $"start 10.0.2.15\nend 10.0.2.20\ninterface {Tap}\nlease_file {dir.File("leases")}\npidfile {dir.File("udhcpd.pid")}\n" +
-            "option subnet 255.255.255.0\noption router 10.0.2.2\noption lease 600\n");
-        File.WriteAllText(dir.File("leases"), "");
-        return new BackgroundProcess("ip",
-            ["netns", "exec", ns.Name, global::SharpVmm.Boot.Initramfs.BusyboxInitramfs.DefaultBusyboxPath, "udhcpd", "-f", config]);
     }
 
     private static long Counter(NetworkNamespace ns, string name) =>

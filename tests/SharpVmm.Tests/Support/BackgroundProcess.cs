@@ -24,14 +24,18 @@ public sealed class BackgroundProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public void Dispose()
+    public void Dispose() => Stop(_process);
+
+    /// <summary>Kills <paramref name="process"/> and its children if it is still running, and disposes of it.</summary>
+    public static void Stop(Process process)
     {
+        ArgumentNullException.ThrowIfNull(process);
         try
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
             }
         }
         catch (InvalidOperationException)
@@ -39,6 +43,6 @@ public sealed class BackgroundProcess : IDisposable
             // already gone
         }
 
-        _process.Dispose();
+        process.Dispose();
     }
 }

@@ -29,17 +29,16 @@ public static class CliProcess
 
     private static string WorldReadableCopy() => SharedCopy.Value;
 
-    public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null,
-        string? stdin = null, IReadOnlyList<string>? wrapper = null)
+    /// <summary>
+    /// How to start the CLI with <paramref name="args"/> (<c>dotnet SharpVmm.Cli.dll ...</c>), as another user or inside a
+    /// wrapper such as <c>ip netns exec NS</c>; stdout and stderr redirected.
+    /// </summary>
+    public static ProcessStartInfo CreateStartInfo(IReadOnlyList<string> args, IDictionary<string, string>? environment = null, string? runAsUser = null,
+        IReadOnlyList<string>? wrapper = null)
     {
         string dll = Path.Combine(runAsUser is null ? AppContext.BaseDirectory : WorldReadableCopy(), "SharpVmm.Cli.dll");
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var psi = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
+        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
         if (runAsUser is not null)
         {
             psi.FileName = "setpriv";
@@ -76,6 +75,14 @@ public static class CliProcess
             }
         }
 
+        return psi;
+    }
+
+    public static Result Run(string[] args, IDictionary<string, string>? environment = null, string? runAsUser = null, TimeSpan? timeout = null,
+        string? stdin = null, IReadOnlyList<string>? wrapper = null)
+    {
+        ProcessStartInfo psi = CreateStartInfo(args, environment, runAsUser, wrapper);
+        psi.RedirectStandardInput = true;
         using var process = Process.Start(psi)!;
         if (stdin is not null)
         {
