@@ -37,7 +37,18 @@ public sealed class FirecrackerApiServer : IAsyncDisposable
         });
         WebApplication app = builder.Build();
         app.Run(router.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
+        // The socket is born 0600 (umask 077 while Kestrel binds it), so no other user can connect even for a moment;
+        // the mode is set again afterwards in case the bind happened on another thread after the mask was restored.
+        uint previous = Sys.Libc.Umask(0x3F); // octal 077
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Sys.Libc.Umask(previous);
+        }
+
         File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return new FirecrackerApiServer(app, socketPath);
     }

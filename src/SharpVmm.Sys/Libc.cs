@@ -36,6 +36,10 @@ public static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags);
 
+    /// <summary>umask(2): sets the process's file mode creation mask and returns the previous one (it cannot fail).</summary>
+    [LibraryImport(Lib, EntryPoint = "umask")]
+    public static partial uint Umask(uint mask);
+
     /// <summary>close(2).</summary>
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
