@@ -57,7 +57,24 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exit \$rc
 SCRIPT
 set +e
-"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" "${adds[@]}" "$tmp/run.sh" >"$tmp/console.log" 2>&1
+"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" "${adds[@]}" "$tmp/run.sh" >"$tmp/console.log" 2>&1 &
+vm=$!
+# A live test run always says something within a few minutes (xunit reports a test running past 120 s every 120 s);
+# a console silent for longer means the VM itself hung (its kernel, or the emulator under it): stop it then rather
+# than at the time limit.
+silence=${NESTED_KVM_SILENCE:-360} last_size=-1 quiet=0
+while kill -0 "$vm" 2>/dev/null; do
+    sleep 10
+    size=$(stat -c %s "$tmp/console.log" 2>/dev/null || echo 0)
+    if [ "$size" = "$last_size" ]; then quiet=$((quiet + 10)); else quiet=0 last_size=$size; fi
+    if [ $quiet -ge "$silence" ]; then
+        echo "run-tests-in-vm: the VM's console was silent for $silence s: the VM hung; stopping it" >&2
+        pkill -P "$vm" 2>/dev/null; kill "$vm" 2>/dev/null
+        pkill -f "qemu-system-x86_64.*$(basename "$tmp")" 2>/dev/null
+        break
+    fi
+done
+wait "$vm"
 rc=$?
 set -e
 # Only the script's own output (the test runner's) goes to stdout; the whole console stays in the log.
