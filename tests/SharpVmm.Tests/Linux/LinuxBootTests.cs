@@ -48,6 +48,25 @@ public class LinuxBootTests
     }
 
     [Fact]
+    public void A_guest_with_8_gib_boots_to_init_with_its_ram_above_4_gib_in_the_e820_map()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string init = "#!/bin/sh\nmount -t proc proc /proc\n" + $"echo {InitMarker} $(grep MemTotal /proc/meminfo)\n" + "reboot -f\n";
+        (VmRunResult result, string console) = LinuxGuestRun.Boot(GuestKernel.Vmlinux, init, BootLimit, cpus: 1, memory: 8UL << 30);
+
+        AssertBootedToInit(result, console);
+        Assert.Contains("BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable", console, StringComparison.Ordinal);
+        Assert.Contains("BIOS-e820: [mem 0x0000000100000000-0x000000023fffffff] usable", console, StringComparison.Ordinal);
+        if (!GuestKernel.UserModeUnavailable)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(console, @"MemTotal:\s+(\d+) kB");
+            Assert.True(match.Success, "init printed no MemTotal");
+            Assert.True(long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 7L << 20,
+                $"the guest sees only {match.Groups[1].Value} kB of its 8 GiB");
+        }
+    }
+
+    [Fact]
     public void The_bzimage_entry_boots_to_init()
     {
         KvmTestEnvironment.RequireKvm();
