@@ -126,7 +126,8 @@ public class VirtioNetLinuxTests
             timeout: Limit + TimeSpan.FromMinutes(1), wrapper: ns.Exec);
 
         GuestEnding.AssertCliRun(run, GuestEnding.KeyboardControllerReset); // init's reboot -f
-        Assert.Contains("SHARPVMM-SENT", run.Stdout, StringComparison.Ordinal);
+        Assert.True(run.Stdout.Contains("SHARPVMM-SENT", StringComparison.Ordinal),
+            $"init never said it had sent the stream; console tail:\n{(run.Stdout.Length > 3000 ? run.Stdout[^3000..] : run.Stdout)}\n--- stderr ---\n{run.Stderr}");
         Assert.True(receiver.Join(TimeSpan.FromSeconds(30)), "the host never saw the end of the guest's TCP stream");
         byte[] expected = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(1, Lines).Select(i => $"{i}\n")));
         Assert.Equal(expected.LongLength, receivedBytes);

@@ -1,7 +1,7 @@
 namespace SharpVmm.Tests.Support;
 
 /// <summary>
-/// busybox's udhcpd on a TAP's host end (10.0.2.2) inside a test's network namespace: it leases 10.0.2.15 first, so a
+/// busybox's udhcpd on a TAP's host end (10.0.2.2) inside a test's network namespace, leasing 10.0.2.15-20 (the address comes from a hash of the client's MAC: 52:54:00:12:34:56 gets 10.0.2.15), so a
 /// guest kernel booted with <c>ip=dhcp</c> reports "my address is 10.0.2.15".
 /// </summary>
 public static class DhcpServer
