@@ -67,8 +67,14 @@ while kill -0 "$vm" 2>/dev/null; do
     sleep 10
     size=$(stat -c %s "$tmp/console.log" 2>/dev/null || echo 0)
     if [ "$size" = "$last_size" ]; then quiet=$((quiet + 10)); else quiet=0 last_size=$size; fi
-    if [ $quiet -ge "$silence" ]; then
-        echo "run-tests-in-vm: the VM's console was silent for $silence s: the VM hung; stopping it" >&2
+    # The VM's own kernel may also say it is stuck: a soft lockup of two minutes or more does not end by itself here.
+    lockup=$(grep -o 'soft lockup - CPU#[0-9]* stuck for [0-9]*s' "$tmp/console.log" 2>/dev/null | awk '{ sub(/s$/, "", $NF); if ($NF + 0 >= 120) print; }' | tail -1)
+    if [ $quiet -ge "$silence" ] || [ -n "$lockup" ]; then
+        if [ -n "$lockup" ]; then
+            echo "run-tests-in-vm: the VM's kernel reports a $lockup: the VM hung; stopping it" >&2
+        else
+            echo "run-tests-in-vm: the VM's console was silent for $silence s: the VM hung; stopping it" >&2
+        fi
         pkill -P "$vm" 2>/dev/null; kill "$vm" 2>/dev/null
         pkill -f "qemu-system-x86_64.*$(basename "$tmp")" 2>/dev/null
         break
