@@ -29,7 +29,7 @@ for a in "$@"; do args="$args '${a//\'/\'\\\'\'}'"; done
 adds=(-a "$repo/$tests=/repo/$tests" -a "$repo/global.json=/repo/global.json" -a "$repo/guests=/repo/guests")
 # Firecracker's API specification: the API tests read it from shared/reference/ beside the repository.
 [ ! -d "$repo/../shared/reference" ] || adds+=(-a "$repo/../shared/reference=/shared/reference")
-exports=""
+exports=" SHARPVMM_NESTED_VM=1"
 if [ -n "${SHARPVMM_GUEST_KERNEL_DIR:-}" ]; then
     adds+=(-a "$SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel")
     exports="$exports SHARPVMM_GUEST_KERNEL_DIR=/guest-kernel"

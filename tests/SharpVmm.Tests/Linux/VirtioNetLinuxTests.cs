@@ -81,6 +81,14 @@ public class VirtioNetLinuxTests
     {
         KvmTestEnvironment.RequireKvm();
         GuestKernel.RequireGuestUserMode();
+        if (Environment.GetEnvironmentVariable("SHARPVMM_NESTED_VM") == "1")
+        {
+            // Under QEMU's TCG this transfer crashed the guest kernel in its entry code (a fault with a user GS on
+            // the entry trampoline, "Fatal exception in interrupt") in 2 of about 10 runs, and once the nested VM's own
+            // kernel: docs/testing.md, "The TCP transfer in nested KVM". Reported as skipped there, never as passed.
+            Assert.Skip("in nested KVM (QEMU TCG) this heavy transfer crashes guest kernels in their entry code; it runs where KVM is the host's own");
+        }
+
         using var ns = NetworkNamespace.Create();
         ns.AddTap(Tap, "10.0.2.2/24");
         using TcpListener listener = ns.RunInside(() =>
