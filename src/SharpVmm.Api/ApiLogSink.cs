@@ -52,8 +52,8 @@ public sealed class ApiLogSink : ILoggerProvider
         }
     }
 
-    /// <summary>A factory whose loggers write here (and to <paramref name="also"/>'s providers, if given).</summary>
-    public ILoggerFactory CreateFactory(ILoggerFactory? also) =>
+    /// <summary>A factory whose loggers write here; the sink's own level and module filter decide what is written.</summary>
+    public ILoggerFactory CreateFactory() =>
         LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(this));
 
     /// <inheritdoc />

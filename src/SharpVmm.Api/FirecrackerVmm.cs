@@ -247,7 +247,7 @@ public sealed class FirecrackerVmm : IDisposable
                 {
                     ConsoleOutput = _options.ConsoleOutput,
                     KvmDevicePath = _options.KvmDevicePath,
-                    LoggerFactory = Log.CreateFactory(_options.LoggerFactory),
+                    LoggerFactory = Log.CreateFactory(),
                 });
             }
             catch (Exception ex) when (ex is VmConfigurationException or Boot.BootImageException or DiskImageException

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using SharpVmm.Kvm;
 
 namespace SharpVmm.Api;
@@ -14,9 +13,6 @@ public sealed record FirecrackerVmmOptions
 
     /// <summary>The KVM device.</summary>
     public string KvmDevicePath { get; init; } = KvmSystem.DefaultDevicePath;
-
-    /// <summary>Where the VM logs until <c>PUT /logger</c> says otherwise.</summary>
-    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>Called on a thread of its own when the guest's run ends (the process then usually exits, as Firecracker does).</summary>
     public Action<VmRunResult>? RunEnded { get; init; }
