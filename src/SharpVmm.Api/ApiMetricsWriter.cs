@@ -158,7 +158,7 @@ public sealed class ApiMetricsWriter : IDisposable
                     ("net", device is not null && nets.TryGetValue(device, out string? id) ? $"net_{id}" : null),
                 _ => ("entropy", null),
             };
-            string counter = reason is null ? name : $"{name}_{reason.Replace("KVM_EXIT_", "", StringComparison.Ordinal).ToLowerInvariant()}";
+            string counter = FirecrackerName(group, name, reason);
             Add(groups, group, counter, value);
             if (own is not null)
             {
@@ -168,6 +168,25 @@ public sealed class ApiMetricsWriter : IDisposable
         listener.Start();
         listener.RecordObservableInstruments();
     }
+
+    // Firecracker's names where it has the same counter (block: read_bytes, write_count, ...; net: tx_packets_count,
+    // ...; vcpu: exit_io, exit_mmio, ...); SharpVmm's own counters keep their instrument's name.
+    private static string FirecrackerName(string group, string name, string? reason) => (group, name) switch
+    {
+        ("vcpu", _) => "exit_" + (reason ?? "unknown").Replace("KVM_EXIT_", "", StringComparison.Ordinal).ToLowerInvariant(),
+        ("block", "reads") => "read_count",
+        ("block", "writes") => "write_count",
+        ("block", "read") => "read_bytes",
+        ("block", "written") => "write_bytes",
+        ("block", "flushes") => "flush_count",
+        ("block", "errors") => "execute_fails",
+        ("net", "tx_frames") => "tx_packets_count",
+        ("net", "tx_bytes") => "tx_bytes_count",
+        ("net", "rx_frames") => "rx_packets_count",
+        ("net", "rx_bytes") => "rx_bytes_count",
+        ("net", "dropped") => "dropped_frames_count",
+        _ => reason is null ? name : $"{name}_{reason}",
+    };
 
     private static void Add(SortedDictionary<string, SortedDictionary<string, long>> groups, string group, string counter, long value)
     {

@@ -75,9 +75,20 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
                 vmm.Metrics.Configure(new MetricsConfig { MetricsPath = metrics });
             }
 
-            if (settings.ConfigFile is { } file)
+            FirecrackerConfigFile? file = settings.ConfigFile is { } path ? FirecrackerConfigFile.Load(path) : null;
+            if (file?.Logger is { } fileLogger)
             {
-                vmm.Configure(VmConfigJson.Load(file));
+                vmm.Log.Configure(fileLogger);
+            }
+
+            if (file?.Metrics is { } fileMetrics)
+            {
+                vmm.Metrics.Configure(fileMetrics);
+            }
+
+            if (file is not null)
+            {
+                vmm.Configure(file.Vm);
                 vmm.Start();
                 if (settings.BootTimer)
                 {

@@ -43,6 +43,8 @@ public sealed class VmMetrics : IDisposable
         var nets = devices.OfType<VirtioNetDevice>().ToArray();
         var rngs = devices.OfType<VirtioEntropyDevice>().ToArray();
         Counter("sharpvmm.virtio_blk.requests", "{request}", blocks, (b, _) => b.Name, b => b.Counters.Requests);
+        Counter("sharpvmm.virtio_blk.reads", "{request}", blocks, (b, _) => b.Name, b => b.Counters.Reads);
+        Counter("sharpvmm.virtio_blk.writes", "{request}", blocks, (b, _) => b.Name, b => b.Counters.Writes);
         Counter("sharpvmm.virtio_blk.read", "By", blocks, (b, _) => b.Name, b => b.Counters.BytesRead);
         Counter("sharpvmm.virtio_blk.written", "By", blocks, (b, _) => b.Name, b => b.Counters.BytesWritten);
         Counter("sharpvmm.virtio_blk.flushes", "{flush}", blocks, (b, _) => b.Name, b => b.Counters.Flushes);

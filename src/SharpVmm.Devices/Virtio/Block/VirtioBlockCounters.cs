@@ -3,10 +3,16 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// <summary>Running totals of a <see cref="VirtioBlockDevice"/>, for benchmarks and tests. Readable from any thread.</summary>
 public sealed class VirtioBlockCounters
 {
-    private long _requests, _bytesRead, _bytesWritten, _flushes, _errors, _unsupported;
+    private long _requests, _reads, _writes, _bytesRead, _bytesWritten, _flushes, _errors, _unsupported;
 
     /// <summary>Requests completed (any type, any status).</summary>
     public long Requests => Volatile.Read(ref _requests);
+
+    /// <summary>READ requests completed.</summary>
+    public long Reads => Volatile.Read(ref _reads);
+
+    /// <summary>WRITE requests completed.</summary>
+    public long Writes => Volatile.Read(ref _writes);
 
     /// <summary>Bytes read from the image into the guest.</summary>
     public long BytesRead => Volatile.Read(ref _bytesRead);
@@ -28,9 +34,17 @@ public sealed class VirtioBlockCounters
 
     internal void Request() => Interlocked.Increment(ref _requests);
 
-    internal void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+    internal void Read(long bytes)
+    {
+        Interlocked.Increment(ref _reads);
+        Interlocked.Add(ref _bytesRead, bytes);
+    }
 
-    internal void Wrote(long bytes) => Interlocked.Add(ref _bytesWritten, bytes);
+    internal void Wrote(long bytes)
+    {
+        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _bytesWritten, bytes);
+    }
 
     internal void Flush() => Interlocked.Increment(ref _flushes);
 
