@@ -29,6 +29,15 @@ public sealed class GuestMemory : IDisposable
     public static GuestMemory CreateFlat(ulong size, bool transparentHugePages = false) =>
         new([new GuestMemoryRegion(new GuestAddress(0), size, transparentHugePages)]);
 
+    /// <summary>Records the pages the VMM reaches in every region from now on (<see cref="GuestMemoryRegion.StartWriteTracking"/>).</summary>
+    public void StartWriteTracking()
+    {
+        foreach (GuestMemoryRegion region in _regions)
+        {
+            region.StartWriteTracking();
+        }
+    }
+
     /// <summary>The regions, sorted by address.</summary>
     public IReadOnlyList<GuestMemoryRegion> Regions => _regions;
 

@@ -3,8 +3,10 @@ using SharpVmm.Sys;
 namespace SharpVmm.Memory;
 
 /// <summary>
-/// One contiguous range of guest-physical memory backed by a private anonymous host mapping
-/// (<c>MAP_NORESERVE</c>: host pages are committed only when touched).
+/// One contiguous range of guest-physical memory backed by a private host mapping (<c>MAP_NORESERVE</c>: host pages
+/// are committed only when touched): anonymous, or of a snapshot's memory file (<see cref="MapFile"/>: copy-on-write,
+/// read lazily). It can record which pages the VMM itself hands out for writing (<see cref="StartWriteTracking"/>),
+/// the half of a diff snapshot that KVM's dirty log does not see.
 /// </summary>
 public sealed unsafe class GuestMemoryRegion : IDisposable
 {
@@ -12,6 +14,7 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
     public const ulong PageSize = 4096;
 
     private nint _host;
+    private ulong[]? _written; // one bit per page handed out by SpanAt while tracking
 
     /// <summary>Maps <paramref name="size"/> bytes (a multiple of 4 KiB) for guest-physical <paramref name="start"/>.</summary>
     /// <param name="start">Guest-physical start, 4 KiB aligned.</param>
@@ -56,6 +59,50 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
         Size = size;
     }
 
+    private GuestMemoryRegion(GuestAddress start, ulong size, nint host)
+    {
+        _host = host;
+        Start = start;
+        Size = size;
+    }
+
+    /// <summary>
+    /// Maps <paramref name="size"/> bytes of <paramref name="file"/> from <paramref name="fileOffset"/> as guest-physical
+    /// <paramref name="start"/>, <c>MAP_PRIVATE</c>: the guest's writes go to private copies, never to the file, and
+    /// pages are read from the file only when first touched.
+    /// </summary>
+    /// <exception cref="GuestMemoryException">The mapping failed.</exception>
+    public static GuestMemoryRegion MapFile(GuestAddress start, ulong size, Microsoft.Win32.SafeHandles.SafeFileHandle file, long fileOffset)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (size == 0 || size % PageSize != 0 || start.Value % PageSize != 0 || fileOffset % (long)PageSize != 0)
+        {
+            throw new GuestMemoryException($"a file-backed region at {start} of {size} bytes (file offset {fileOffset}) is not page aligned");
+        }
+
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            nint host = Mman.Mmap(0, (nuint)size, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_NORESERVE,
+                (int)file.DangerousGetHandle(), fileOffset);
+            if (host == Mman.MAP_FAILED)
+            {
+                throw new GuestMemoryException($"cannot map {size} bytes of the memory file at offset {fileOffset}: {Errno.Message(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+            }
+
+            _ = Mman.Madvise(host, (nuint)size, Mman.MADV_DONTDUMP);
+            return new GuestMemoryRegion(start, size, host);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Guest-physical start.</summary>
     public GuestAddress Start { get; }
 
@@ -77,8 +124,71 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
     /// </summary>
     internal Span<byte> SpanAt(ulong offset, int length)
     {
+        if (Volatile.Read(ref _written) is { } written && length > 0)
+        {
+            MarkWritten(written, offset, (ulong)length);
+        }
+
         // SAFETY: the caller checked offset + length <= Size, and the mapping lives until Dispose.
         return new Span<byte>((byte*)HostAddress + offset, length);
+    }
+
+    /// <summary>A span over [<paramref name="offset"/>, +<paramref name="length"/>) read without being recorded (snapshots read all of memory).</summary>
+    internal ReadOnlySpan<byte> PeekAt(ulong offset, int length)
+    {
+        // SAFETY: the callers (GuestMemoryFile) stay inside [0, Size), and the mapping lives until Dispose.
+        return new ReadOnlySpan<byte>((byte*)HostAddress + offset, length);
+    }
+
+    /// <summary>A writable span over [<paramref name="offset"/>, +<paramref name="length"/>), not recorded (restoring memory before the guest runs).</summary>
+    internal Span<byte> PokeAt(ulong offset, int length)
+    {
+        // SAFETY: the callers (GuestMemoryFile) stay inside [0, Size), and the mapping lives until Dispose.
+        return new Span<byte>((byte*)HostAddress + offset, length);
+    }
+
+    /// <summary>Whether the pages the VMM hands out are being recorded.</summary>
+    public bool IsTrackingWrites => Volatile.Read(ref _written) is not null;
+
+    /// <summary>
+    /// From now on, records every page of this region that the VMM reaches through <see cref="GuestMemory"/> (device
+    /// models write guest memory only that way: used rings, received frames, disk reads). A page the VMM only read is
+    /// recorded too; a diff snapshot then holds a page more than it needs, never one less.
+    /// </summary>
+    public void StartWriteTracking() =>
+        Interlocked.CompareExchange(ref _written, new ulong[(Size / PageSize + 63) / 64], null);
+
+    /// <summary>
+    /// The pages recorded since tracking started or since the last call, one bit per page (bit <c>n % 64</c> of word
+    /// <c>n / 64</c>), and clears them; null when tracking is off.
+    /// </summary>
+    public ulong[]? TakeWrittenPages()
+    {
+        ulong[]? written = Volatile.Read(ref _written);
+        if (written is null)
+        {
+            return null;
+        }
+
+        var taken = new ulong[written.Length];
+        for (int i = 0; i < written.Length; i++)
+        {
+            taken[i] = Interlocked.Exchange(ref written[i], 0);
+        }
+
+        return taken;
+    }
+
+    private static void MarkWritten(ulong[] written, ulong offset, ulong length)
+    {
+        for (ulong page = offset / PageSize, last = (offset + length - 1) / PageSize; page <= last; page++)
+        {
+            ulong bit = 1UL << (int)(page % 64);
+            if ((Volatile.Read(ref written[page / 64]) & bit) == 0)
+            {
+                Interlocked.Or(ref written[page / 64], bit);
+            }
+        }
     }
 
     /// <summary>

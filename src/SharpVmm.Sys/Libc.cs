@@ -80,6 +80,16 @@ public static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
     public static partial int FAllocate(SafeHandle fd, int mode, long offset, long length);
 
+    /// <summary>lseek(2); <paramref name="whence"/> may be <see cref="SeekData"/> or <see cref="SeekHole"/> to walk a sparse file's extents.</summary>
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    public static partial long LSeek(SafeHandle fd, long offset, int whence);
+
+    /// <summary>SEEK_DATA: the next offset at or after the given one that holds data.</summary>
+    public const int SeekData = 3;
+
+    /// <summary>SEEK_HOLE: the next offset at or after the given one that is in a hole (or the end of the file).</summary>
+    public const int SeekHole = 4;
+
     [LibraryImport(Lib, EntryPoint = "epoll_create1", SetLastError = true)]
     internal static partial int EpollCreate1(int flags);
 
