@@ -13,13 +13,15 @@ namespace SharpVmm;
 /// <summary>Builds the <see cref="MicroVm"/> for a <see cref="VmConfig.BootSource"/>: a PC-like machine with the kernel loaded.</summary>
 internal static class KernelVmBuilder
 {
-    public static MicroVm Build(VmConfig config, MicroVmOptions options)
+    /// <summary>Builds the VM; with <paramref name="restore"/>, around a snapshot's memory, without loading the kernel.</summary>
+    public static MicroVm Build(VmConfig config, MicroVmOptions options, RestorePlan? restore = null)
     {
         BootSourceConfig source = config.BootSource!;
-        // The files first: a bad path or a broken image is reported before KVM or any device is touched.
-        byte[] kernel = RawImageLoader.ReadFile(source.KernelImagePath, "kernel");
-        byte[] initrd = source.InitrdPath is null ? [] : RawImageLoader.ReadFile(source.InitrdPath, "initrd");
-        KernelFormat format = DirectKernelBoot.Inspect(kernel, source.KernelImagePath, source.Format);
+        // The files first: a bad path or a broken image is reported before KVM or any device is touched. A restored
+        // VM's kernel is already in its memory.
+        byte[] kernel = restore is null ? RawImageLoader.ReadFile(source.KernelImagePath, "kernel") : [];
+        byte[] initrd = restore is not null || source.InitrdPath is null ? [] : RawImageLoader.ReadFile(source.InitrdPath, "initrd");
+        KernelFormat format = restore is null ? DirectKernelBoot.Inspect(kernel, source.KernelImagePath, source.Format) : default;
         bool virtioConsole = config.Console.Kind == ConsoleKind.Virtio;
 
         FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
@@ -36,6 +38,11 @@ internal static class KernelVmBuilder
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath)
                 .WithHugePages(config.Machine.HugePages == HugePages.Transparent));
+            if (restore is not null)
+            {
+                builder.WithMemorySource(restore.Memory);
+            }
+
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
             if (options.ExitTracer is not null)
@@ -55,9 +62,9 @@ internal static class KernelVmBuilder
                 PcTestDevices.Attach(devices);
             }
 
-            // Last, the kernel in memory and the vCPUs' start state.
-            string commandLine = CommandLineFor(config, virtio, format);
-            KernelBootResult boot = DirectKernelBoot.Prepare(vm, new KernelBootOptions
+            // Last, the kernel in memory and the vCPUs' start state (a restored VM gets its vCPUs' state from the snapshot).
+            string commandLine = restore?.CommandLine ?? CommandLineFor(config, virtio, format);
+            KernelBootResult? boot = restore is not null ? null : DirectKernelBoot.Prepare(vm, new KernelBootOptions
             {
                 Kernel = kernel,
                 KernelName = source.KernelImagePath,
@@ -77,7 +84,9 @@ internal static class KernelVmBuilder
                 Virtio = virtio,
                 CommandLine = commandLine,
                 Boot = boot,
-                Keyboard = pc.Keyboard,
+                Serial = pc.Serial,
+                Pc = pc,
+                Acpi = acpi,
             });
         }
         catch

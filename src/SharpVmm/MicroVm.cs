@@ -23,7 +23,7 @@ namespace SharpVmm;
 /// VmRunResult result = vm.WaitForExit();
 /// </code>
 /// </example>
-public sealed class MicroVm : IDisposable
+public sealed partial class MicroVm : IDisposable
 {
     private readonly IDisposable? _consoleFile;
     private readonly Action<ReadOnlySpan<byte>> _consoleInput;
@@ -41,10 +41,14 @@ public sealed class MicroVm : IDisposable
         _consoleFile = parts.ConsoleFile;
         _logger = parts.Logger;
         _keyboard = parts.Keyboard;
+        Parts = parts;
         Metrics = new VmMetrics(machine, parts.Virtio);
         machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
         VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
     }
+
+    /// <summary>The devices a snapshot saves, as the builder made them.</summary>
+    internal MicroVmParts Parts { get; }
 
     /// <summary>The configuration this VM was built from.</summary>
     public VmConfig Config { get; }

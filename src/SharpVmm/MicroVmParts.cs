@@ -22,7 +22,16 @@ internal sealed record MicroVmParts
     public string? CommandLine { get; init; }
 
     /// <summary>The PC keyboard controller; null for a raw guest.</summary>
-    public Devices.Legacy.I8042Controller? Keyboard { get; init; }
+    public Devices.Legacy.I8042Controller? Keyboard => Pc?.Keyboard;
+
+    /// <summary>COM1 (the kernel platform's, or the raw guest's own).</summary>
+    public required Devices.Legacy.Uart8250 Serial { get; init; }
+
+    /// <summary>The PC devices of a kernel guest; null for a raw guest.</summary>
+    public PcPlatform? Pc { get; init; }
+
+    /// <summary>The ACPI fixed hardware, when the machine has ACPI.</summary>
+    public AcpiPlatform? Acpi { get; init; }
 
     /// <summary>How the kernel was loaded; null for a raw guest.</summary>
     public KernelBootResult? Boot { get; init; }

@@ -17,11 +17,12 @@ internal static class RawGuestVmBuilder
 {
     private const ushort SerialPort = 0x3F8;
 
-    public static MicroVm Build(VmConfig config, MicroVmOptions options)
+    /// <summary>Builds the VM; with <paramref name="restore"/>, around a snapshot's memory, without placing the image.</summary>
+    public static MicroVm Build(VmConfig config, MicroVmOptions options, RestorePlan? restore = null)
     {
         RawGuestConfig raw = config.RawGuest!;
         GuestEntryPoint entry = GuestEntryPoint.For(raw);
-        byte[] image = BuiltInGuests.Find(raw.ImagePath) ?? RawImageLoader.ReadFile(raw.ImagePath); // a bad path before KVM
+        byte[] image = restore is not null ? [] : BuiltInGuests.Find(raw.ImagePath) ?? RawImageLoader.ReadFile(raw.ImagePath); // a bad path before KVM
 
         FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
         VirtualMachine? vm = null;
@@ -32,6 +33,11 @@ internal static class RawGuestVmBuilder
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath);
+            if (restore is not null)
+            {
+                builder.WithMemorySource(restore.Memory);
+            }
+
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
             if (options.ExitTracer is not null)
@@ -51,15 +57,18 @@ internal static class RawGuestVmBuilder
                 PcTestDevices.Attach(vm.Devices); // no interrupt controller: the line ports accept writes that reach nothing
             }
 
-            // Last, the image in memory and the vCPUs' start state.
-            RawImageLoader.Load(raw.ImagePath, image, vm.Memory, new GuestAddress(raw.LoadAddress));
-            foreach (Vcpu vcpu in vm.Vcpus)
+            // Last, the image in memory and the vCPUs' start state (a restored VM has both from the snapshot).
+            if (restore is null)
             {
-                EnterMode(vcpu, vm.Memory, raw.Mode, entry);
-                SetRegisters(vcpu, raw.Registers);
+                RawImageLoader.Load(raw.ImagePath, image, vm.Memory, new GuestAddress(raw.LoadAddress));
+                foreach (Vcpu vcpu in vm.Vcpus)
+                {
+                    EnterMode(vcpu, vm.Memory, raw.Mode, entry);
+                    SetRegisters(vcpu, raw.Registers);
+                }
             }
 
-            return new MicroVm(config, vm, new MicroVmParts { ConsoleInput = uart.EnqueueInput, Logger = logger, ConsoleFile = consoleFile });
+            return new MicroVm(config, vm, new MicroVmParts { ConsoleInput = uart.EnqueueInput, Logger = logger, ConsoleFile = consoleFile, Serial = uart });
         }
         catch
         {

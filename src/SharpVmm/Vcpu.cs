@@ -103,6 +103,11 @@ public sealed class Vcpu : IDisposable
 
             if (_vm.PauseGate.IsClosed)
             {
+                if (CompletePendingExit(dispatcher) is { } ended)
+                {
+                    return ended;
+                }
+
                 _vm.PauseGate.Park(() => _vm.IsStopping);
                 continue;
             }
@@ -130,6 +135,35 @@ public sealed class Vcpu : IDisposable
         }
 
         return ExitOutcome.Continue;
+    }
+
+    /// <summary>
+    /// KVM finishes the instruction behind an exit (an IN's data, an MMIO read's value) only on the next
+    /// <c>KVM_RUN</c>; with <c>immediate_exit</c> set, that call finishes it and returns at once without running the
+    /// guest (api.rst, <c>KVM_RUN</c>). A vCPU parks only after that, so the state a snapshot reads of a paused VM is
+    /// whole. A string instruction may need more exits to finish; they are handled as usual. Null, or how the run ended.
+    /// </summary>
+    private ExitOutcome? CompletePendingExit(ExitDispatcher dispatcher)
+    {
+        Kvm.SetImmediateExit(true);
+        try
+        {
+            while (Kvm.Run())
+            {
+                Interlocked.Increment(ref _exitCount);
+                ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
+                if (outcome.Disposition != ExitDisposition.Continue)
+                {
+                    return outcome;
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            Kvm.SetImmediateExit(false);
+        }
     }
 
     /// <inheritdoc />

@@ -122,12 +122,26 @@ public sealed partial class VirtualMachine : IDisposable
             _running = _vcpus.Length;
         }
 
+        bool paused = options?.StartPaused == true;
+        if (paused)
+        {
+            PauseGate.Close(); // each thread parks before its first KVM_RUN
+        }
+
         ChangeState(VmState.Running);
 
         VcpuThreadSignal.EnsureInstalled();
         foreach (Vcpu vcpu in _vcpus)
         {
             vcpu.Start();
+        }
+
+        if (paused)
+        {
+            lock (_lifecycleLock)
+            {
+                PauseDevicesOnceParked();
+            }
         }
     }
 
@@ -193,22 +207,28 @@ public sealed partial class VirtualMachine : IDisposable
                 vcpu.Kick();
             }
 
-            // Threads parked for an S3 suspend are off KVM_RUN too; threads that ended are not counted in _running.
-            if (!PauseGate.WaitForParked(() => Volatile.Read(ref _running) - Suspension.Parked, JoinTimeout))
-            {
-                PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
-                throw new TimeoutException("the vCPUs did not leave KVM_RUN within 10 seconds; the VM goes on running");
-            }
+            PauseDevicesOnceParked();
+        }
+    }
 
-            foreach (IDisposable resource in Devices.Owned)
-            {
-                (resource as SharpVmm.Devices.IPausable)?.Pause();
-            }
+    // With the pause gate closed: waits for every vCPU to park, then pauses the devices. Under _lifecycleLock.
+    private void PauseDevicesOnceParked()
+    {
+        // Threads parked for an S3 suspend are off KVM_RUN too; threads that ended are not counted in _running.
+        if (!PauseGate.WaitForParked(() => Volatile.Read(ref _running) - Suspension.Parked, JoinTimeout))
+        {
+            PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
+            throw new TimeoutException("the vCPUs did not leave KVM_RUN within 10 seconds; the VM goes on running");
+        }
 
-            if (!_stopping)
-            {
-                ChangeState(VmState.Paused);
-            }
+        foreach (IDisposable resource in Devices.Owned)
+        {
+            (resource as SharpVmm.Devices.IPausable)?.Pause();
+        }
+
+        if (!_stopping)
+        {
+            ChangeState(VmState.Paused);
         }
     }
 

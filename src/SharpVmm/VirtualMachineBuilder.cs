@@ -51,6 +51,7 @@ public sealed class VirtualMachineBuilder
     private bool _tripleFaultResets;
     private readonly List<IDisposable> _owned = [];
     private IExitTracer? _tracer;
+    private Func<GuestRamLayout, GuestMemory>? _memorySource;
     private Action<DeviceBus, ulong, bool>? _unclaimedAccess;
 
     /// <summary>
@@ -125,6 +126,17 @@ public sealed class VirtualMachineBuilder
     /// <summary>Where the guest memory chosen so far lies (below the 32-bit hole, and from 4 GiB when it does not fit there).</summary>
     public GuestRamLayout RamLayout => _ramLayout;
 
+    /// <summary>
+    /// Where guest memory comes from instead of fresh anonymous pages: called with the layout
+    /// (<see cref="WithMemory"/>), it returns memory of exactly that layout, such as a snapshot's memory file mapped
+    /// copy-on-write (<see cref="GuestMemoryFile.Load"/>). The VM owns what it returns.
+    /// </summary>
+    public VirtualMachineBuilder WithMemorySource(Func<GuestRamLayout, GuestMemory> source)
+    {
+        _memorySource = source ?? throw new ArgumentNullException(nameof(source));
+        return this;
+    }
+
     /// <summary>Advise transparent huge pages for guest memory.</summary>
     public VirtualMachineBuilder WithHugePages(bool enabled = true)
     {
@@ -192,7 +204,7 @@ public sealed class VirtualMachineBuilder
         {
             // 1. Guest memory.
             GuestRamLayout ramLayout = _ramLayout;
-            GuestMemory memory = ramLayout.CreateMemory(_hugePages);
+            GuestMemory memory = _memorySource?.Invoke(ramLayout) ?? ramLayout.CreateMemory(_hugePages);
             disposables.Push(memory);
 
             // 2. The KVM VM, with the memory in its slots.
