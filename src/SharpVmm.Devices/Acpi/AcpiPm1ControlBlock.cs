@@ -69,6 +69,27 @@ public sealed class AcpiPm1ControlBlock : IBusDevice
         }
     }
 
+    /// <summary>The stored bits of PM1_CNT.</summary>
+    public AcpiPm1ControlState SaveState()
+    {
+        lock (_lock)
+        {
+            return new AcpiPm1ControlState { Value = _value };
+        }
+    }
+
+    /// <summary>Puts the register in <paramref name="state"/> (nothing is triggered: SLP_EN is not stored).</summary>
+    /// <exception cref="DeviceStateException">The value has bits the register does not keep; nothing is changed then.</exception>
+    public void RestoreState(AcpiPm1ControlState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        DeviceStateException.Require((state.Value & ~StoredMask) == 0, "acpi-pm1-control", nameof(state.Value), "has bits other than BM_RLD and SLP_TYPx");
+        lock (_lock)
+        {
+            _value = state.Value;
+        }
+    }
+
     /// <summary>PM1_CNT as the guest reads it.</summary>
     public ushort Value
     {

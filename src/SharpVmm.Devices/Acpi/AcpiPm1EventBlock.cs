@@ -156,6 +156,30 @@ public sealed class AcpiPm1EventBlock : IBusDevice
         }
     }
 
+    /// <summary>PM1_STS and PM1_EN.</summary>
+    public AcpiPm1EventState SaveState()
+    {
+        lock (_lock)
+        {
+            return new AcpiPm1EventState { Status = _status, Enable = _enable };
+        }
+    }
+
+    /// <summary>Puts the registers in <paramref name="state"/> and drives the SCI to match. Call before the vCPUs run.</summary>
+    /// <exception cref="DeviceStateException">A register has bits the block does not implement; nothing is changed then.</exception>
+    public void RestoreState(AcpiPm1EventState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        DeviceStateException.Require((state.Status & ~StatusMask) == 0, "acpi-pm1-event", nameof(state.Status), "has bits PM1_STS does not define");
+        DeviceStateException.Require((state.Enable & ~EnableMask) == 0, "acpi-pm1-event", nameof(state.Enable), "has bits PM1_EN does not define");
+        lock (_lock)
+        {
+            _status = state.Status;
+            _enable = state.Enable;
+            UpdateSci();
+        }
+    }
+
     private void UpdateSci()
     {
         bool high = (_status & _enable & SciSources & StatusMask) != 0;

@@ -21,7 +21,7 @@ public sealed class AcpiPmTimer : IBusDevice
     public const uint CounterMask = 0xFF_FFFF;
 
     private readonly TimeProvider _time;
-    private readonly long _start;
+    private long _start;
 
     /// <summary>Creates a timer that reads 0 now and counts with <paramref name="timeProvider"/>'s timestamp.</summary>
     public AcpiPmTimer(TimeProvider timeProvider)
@@ -36,10 +36,23 @@ public sealed class AcpiPmTimer : IBusDevice
     {
         get
         {
-            long elapsed = _time.GetTimestamp() - _start;
-            UInt128 ticks = (UInt128)(ulong)Math.Max(elapsed, 0) * Frequency / (ulong)_time.TimestampFrequency;
-            return (uint)(ticks & CounterMask);
+            return (uint)(ElapsedTicks() & CounterMask);
         }
+    }
+
+    /// <summary>How far the timer has counted (see <see cref="AcpiPmTimerState"/>).</summary>
+    public AcpiPmTimerState SaveState() => new() { ElapsedTicks = (ulong)ElapsedTicks() };
+
+    /// <summary>Makes the timer count on from <paramref name="state"/>'s count. Call before the vCPUs run.</summary>
+    /// <exception cref="DeviceStateException">The count is too large for the host timestamp; nothing is changed then.</exception>
+    public void RestoreState(AcpiPmTimerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        // Rounded up, so the restored count is never below the saved one: the clocksource must not run backwards.
+        UInt128 timestamps = (((UInt128)state.ElapsedTicks * (ulong)_time.TimestampFrequency) + Frequency - 1) / Frequency;
+        DeviceStateException.Require(timestamps <= long.MaxValue / 2, "acpi-pm-timer", nameof(state.ElapsedTicks),
+            "is more than the host timestamp can count back");
+        Volatile.Write(ref _start, _time.GetTimestamp() - (long)timestamps);
     }
 
     /// <inheritdoc />
@@ -51,6 +64,13 @@ public sealed class AcpiPmTimer : IBusDevice
             ulong at = offset + (ulong)i;
             data[i] = at < BlockLength ? (byte)(value >> (int)(at * 8)) : (byte)0xFF;
         }
+    }
+
+    // Ticks at Frequency since the start, not wrapped.
+    private UInt128 ElapsedTicks()
+    {
+        long elapsed = _time.GetTimestamp() - Volatile.Read(ref _start);
+        return (UInt128)(ulong)Math.Max(elapsed, 0) * Frequency / (ulong)_time.TimestampFrequency;
     }
 
     /// <inheritdoc />

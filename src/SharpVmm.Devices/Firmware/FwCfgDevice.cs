@@ -262,6 +262,30 @@ public sealed class FwCfgDevice : IBusDevice
         return this;
     }
 
+    /// <summary>The selector and the read position within its item (see <see cref="FwCfgState"/>).</summary>
+    public FwCfgState SaveState()
+    {
+        lock (_lock)
+        {
+            return new FwCfgState { Selector = _selector, Offset = _offset };
+        }
+    }
+
+    /// <summary>Selects <paramref name="state"/>'s key at its read position, in a device whose items were set up as before.</summary>
+    /// <exception cref="DeviceStateException">The offset is negative or past the end of the item; nothing is changed then.</exception>
+    public void RestoreState(FwCfgState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            int length = Lookup(state.Selector)?.Length ?? 0;
+            DeviceStateException.Require(state.Offset >= 0 && state.Offset <= length, "fw_cfg", nameof(state.Offset),
+                $"{state.Offset} is outside item 0x{state.Selector:x4} of {length} bytes");
+            _selector = state.Selector;
+            _offset = state.Offset;
+        }
+    }
+
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)
     {

@@ -15,7 +15,7 @@ namespace SharpVmm.Devices.Legacy;
 /// from ACPI S3, as on QEMU's PC. Changing register B's data mode or
 /// hour format re-encodes the time registers at once; a real chip would keep the old encoding until the next update.
 /// </remarks>
-public sealed class CmosRtc : IBusDevice
+public sealed partial class CmosRtc : IBusDevice
 {
     /// <summary>Number of I/O ports the RTC decodes (index and data).</summary>
     public const int PortCount = 2;

@@ -14,7 +14,7 @@ namespace SharpVmm.Devices.Legacy;
 /// to leave port 0x61 (system control port B) to another device, register <see cref="DataPort"/> at 0x60 and
 /// <see cref="StatusCommandPort"/> at 0x64, one port each.
 /// </remarks>
-public sealed class I8042Controller : IBusDevice
+public sealed partial class I8042Controller : IBusDevice
 {
     /// <summary>Number of I/O ports of the window from the data port (0x60) to the status/command port (0x64).</summary>
     public const int PortCount = 5;

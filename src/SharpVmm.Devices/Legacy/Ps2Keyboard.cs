@@ -45,6 +45,29 @@ internal sealed class Ps2Keyboard
         return length;
     }
 
+    /// <summary>The keyboard's state.</summary>
+    public Ps2KeyboardState SaveState() => new()
+    {
+        PendingCommand = _pendingCommand, ScanCodeSet = _scanCodeSet, LastReply = _lastReply,
+        ScanningEnabled = ScanningEnabled, Leds = Leds,
+    };
+
+    /// <summary>Checks <paramref name="state"/> without applying it.</summary>
+    public static void Validate(Ps2KeyboardState state, string device)
+    {
+        DeviceStateException.Require(state.PendingCommand is 0 or SetLeds or SelectScanCodeSet or SetTypematic, device,
+            "Keyboard.PendingCommand", "is not a command that takes an argument");
+        DeviceStateException.Require(state.ScanCodeSet is >= 1 and <= 3, device, "Keyboard.ScanCodeSet", "is not 1, 2 or 3");
+        DeviceStateException.Require(state.Leds <= 7, device, "Keyboard.Leds", "has bits above 2");
+    }
+
+    /// <summary>Applies a state <see cref="Validate"/> accepted.</summary>
+    public void Apply(Ps2KeyboardState state)
+    {
+        (_pendingCommand, _scanCodeSet, _lastReply) = (state.PendingCommand, state.ScanCodeSet, state.LastReply);
+        (ScanningEnabled, Leds) = (state.ScanningEnabled, state.Leds);
+    }
+
     private int Answer(byte value, bool translated, Span<byte> replies)
     {
         byte pending = _pendingCommand;

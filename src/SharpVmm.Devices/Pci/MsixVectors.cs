@@ -260,6 +260,55 @@ public sealed class MsixVectors
         }
     }
 
+    /// <summary>The table, the pending bits, Enable and Function Mask.</summary>
+    public MsixVectorsState SaveState()
+    {
+        lock (_lock)
+        {
+            return new MsixVectorsState { Table = [.. _table], PendingBits = [.. _pending], Enabled = Enabled, FunctionMasked = FunctionMasked };
+        }
+    }
+
+    /// <summary>
+    /// Puts the vectors in <paramref name="state"/>: pending vectors stay pending (the guest sees them in the PBA) and
+    /// nothing is sent. Raises <see cref="VectorChanged"/> with -1, so a VMM routes its per-vector irqfds again.
+    /// </summary>
+    /// <exception cref="DeviceStateException">A size does not match this table, a reserved bit is set, or a pending
+    /// bit names no vector; nothing is changed then.</exception>
+    public void RestoreState(MsixVectorsState state, string device)
+    {
+        Validate(state, device);
+        lock (_lock)
+        {
+            state.Table.CopyTo(_table, 0);
+            state.PendingBits.CopyTo(_pending, 0);
+            Enabled = state.Enabled;
+            FunctionMasked = state.FunctionMasked;
+        }
+
+        VectorChanged?.Invoke(-1);
+    }
+
+    /// <summary>Checks <paramref name="state"/> as <see cref="RestoreState"/> does, without applying it.</summary>
+    /// <exception cref="DeviceStateException">See <see cref="RestoreState"/>.</exception>
+    public void Validate(MsixVectorsState state, string device)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        byte[] table = DeviceStateException.Present(state.Table, device, "Msix.Table");
+        ulong[] pending = DeviceStateException.Present(state.PendingBits, device, "Msix.PendingBits");
+        DeviceStateException.Require(table.Length == _table.Length, device, "Msix.Table", $"is not {_table.Length} bytes");
+        DeviceStateException.Require(pending.Length == _pending.Length, device, "Msix.PendingBits", $"is not {_pending.Length} words");
+        for (int v = 0; v < Count; v++)
+        {
+            DeviceStateException.Require(
+                BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan((v * EntrySize) + VectorControl)) <= VectorControlMask,
+                device, $"Msix.Table vector {v}", "has reserved Vector Control bits set");
+        }
+
+        int tail = Count % 64;
+        DeviceStateException.Require(tail == 0 || (pending[^1] >> tail) == 0, device, "Msix.PendingBits", $"has bits beyond vector {Count - 1}");
+    }
+
     private Span<byte> Entry(int vector) => _table.AsSpan(vector * EntrySize, EntrySize);
 
     private bool EntryMasked(int vector) => (_table[(vector * EntrySize) + VectorControl] & VectorControlMask) != 0;

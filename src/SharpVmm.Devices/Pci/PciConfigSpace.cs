@@ -226,6 +226,40 @@ public sealed class PciConfigSpace
         return at;
     }
 
+    /// <summary>A copy of the 256 bytes.</summary>
+    public PciConfigSpaceState SaveState() => new() { Data = [.. _data] };
+
+    /// <summary>
+    /// Applies the guest-writable bits of <paramref name="state"/> and raises <see cref="BarRelocated"/> for each BAR it
+    /// places, so the bus and the VMM map it as after the guest's own writes.
+    /// </summary>
+    /// <exception cref="DeviceStateException">The state is not 256 bytes, or its read-only bits differ from this
+    /// device's (it was saved from another device); nothing is changed then.</exception>
+    public void RestoreState(PciConfigSpaceState state, string device)
+    {
+        Validate(state, device);
+        for (int at = 0; at < Size; at++)
+        {
+            _data[at] = (byte)((_data[at] & ~_writable[at]) | (state.Data[at] & _writable[at]));
+        }
+
+        UpdateDecoding();
+    }
+
+    /// <summary>Checks <paramref name="state"/> as <see cref="RestoreState"/> does, without applying it.</summary>
+    /// <exception cref="DeviceStateException">See <see cref="RestoreState"/>.</exception>
+    public void Validate(PciConfigSpaceState state, string device)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        byte[] data = DeviceStateException.Present(state.Data, device, "Config.Data");
+        DeviceStateException.Require(data.Length == Size, device, "Config.Data", $"is not {Size} bytes");
+        for (int at = 0; at < Size; at++)
+        {
+            DeviceStateException.Require(((data[at] ^ _data[at]) & ~_writable[at]) == 0, device, $"Config.Data[0x{at:x2}]",
+                "differs from the device in read-only bits (a state of another device?)");
+        }
+    }
+
     private void UpdateDecoding()
     {
         bool enabled = MemorySpaceEnabled;

@@ -30,6 +30,21 @@ public sealed class PciHostBridge : IBusDevice
     /// <summary>The current CONFIG_ADDRESS value.</summary>
     public uint ConfigAddress => Volatile.Read(ref _address);
 
+    /// <summary>CONFIG_ADDRESS and the host bridge function's configuration space.</summary>
+    public PciHostBridgeState SaveState() => new() { ConfigAddress = ConfigAddress, HostBridgeFunction = _bus.HostBridge.SaveState() };
+
+    /// <summary>Restores CONFIG_ADDRESS and the host bridge function. Call before the vCPUs run.</summary>
+    /// <exception cref="DeviceStateException">CONFIG_ADDRESS has its reserved bits 1:0 set, or the function's state does
+    /// not fit; nothing is changed then.</exception>
+    public void RestoreState(PciHostBridgeState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        DeviceStateException.Require((state.ConfigAddress & 3) == 0, "pci-host-bridge", nameof(state.ConfigAddress), "has reserved bits 1:0 set");
+        PciConfigSpaceState function = DeviceStateException.Present(state.HostBridgeFunction, "pci-host-bridge", nameof(state.HostBridgeFunction));
+        _bus.HostBridge.RestoreState(function);
+        Volatile.Write(ref _address, state.ConfigAddress);
+    }
+
     /// <inheritdoc/>
     public void Read(ulong offset, Span<byte> data)
     {

@@ -28,6 +28,25 @@ public sealed class PciHostBridgeFunction : IPciDevice
         remove { }
     }
 
+    /// <summary>The function's configuration space.</summary>
+    public PciConfigSpaceState SaveState()
+    {
+        lock (_lock)
+        {
+            return _config.SaveState();
+        }
+    }
+
+    /// <summary>Restores the writable bits of the configuration space (<see cref="PciConfigSpace.RestoreState"/>).</summary>
+    /// <exception cref="DeviceStateException">The state does not fit this function; nothing is changed then.</exception>
+    public void RestoreState(PciConfigSpaceState state)
+    {
+        lock (_lock)
+        {
+            _config.RestoreState(state, "pci-host-bridge-function");
+        }
+    }
+
     /// <inheritdoc/>
     public void ReadConfig(int offset, Span<byte> data)
     {

@@ -21,7 +21,7 @@ internal sealed class DeviceQueue
     /// <summary>Queue <paramref name="index"/> of an activation, or null when the driver did not enable it.</summary>
     public static DeviceQueue? CreateIfReady(VirtioActivation activation, int index) =>
         index < activation.Queues.Count && activation.Queues[index].Ready
-            ? new DeviceQueue(new VirtQueue(activation.Memory, activation.Queues[index], activation.Features), index, activation.Interrupt)
+            ? new DeviceQueue(activation.CreateQueue(index), index, activation.Interrupt)
             : null;
 
     public int Index { get; }

@@ -23,6 +23,9 @@ internal sealed class SingleQueueService : IDisposable
     /// <summary>The active queue, or null before activation and after a reset.</summary>
     public DeviceQueue? Queue => _queue;
 
+    /// <summary>Queue 0's positions, or null while it is not served. Call while paused.</summary>
+    public VirtQueueState? SaveQueueState() => _queue?.Queue.SaveState();
+
     /// <summary>Starts serving queue 0 if the driver enabled it.</summary>
     public void Activate(VirtioActivation activation)
     {

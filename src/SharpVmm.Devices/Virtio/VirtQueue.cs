@@ -9,7 +9,7 @@ namespace SharpVmm.Devices.Virtio;
 /// indices, descriptor addresses, lengths, flags, chain shape) is validated; a malformed ring or chain makes the queue
 /// <see cref="IsBroken"/> and it is then left alone until the device is reset. Not thread-safe: one worker uses it.
 /// </summary>
-public sealed class VirtQueue
+public sealed partial class VirtQueue
 {
     /// <summary>VIRTQ_DESC_F_NEXT: the chain continues at <c>next</c> (2.7.5).</summary>
     public const ushort DescFlagNext = 1;

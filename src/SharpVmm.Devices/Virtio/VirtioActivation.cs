@@ -13,4 +13,18 @@ public sealed record VirtioActivation(
     GuestMemory Memory,
     ulong Features,
     IReadOnlyList<VirtQueueConfig> Queues,
-    IVirtioInterrupt Interrupt);
+    IVirtioInterrupt Interrupt)
+{
+    /// <summary>
+    /// For an activation that restores a snapshot (<see cref="VirtioTransportState.RestoreState"/>): where each queue
+    /// continues, indexed like <see cref="Queues"/> (null for a queue the device did not use). Null for a driver's
+    /// DRIVER_OK, where every queue starts at the beginning of its ring.
+    /// </summary>
+    public IReadOnlyList<VirtQueueState?>? RestoredQueues { get; init; }
+
+    /// <summary>The device view of ready queue <paramref name="index"/>: at its restored position if there is one.</summary>
+    public VirtQueue CreateQueue(int index) =>
+        RestoredQueues is { } restored && index < restored.Count && restored[index] is { } state
+            ? VirtQueue.FromState(Memory, Queues[index], Features, state)
+            : new VirtQueue(Memory, Queues[index], Features);
+}

@@ -37,7 +37,7 @@ namespace SharpVmm.Devices.Virtio;
 /// device thread that is signalling).
 /// </para>
 /// </remarks>
-public sealed class VirtioTransportState
+public sealed partial class VirtioTransportState
 {
     /// <summary>How many 32-bit feature pages hold feature bits (64 bits).</summary>
     public const uint FeaturePages = 2;
@@ -252,7 +252,7 @@ public sealed class VirtioTransportState
 
         if (activate)
         {
-            Activate();
+            Activate(restoredQueues: null);
         }
 
         return accepted;
@@ -316,12 +316,13 @@ public sealed class VirtioTransportState
     private bool FeaturesAcceptable() =>
         (_driverFeatures & ~_device.DeviceFeatures) == 0 && (_driverFeatures & VirtioFeatures.Required) == VirtioFeatures.Required;
 
-    private void Activate()
+    // DRIVER_OK's activation, or a restore's (with the saved ring positions): the same path either way.
+    private void Activate(IReadOnlyList<VirtQueueState?>? restoredQueues)
     {
         _phase = Activating; // notifications during Activate reach the device: its threads may already wait for them
         try
         {
-            _device.Activate(new VirtioActivation(_memory, _driverFeatures, _queues, _interrupt));
+            _device.Activate(new VirtioActivation(_memory, _driverFeatures, _queues, _interrupt) { RestoredQueues = restoredQueues });
         }
 #pragma warning disable CA1031 // a device that cannot start is the guest's to see (DEVICE_NEEDS_RESET), not a vCPU thread's to crash on
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -8,7 +8,7 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// A virtio block device (virtio 1.2, section 5.2) over a <see cref="RawDiskImage"/>, with one request queue served by
 /// the device's own thread. Owns the image and disposes it.
 /// </summary>
-public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
+public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth, IVirtioQueueStateSource
 {
     /// <summary>VIRTIO_BLK_F_SEG_MAX (bit 2): seg_max is valid (5.2.3).</summary>
     public const ulong FeatureSegMax = 1UL << 2;
@@ -212,6 +212,10 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
 
     /// <inheritdoc />
     public Exception? Failure => _service.WorkerFailure;
+
+    /// <inheritdoc />
+    /// <remarks>The device keeps no other runtime state: a request is completed before the worker pauses.</remarks>
+    public IReadOnlyList<VirtQueueState?> SaveQueueStates() => [_service.SaveQueueState()];
 
     /// <inheritdoc />
     public void Pause() => _service.Pause();

@@ -6,7 +6,7 @@ namespace SharpVmm.Devices.Virtio.Console;
 /// the guest writes to <see cref="Output"/>; receiveq0 (queue 0) carries bytes from <see cref="EnqueueInput"/>, buffered
 /// until the guest posts receive buffers. Both are served on the device's own thread.
 /// </summary>
-public sealed class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
+public sealed partial class VirtioConsoleDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth, IVirtioQueueStateSource
 {
     /// <summary>Index of receiveq0 (host to guest).</summary>
     public const int ReceiveQueue = 0;

@@ -5,7 +5,7 @@ namespace SharpVmm.Devices.Virtio.Entropy;
 /// A virtio entropy device (virtio 1.2, section 5.4): one request queue whose writable buffers are filled with random
 /// bytes from an <see cref="IEntropySource"/>, on the device's own thread. No feature bits, no configuration space.
 /// </summary>
-public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
+public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth, IVirtioQueueStateSource
 {
     /// <summary>Largest fill per request; a bigger buffer is filled up to this (the driver simply asks again).</summary>
     public const int MaxBytesPerRequest = 64 * 1024;
@@ -78,6 +78,10 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
 
     /// <inheritdoc />
     public Exception? Failure => _service.WorkerFailure;
+
+    /// <inheritdoc />
+    /// <remarks>The device keeps no other runtime state: a request is completed before the worker pauses.</remarks>
+    public IReadOnlyList<VirtQueueState?> SaveQueueStates() => [_service.SaveQueueState()];
 
     /// <inheritdoc />
     public void Pause() => _service.Pause();

@@ -193,6 +193,41 @@ public sealed class VirtioMmioDevice : IBusDevice, IVirtioTransport, IDisposable
     /// <inheritdoc />
     public void SetNeedsReset() => _state.SetNeedsReset();
 
+    /// <summary>
+    /// The registers and, for an active device, its queue positions. Call with the VM paused (vCPUs parked and the
+    /// device's workers paused).
+    /// </summary>
+    /// <exception cref="DeviceStateException">The device is active but cannot report its queue positions.</exception>
+    public VirtioMmioState SaveState()
+    {
+        lock (_lock)
+        {
+            return new VirtioMmioState { InterruptStatus = InterruptStatus, Transport = _state.SaveState() };
+        }
+    }
+
+    /// <summary>
+    /// Puts a freshly built transport in <paramref name="state"/>, before the vCPUs run: InterruptStatus (no edge is sent:
+    /// the interrupt controller's own state says whether the guest saw it), then the transport state, which activates a
+    /// device the driver had started again with its queues at their saved positions.
+    /// </summary>
+    /// <exception cref="DeviceStateException">A field is invalid; nothing is changed then.</exception>
+    /// <exception cref="InvalidOperationException">The transport was used since it was made.</exception>
+    public void RestoreState(VirtioMmioState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string d = $"virtio-mmio {_device.DeviceType}".ToLowerInvariant();
+        VirtioTransportSavedState transport = DeviceStateException.Present(state.Transport, d, nameof(state.Transport));
+        lock (_lock)
+        {
+            _state.Validate(transport);
+            DeviceStateException.Require((state.InterruptStatus & ~(InterruptUsedBuffer | InterruptConfigChange)) == 0, d,
+                nameof(state.InterruptStatus), "has bits other than 0 and 1");
+            Volatile.Write(ref _interruptStatus, (int)state.InterruptStatus);
+            _state.RestoreState(transport);
+        }
+    }
+
     /// <summary>Disposes the device model.</summary>
     public void Dispose() => _device.Dispose();
 

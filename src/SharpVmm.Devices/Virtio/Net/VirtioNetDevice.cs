@@ -18,7 +18,7 @@ namespace SharpVmm.Devices.Virtio.Net;
 /// and sleeps until <see cref="Notify"/>(0) says buffers arrived. Guest errors (short or oversized chains) are counted
 /// and answered, never thrown; a broken ring sets DEVICE_NEEDS_RESET once.
 /// </remarks>
-public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth
+public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotificationSource, IPausable, IDeviceHealth, IVirtioQueueStateSource
 {
     /// <summary>Index of receiveq0.</summary>
     public const int ReceiveQueue = 0;
@@ -177,6 +177,7 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
             _gathered.Clear();
             _tx = DeviceQueue.CreateIfReady(activation, TransmitQueue);
             _rx = DeviceQueue.CreateIfReady(activation, ReceiveQueue);
+            RetakeRestoredReceive(activation);
             if (_tx is not null)
             {
                 _txWorker.Start();
