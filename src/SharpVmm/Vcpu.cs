@@ -92,6 +92,7 @@ public sealed class Vcpu : IDisposable
     private ExitOutcome Loop()
     {
         ExitDispatcher dispatcher = _vm.Dispatcher;
+        bool exitPending = false; // the last KVM_RUN ended in an exit, which KVM completes only on the next KVM_RUN
         while (!_vm.IsStopping)
         {
             if (_vm.Suspension.IsClosed)
@@ -103,10 +104,19 @@ public sealed class Vcpu : IDisposable
 
             if (_vm.PauseGate.IsClosed)
             {
-                _vm.PauseGate.Park(() => _vm.IsStopping);
-                continue;
+                if (!exitPending)
+                {
+                    _vm.PauseGate.Park(() => _vm.IsStopping);
+                    continue;
+                }
+
+                // An I/O or MMIO exit is complete (RIP past the instruction, an IN's value in RAX) only once KVM_RUN is
+                // entered again (api.rst, KVM_RUN). With immediate_exit set KVM finishes it and returns at once, so a
+                // paused vCPU's state is one a snapshot can save and restore.
+                Kvm.SetImmediateExit(true);
             }
 
+            exitPending = false;
             if (!Kvm.Run())
             {
                 // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
@@ -117,6 +127,7 @@ public sealed class Vcpu : IDisposable
                 continue;
             }
 
+            exitPending = true;
             long handlingStart = System.Diagnostics.Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _exitCount);
             ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
