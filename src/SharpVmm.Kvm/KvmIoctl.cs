@@ -19,6 +19,7 @@ public static class KvmIoctl
     public static readonly uint CheckExtension = Io(0x03);
     public static readonly uint GetVcpuMmapSize = Io(0x04);
     public static readonly uint GetSupportedCpuid = IoWR<KvmCpuid2>(0x05);
+    public static readonly uint GetMsrIndexList = IoWR<KvmMsrList>(0x02);
 
     // VM ioctls.
     public static readonly uint CreateVcpu = Io(0x41);
@@ -33,6 +34,13 @@ public static class KvmIoctl
     public static readonly uint Irqfd = IoW<KvmIrqfd>(0x76);
     public static readonly uint Ioeventfd = IoW<KvmIoeventfd>(0x79);
     public static readonly uint SignalMsi = IoW<KvmMsi>(0xa5);
+    public static readonly uint GetDirtyLog = IoW<KvmDirtyLog>(0x42);
+    public static readonly uint GetIrqchip = IoWR<KvmIrqchipState>(0x62);
+    public static readonly uint SetIrqchip = IoR<KvmIrqchipState>(0x63); // _IOR in <linux/kvm.h>, a historical quirk
+    public static readonly uint SetClock = IoW<KvmClockData>(0x7b);
+    public static readonly uint GetClock = IoR<KvmClockData>(0x7c);
+    public static readonly uint GetPit2 = IoR<KvmPitState2>(0x9f);
+    public static readonly uint SetPit2 = IoW<KvmPitState2>(0xa0);
 
     // vCPU ioctls.
     public static readonly uint Run = Io(0x80);
@@ -48,11 +56,21 @@ public static class KvmIoctl
     public static readonly uint GetLapic = IoR<KvmLapicState>(0x8e);
     public static readonly uint SetLapic = IoW<KvmLapicState>(0x8f);
     public static readonly uint SetCpuid2 = IoW<KvmCpuid2>(0x90);
+    public static readonly uint GetCpuid2 = IoWR<KvmCpuid2>(0x91);
     public static readonly uint GetMpState = IoR<KvmMpState>(0x98);
     public static readonly uint SetMpState = IoW<KvmMpState>(0x99);
     public static readonly uint SetGuestDebug = IoW<KvmGuestDebug>(0x9b);
     public static readonly uint GetVcpuEvents = IoR<KvmVcpuEvents>(0x9f);
     public static readonly uint SetVcpuEvents = IoW<KvmVcpuEvents>(0xa0);
+    public static readonly uint GetDebugregs = IoR<KvmDebugregs>(0xa1);
+    public static readonly uint SetDebugregs = IoW<KvmDebugregs>(0xa2);
+    public static readonly uint SetTscKhz = Io(0xa2);
+    public static readonly uint GetTscKhz = Io(0xa3);
+    public static readonly uint GetXsave = IoR<KvmXsave>(0xa4);
+    public static readonly uint SetXsave = IoW<KvmXsave>(0xa5);
+    public static readonly uint GetXcrs = IoR<KvmXcrs>(0xa6);
+    public static readonly uint SetXcrs = IoW<KvmXcrs>(0xa7);
+    public static readonly uint GetXsave2 = IoR<KvmXsave>(0xcf);
 #pragma warning restore CS1591
 
     private static uint Ioc(uint dir, uint nr, uint size) => (dir << 30) | (size << 16) | (KvmIo << 8) | nr;

@@ -84,29 +84,51 @@ public sealed unsafe class KvmSystem : IDisposable
     }
 
     /// <summary>Returns the CPUID leaves KVM can expose (<c>KVM_GET_SUPPORTED_CPUID</c>).</summary>
-    public KvmCpuidEntry2[] GetSupportedCpuid()
+    public KvmCpuidEntry2[] GetSupportedCpuid() =>
+        KvmIoctlTransfer.ReadCpuid(_fd.Fd, KvmIoctl.GetSupportedCpuid, "KVM_GET_SUPPORTED_CPUID");
+
+    /// <summary>
+    /// The MSRs KVM can save and restore for a vCPU (<c>KVM_GET_MSR_INDEX_LIST</c>): the host's architectural ones it
+    /// passes on and those it emulates. Which of them a given vCPU can read depends on its CPUID (probe with
+    /// <see cref="KvmVcpu.GetMsrsUntilRefused"/>).
+    /// </summary>
+    public uint[] GetMsrIndexList()
     {
-        for (int capacity = 128; ; capacity *= 2)
+        // The first call, with no room, fails with E2BIG and says how many there are; the list can only grow between the
+        // two calls if a module is reloaded, so the loop asks again then.
+        var header = new KvmMsrList();
+        while (true)
         {
-            int bytes = sizeof(KvmCpuid2) + capacity * sizeof(KvmCpuidEntry2);
-            byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+            // SAFETY: header is a local that outlives the synchronous ioctl; with Nmsrs = 0 KVM writes only the header.
+            if (Libc.Ioctl(_fd.Fd, KvmIoctl.GetMsrIndexList, &header) == 0)
+            {
+                return [];
+            }
+
+            int errno = Errno.Last();
+            if (errno != Errno.E2BIG)
+            {
+                throw new KvmException("KVM_GET_MSR_INDEX_LIST", errno);
+            }
+
+            uint count = header.Nmsrs;
+            // SAFETY: the buffer is zeroed, holds the header and count indices, and is freed after the synchronous ioctl.
+            byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)(sizeof(KvmMsrList) + (count * sizeof(uint))));
             try
             {
-                ((KvmCpuid2*)buffer)->Nent = (uint)capacity;
-                if (Libc.Ioctl(_fd.Fd, KvmIoctl.GetSupportedCpuid, buffer) < 0)
+                ((KvmMsrList*)buffer)->Nmsrs = count;
+                if (Libc.Ioctl(_fd.Fd, KvmIoctl.GetMsrIndexList, buffer) == 0)
                 {
-                    int errno = Errno.Last();
-                    if (errno == Errno.E2BIG && capacity < 4096)
-                    {
-                        continue;
-                    }
-
-                    throw new KvmException("KVM_GET_SUPPORTED_CPUID", errno);
+                    // SAFETY: KVM wrote Nmsrs (at most count) indices right after the header in our buffer.
+                    return new ReadOnlySpan<uint>(buffer + sizeof(KvmMsrList), (int)((KvmMsrList*)buffer)->Nmsrs).ToArray();
                 }
 
-                // SAFETY: KVM wrote Nent entries (at most capacity) right after the header in our buffer.
-                var entries = new ReadOnlySpan<KvmCpuidEntry2>(buffer + sizeof(KvmCpuid2), (int)((KvmCpuid2*)buffer)->Nent);
-                return entries.ToArray();
+                if (Errno.Last() != Errno.E2BIG)
+                {
+                    throw KvmException.FromLastError("KVM_GET_MSR_INDEX_LIST");
+                }
+
+                header.Nmsrs = 0;
             }
             finally
             {

@@ -5,7 +5,7 @@ using SharpVmm.Sys;
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM vCPU file descriptor and its mmapped <c>kvm_run</c> area.</summary>
-public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
+public sealed unsafe partial class KvmVcpu : IKvmVcpuState, IDisposable
 {
     private readonly FileDescriptor _fd;
     private readonly int _runSize;
@@ -131,6 +131,34 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
 
     private void TransferMsrs(uint request, string name, ReadOnlySpan<KvmMsrEntry> entries, Span<KvmMsrEntry> results)
     {
+        int done = TransferMsrsUntilRefused(request, name, entries, results);
+        if (done != entries.Length)
+        {
+            throw new KvmException(name, 0, $"{name} handled {done} of {entries.Length} MSRs; MSR 0x{entries[done].Index:x} was refused");
+        }
+    }
+
+    // KVM moves fewer than MAX_IO_MSRS (256) entries per call (E2BIG otherwise), so longer lists go in chunks. Returns how
+    // many entries, from the first, KVM handled: it stops at the first MSR it refuses.
+    private int TransferMsrsUntilRefused(uint request, string name, ReadOnlySpan<KvmMsrEntry> entries, Span<KvmMsrEntry> results)
+    {
+        int total = 0;
+        while (total < entries.Length)
+        {
+            ReadOnlySpan<KvmMsrEntry> chunk = entries.Slice(total, Math.Min(MaxMsrsPerCall, entries.Length - total));
+            int done = TransferMsrChunk(request, name, chunk, results.IsEmpty ? results : results.Slice(total, chunk.Length));
+            total += done;
+            if (done != chunk.Length)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    private int TransferMsrChunk(uint request, string name, ReadOnlySpan<KvmMsrEntry> entries, Span<KvmMsrEntry> results)
+    {
         int bytes = sizeof(KvmMsrs) + entries.Length * sizeof(KvmMsrEntry);
         byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
         try
@@ -140,15 +168,12 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
             var body = new Span<KvmMsrEntry>(buffer + sizeof(KvmMsrs), entries.Length);
             entries.CopyTo(body);
             int done = KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, buffer), name);
-            if (done != entries.Length)
-            {
-                throw new KvmException(name, 0, $"{name} handled {done} of {entries.Length} MSRs; MSR 0x{entries[done].Index:x} was refused");
-            }
-
             if (!results.IsEmpty)
             {
-                body.CopyTo(results); // KVM_GET_MSRS only: a write has nothing to hand back
+                body[..done].CopyTo(results); // KVM_GET_MSRS only: a write has nothing to hand back
             }
+
+            return done;
         }
         finally
         {
@@ -156,22 +181,9 @@ public sealed unsafe class KvmVcpu : IKvmVcpuState, IDisposable
         }
     }
 
-    private T Get<T>(uint request, string name) where T : unmanaged
-    {
-        T value = default;
-        // SAFETY: value is a local T that outlives the synchronous ioctl; request's size is sizeof(T) (KvmIoctl).
-        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, &value), name);
-        return value;
-    }
+    private T Get<T>(uint request, string name) where T : unmanaged => KvmIoctlTransfer.Read<T>(_fd.Fd, request, name);
 
-    private void Set<T>(uint request, in T value, string name) where T : unmanaged
-    {
-        // SAFETY: fixed pins value for the synchronous ioctl, which only reads sizeof(T) bytes (request's size).
-        fixed (T* p = &value)
-        {
-            KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, p), name);
-        }
-    }
+    private void Set<T>(uint request, in T value, string name) where T : unmanaged => KvmIoctlTransfer.Write(_fd.Fd, request, value, name);
 
     /// <inheritdoc />
     public void Dispose()

@@ -5,7 +5,7 @@ using SharpVmm.Sys;
 namespace SharpVmm.Kvm;
 
 /// <summary>A KVM virtual machine file descriptor.</summary>
-public sealed unsafe class KvmVm : IDisposable
+public sealed unsafe partial class KvmVm : IDisposable
 {
     private readonly FileDescriptor _fd;
     private readonly KvmSystem _system;
@@ -61,8 +61,11 @@ public sealed unsafe class KvmVm : IDisposable
     }
 
     /// <summary>Creates the in-kernel PIC, IOAPIC and local APICs (<c>KVM_CREATE_IRQCHIP</c>).</summary>
-    public void CreateIrqchip() =>
+    public void CreateIrqchip()
+    {
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreateIrqchip, 0), "KVM_CREATE_IRQCHIP");
+        HasIrqchip = true;
+    }
 
     /// <summary>Creates the in-kernel i8254 PIT (<c>KVM_CREATE_PIT2</c>).</summary>
     public void CreatePit2(uint flags = 0)
@@ -70,6 +73,7 @@ public sealed unsafe class KvmVm : IDisposable
         var config = new KvmPitConfig { Flags = flags };
         // SAFETY: config is a local that outlives the synchronous ioctl, which only reads it.
         KvmSystem.Checked(Libc.Ioctl(_fd.Fd, KvmIoctl.CreatePit2, &config), "KVM_CREATE_PIT2");
+        HasPit = true;
     }
 
     /// <summary>Sets the level of an in-kernel irqchip input (<c>KVM_IRQ_LINE</c>).</summary>
@@ -233,7 +237,7 @@ public sealed unsafe class KvmVm : IDisposable
         var handle = new FileDescriptor(fd);
         try
         {
-            return new KvmVcpu(handle, id, _system.VcpuMmapSize);
+            return new KvmVcpu(handle, id, _system.VcpuMmapSize) { Vm = this, XsaveSize = XsaveSize() };
         }
         catch
         {

@@ -92,6 +92,7 @@ public sealed class Vcpu : IDisposable
     private ExitOutcome Loop()
     {
         ExitDispatcher dispatcher = _vm.Dispatcher;
+        bool exitPending = false; // the last KVM_RUN ended in an exit, which KVM completes only on the next KVM_RUN
         while (!_vm.IsStopping)
         {
             if (_vm.Suspension.IsClosed)
@@ -103,15 +104,19 @@ public sealed class Vcpu : IDisposable
 
             if (_vm.PauseGate.IsClosed)
             {
-                if (CompletePendingExit(dispatcher) is { } ended)
+                if (!exitPending)
                 {
-                    return ended;
+                    _vm.PauseGate.Park(() => _vm.IsStopping);
+                    continue;
                 }
 
-                _vm.PauseGate.Park(() => _vm.IsStopping);
-                continue;
+                // An I/O or MMIO exit is complete (RIP past the instruction, an IN's value in RAX) only once KVM_RUN is
+                // entered again (api.rst, KVM_RUN). With immediate_exit set KVM finishes it and returns at once, so a
+                // paused vCPU's state is one a snapshot can save and restore.
+                Kvm.SetImmediateExit(true);
             }
 
+            exitPending = false;
             if (!Kvm.Run())
             {
                 // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
@@ -122,6 +127,7 @@ public sealed class Vcpu : IDisposable
                 continue;
             }
 
+            exitPending = true;
             long handlingStart = System.Diagnostics.Stopwatch.GetTimestamp();
             Interlocked.Increment(ref _exitCount);
             ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
@@ -135,35 +141,6 @@ public sealed class Vcpu : IDisposable
         }
 
         return ExitOutcome.Continue;
-    }
-
-    /// <summary>
-    /// KVM finishes the instruction behind an exit (an IN's data, an MMIO read's value) only on the next
-    /// <c>KVM_RUN</c>; with <c>immediate_exit</c> set, that call finishes it and returns at once without running the
-    /// guest (api.rst, <c>KVM_RUN</c>). A vCPU parks only after that, so the state a snapshot reads of a paused VM is
-    /// whole. A string instruction may need more exits to finish; they are handled as usual. Null, or how the run ended.
-    /// </summary>
-    private ExitOutcome? CompletePendingExit(ExitDispatcher dispatcher)
-    {
-        Kvm.SetImmediateExit(true);
-        try
-        {
-            while (Kvm.Run())
-            {
-                Interlocked.Increment(ref _exitCount);
-                ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
-                if (outcome.Disposition != ExitDisposition.Continue)
-                {
-                    return outcome;
-                }
-            }
-
-            return null;
-        }
-        finally
-        {
-            Kvm.SetImmediateExit(false);
-        }
     }
 
     /// <inheritdoc />

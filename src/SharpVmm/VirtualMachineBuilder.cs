@@ -1,6 +1,7 @@
 using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
+using SharpVmm.Kvm.Structs;
 using SharpVmm.Memory;
 
 namespace SharpVmm;
@@ -49,6 +50,7 @@ public sealed class VirtualMachineBuilder
     private bool _hugePages;
     private bool _irqchip;
     private bool _tripleFaultResets;
+    private bool _dirtyPageTracking;
     private readonly List<IDisposable> _owned = [];
     private IExitTracer? _tracer;
     private Func<GuestRamLayout, GuestMemory>? _memorySource;
@@ -114,6 +116,17 @@ public sealed class VirtualMachineBuilder
     public VirtualMachineBuilder WithTripleFaultAsReset(bool enabled = true)
     {
         _tripleFaultResets = enabled;
+        return this;
+    }
+
+    /// <summary>
+    /// Makes KVM log the pages the guest writes in every memory slot (<c>KVM_MEM_LOG_DIRTY_PAGES</c>), to be read with
+    /// <see cref="Snapshot.DirtyPageLog"/> for a diff snapshot. Off by default: logging write-protects guest pages and
+    /// costs a fault on the first write to each after every read of the log.
+    /// </summary>
+    public VirtualMachineBuilder WithDirtyPageTracking(bool enabled = true)
+    {
+        _dirtyPageTracking = enabled;
         return this;
     }
 
@@ -222,10 +235,13 @@ public sealed class VirtualMachineBuilder
                 vm.SetIdentityMapAddress(IdentityMapAddress); // must precede KVM_CREATE_VCPU
             }
 
-            uint slot = 0;
+            uint slotFlags = _dirtyPageTracking ? KvmUserspaceMemoryRegion.LogDirtyPages : 0;
+            var slots = new List<MemorySlot>();
             foreach (GuestMemoryRegion region in memory.Regions)
             {
-                vm.SetUserMemoryRegion(slot++, region.Start.Value, region.Size, region.HostAddress);
+                var slot = new MemorySlot((uint)slots.Count, region.Start, region.Size, slotFlags);
+                vm.SetUserMemoryRegion(slot.Slot, region.Start.Value, region.Size, region.HostAddress, slot.Flags);
+                slots.Add(slot);
             }
 
             // 3. The irqchip, before any vCPU, so that every vCPU gets a local APIC.
@@ -247,7 +263,8 @@ public sealed class VirtualMachineBuilder
                 }
 
                 return vcpus;
-            });
+            })
+            { MemorySlots = slots };
         }
         catch
         {

@@ -6,6 +6,12 @@ namespace SharpVmm.Kvm.Structs;
 [StructLayout(LayoutKind.Sequential)]
 public struct KvmUserspaceMemoryRegion
 {
+    /// <summary><c>KVM_MEM_LOG_DIRTY_PAGES</c>: KVM logs the pages the guest writes (<see cref="KvmVm.GetDirtyLog"/>).</summary>
+    public const uint LogDirtyPages = 1;
+
+    /// <summary><c>KVM_MEM_READONLY</c>: guest writes exit to user space as MMIO.</summary>
+    public const uint ReadOnly = 2;
+
     /// <summary>Slot number.</summary>
     public uint Slot;
     /// <summary><c>KVM_MEM_LOG_DIRTY_PAGES</c> (1), <c>KVM_MEM_READONLY</c> (2).</summary>

@@ -16,6 +16,8 @@ int main(void)
     SIZE(kvm_vcpu_events); SIZE(kvm_lapic_state); SIZE(kvm_pit_config); SIZE(kvm_irq_level); SIZE(kvm_guest_debug);
     SIZE(kvm_translation); SIZE(kvm_mp_state); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_irqfd); SIZE(kvm_msi);
     SIZE(kvm_irq_routing); SIZE(kvm_irq_routing_entry);
+    SIZE(kvm_xsave); SIZE(kvm_xcrs); SIZE(kvm_xcr); SIZE(kvm_debugregs); SIZE(kvm_msr_list); SIZE(kvm_pit_state2);
+    SIZE(kvm_pit_channel_state); SIZE(kvm_clock_data); SIZE(kvm_dirty_log);
 
     OFF(kvm_run, request_interrupt_window); OFF(kvm_run, immediate_exit); OFF(kvm_run, exit_reason);
     OFF(kvm_run, ready_for_interrupt_injection); OFF(kvm_run, if_flag); OFF(kvm_run, flags); OFF(kvm_run, cr8);
@@ -65,6 +67,16 @@ int main(void)
     OFF(kvm_irq_routing, nr); OFF(kvm_irq_routing, flags); OFF(kvm_irq_routing, entries);
     OFF(kvm_irq_routing_entry, gsi); OFF(kvm_irq_routing_entry, type); OFF(kvm_irq_routing_entry, flags);
     OFF(kvm_irq_routing_entry, u);
+    OFF(kvm_xcrs, nr_xcrs); OFF(kvm_xcrs, flags); OFF(kvm_xcrs, xcrs); OFF(kvm_xcr, xcr); OFF(kvm_xcr, value);
+    OFF(kvm_debugregs, db); OFF(kvm_debugregs, dr6); OFF(kvm_debugregs, dr7); OFF(kvm_debugregs, flags);
+    OFF(kvm_msr_list, nmsrs); OFF(kvm_pit_state2, channels); OFF(kvm_pit_state2, flags);
+    OFF(kvm_pit_channel_state, count); OFF(kvm_pit_channel_state, latched_count); OFF(kvm_pit_channel_state, count_latched);
+    OFF(kvm_pit_channel_state, status_latched); OFF(kvm_pit_channel_state, status); OFF(kvm_pit_channel_state, read_state);
+    OFF(kvm_pit_channel_state, write_state); OFF(kvm_pit_channel_state, write_latch); OFF(kvm_pit_channel_state, rw_mode);
+    OFF(kvm_pit_channel_state, mode); OFF(kvm_pit_channel_state, bcd); OFF(kvm_pit_channel_state, gate);
+    OFF(kvm_pit_channel_state, count_load_time);
+    OFF(kvm_clock_data, clock); OFF(kvm_clock_data, flags); OFF(kvm_clock_data, realtime); OFF(kvm_clock_data, host_tsc);
+    OFF(kvm_dirty_log, slot); OFF(kvm_dirty_log, dirty_bitmap);
     printf("union kvm_irq_routing_entry.u.irqchip.pin %zu\n", offsetof(struct kvm_irq_routing_entry, u.irqchip.pin));
     printf("union kvm_irq_routing_entry.u.msi.data %zu\n", offsetof(struct kvm_irq_routing_entry, u.msi.data));
     printf("member kvm_run.emulation_failure.insn_bytes %zu\n", sizeof(((struct kvm_run *)0)->emulation_failure.insn_bytes));
@@ -76,6 +88,10 @@ int main(void)
     IOCTL(KVM_GET_MSRS); IOCTL(KVM_SET_MSRS); IOCTL(KVM_GET_FPU); IOCTL(KVM_SET_FPU); IOCTL(KVM_GET_LAPIC); IOCTL(KVM_SET_LAPIC); IOCTL(KVM_GET_MP_STATE); IOCTL(KVM_SET_MP_STATE);
     IOCTL(KVM_SET_CPUID2); IOCTL(KVM_SET_GUEST_DEBUG); IOCTL(KVM_GET_VCPU_EVENTS); IOCTL(KVM_SET_VCPU_EVENTS);
     IOCTL(KVM_ENABLE_CAP); IOCTL(KVM_SET_GSI_ROUTING); IOCTL(KVM_IRQFD); IOCTL(KVM_IOEVENTFD); IOCTL(KVM_SIGNAL_MSI);
+    IOCTL(KVM_GET_MSR_INDEX_LIST); IOCTL(KVM_GET_DIRTY_LOG); IOCTL(KVM_GET_IRQCHIP); IOCTL(KVM_SET_IRQCHIP);
+    IOCTL(KVM_GET_CLOCK); IOCTL(KVM_SET_CLOCK); IOCTL(KVM_GET_PIT2); IOCTL(KVM_SET_PIT2); IOCTL(KVM_GET_CPUID2);
+    IOCTL(KVM_GET_DEBUGREGS); IOCTL(KVM_SET_DEBUGREGS); IOCTL(KVM_GET_TSC_KHZ); IOCTL(KVM_SET_TSC_KHZ);
+    IOCTL(KVM_GET_XSAVE); IOCTL(KVM_SET_XSAVE); IOCTL(KVM_GET_XSAVE2); IOCTL(KVM_GET_XCRS); IOCTL(KVM_SET_XCRS);
 
     CONST(KVM_EXIT_UNKNOWN); CONST(KVM_EXIT_EXCEPTION); CONST(KVM_EXIT_IO); CONST(KVM_EXIT_HYPERCALL); CONST(KVM_EXIT_DEBUG);
     CONST(KVM_EXIT_HLT); CONST(KVM_EXIT_MMIO); CONST(KVM_EXIT_IRQ_WINDOW_OPEN); CONST(KVM_EXIT_SHUTDOWN); CONST(KVM_EXIT_FAIL_ENTRY);
@@ -92,6 +108,7 @@ int main(void)
     CONST(KVM_CAP_SET_IDENTITY_MAP_ADDR); CONST(KVM_CAP_ADJUST_CLOCK); CONST(KVM_CAP_IRQFD); CONST(KVM_CAP_PIT2);
     CONST(KVM_CAP_VCPU_EVENTS); CONST(KVM_CAP_XSAVE); CONST(KVM_CAP_XCRS); CONST(KVM_CAP_TSC_CONTROL); CONST(KVM_CAP_MAX_VCPUS);
     CONST(KVM_CAP_SIGNAL_MSI); CONST(KVM_CAP_IMMEDIATE_EXIT); CONST(KVM_CAP_SYNC_REGS); CONST(KVM_CAP_EXIT_ON_EMULATION_FAILURE); CONST(KVM_API_VERSION);
+    CONST(KVM_CAP_MP_STATE); CONST(KVM_CAP_PIT_STATE2); CONST(KVM_CAP_DEBUGREGS); CONST(KVM_CAP_GET_TSC_KHZ); CONST(KVM_CAP_XSAVE2);
     printf("flag KvmIoeventfd.FlagDatamatch %d\n", KVM_IOEVENTFD_FLAG_DATAMATCH);
     printf("flag KvmIoeventfd.FlagPio %d\n", KVM_IOEVENTFD_FLAG_PIO);
     printf("flag KvmIoeventfd.FlagDeassign %d\n", KVM_IOEVENTFD_FLAG_DEASSIGN);
