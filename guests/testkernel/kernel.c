@@ -361,5 +361,24 @@ void kmain(uint32_t magic, const struct mb_info *mb)
         delay_us(1000000);
         fail("still running after ACPI S5");
     }
+    if (word_is(exit, "count")) {
+        /* For snapshot tests: a counter in this kernel's memory, printed and bumped every 20 ms of PM timer, forever.
+           A copy restored from a snapshot must go on from the next value. */
+        static volatile uint32_t counter;
+        /* With a disk, its sector 0 is read on every tick into a page only the device writes (the guest never does),
+           and its first 8 bytes printed: a diff snapshot must hold that page when the disk changed. */
+        static uint8_t sector0[4096] __attribute__((aligned(4096)));
+        puts_("all ok, counting\n");
+        for (;;) {
+            counter = counter + 1;
+            puts_("count "); putdec(counter);
+            if (virtio_blk_read_sector0(sector0) == 0) {
+                puts_(" disk ");
+                for (int i = 0; i < 8; i++) putc_(sector0[i] >= 0x20 && sector0[i] < 0x7F ? (char)sector0[i] : '.');
+            }
+            puts_("\n");
+            delay_us(20000);
+        }
+    }
     puts_("all ok, no exit= on the command line; halting\n");
 }

@@ -32,5 +32,7 @@ int timeout_expired(struct timeout *t);
 
 /* virtio.c: probes every virtio_mmio.device= on the command line and checks blk, net and rng. */
 void check_virtio(const char *cmdline);
+/* Reads sector 0 of the first checked virtio-blk disk into buf (512 bytes); -1 when there is none or it failed. */
+int virtio_blk_read_sector0(void *buf);
 
 #endif

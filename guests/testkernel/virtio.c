@@ -159,11 +159,21 @@ static void make_pattern(void)
     }
 }
 
+/* The first disk's queue once its check passed: exit=count reads its sector 0 on every tick. */
+static struct vq *first_blk;
+
+int virtio_blk_read_sector0(void *buf)
+{
+    if (!first_blk) return -1;
+    return blk_request(first_blk, VIRTIO_BLK_T_IN, buf, 512) == VIRTIO_BLK_S_OK ? 0 : -1;
+}
+
 static void check_blk(uint32_t base, struct vq *q, const char *mode)
 {
     int rw = word_is(mode, "rw") || memeq(mode, "rw,", 3);
     int ro = word_is(mode, "ro") || memeq(mode, "ro,", 3);
     if (!rw && !ro) fail("blk= takes rw or ro for each disk");
+    if (!first_blk) first_blk = q;
     uint32_t features = virtio_negotiate(base, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
     virtio_setup_queue(q, base, 0, QSZ);
     add_status(base, STATUS_DRIVER_OK);

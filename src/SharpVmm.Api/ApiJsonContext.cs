@@ -25,4 +25,6 @@ namespace SharpVmm.Api;
 [JsonSerializable(typeof(NetworkInterfaceConfig))]
 [JsonSerializable(typeof(EntropyConfig))]
 [JsonSerializable(typeof(VmConfig))]
+[JsonSerializable(typeof(SnapshotCreateParams))]
+[JsonSerializable(typeof(SnapshotLoadParams))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

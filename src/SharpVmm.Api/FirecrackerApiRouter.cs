@@ -92,8 +92,11 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
                 vmm.SetState(Parse(body, Json.VmStateUpdate));
                 break;
             case ("PUT", "/snapshot/create"):
+                vmm.CreateSnapshot(Parse(body, Json.SnapshotCreateParams));
+                break;
             case ("PUT", "/snapshot/load"):
-                throw new ApiRequestException("Snapshots are not supported by SharpVmm yet.");
+                vmm.LoadSnapshot(Parse(body, Json.SnapshotLoadParams));
+                break;
             case ("PUT", _) when Item(trimmed, "/drives/") is { } id:
                 vmm.PutDrive(id, Parse(body, Json.DriveConfig));
                 break;

@@ -10,7 +10,7 @@ namespace SharpVmm.Api;
 /// <see cref="MicroVm"/>. Every method is one API operation and throws <see cref="ApiRequestException"/> for a
 /// request Firecracker would refuse. Safe to call from several connections at once.
 /// </summary>
-public sealed class FirecrackerVmm : IDisposable
+public sealed partial class FirecrackerVmm : IDisposable
 {
     /// <summary>Firecracker's message for a pre-boot operation after start.</summary>
     public const string NotAfterStart = "The requested operation is not supported after starting the microVM.";
@@ -21,6 +21,7 @@ public sealed class FirecrackerVmm : IDisposable
     private readonly Lock _lock = new();
     private readonly FirecrackerVmmOptions _options;
     private VmConfig _config = new() { Machine = new MachineConfig { MemSizeMib = 128 } };
+    private bool _configured;
     private MicroVm? _vm;
 
     /// <summary>Creates a VMM with nothing configured (1 vCPU, 128 MiB, as Firecracker starts).</summary>
@@ -257,10 +258,12 @@ public sealed class FirecrackerVmm : IDisposable
             }
 
             _vm.Start();
-            MicroVm started = _vm;
-            new Thread(() => _options.RunEnded?.Invoke(started.WaitForExit())) { Name = "vm-exit", IsBackground = true }.Start();
+            WatchForExit(_vm);
         }
     }
+
+    private void WatchForExit(MicroVm vm) =>
+        new Thread(() => _options.RunEnded?.Invoke(vm.WaitForExit())) { Name = "vm-exit", IsBackground = true }.Start();
 
     /// <inheritdoc />
     public void Dispose()
@@ -280,6 +283,7 @@ public sealed class FirecrackerVmm : IDisposable
             }
 
             VmConfig next = change(_config);
+            _configured = true;
             try
             {
                 // Only what the request touched is checked against the host here: a boot source with no kernel yet is fine.

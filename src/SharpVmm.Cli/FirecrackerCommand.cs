@@ -42,14 +42,19 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         return command;
     }
 
-    private sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload, bool BootTimer);
+    /// <summary>What a run of the command is given; <see cref="Restore"/> is <c>sharpvmm restore</c>'s snapshot.</summary>
+    internal sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload, bool BootTimer)
+    {
+        public Snapshot.RestoreRequest? Restore { get; init; }
+    }
 
     private static double SinceProcessStart() =>
         (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
-    private int Run(Settings settings)
+    /// <summary>Runs one microVM as the settings say, until it ends; returns the exit code.</summary>
+    internal int Run(Settings settings)
     {
-        if (settings.NoApi && settings.ConfigFile is null)
+        if (settings.NoApi && settings.ConfigFile is null && settings.Restore is null)
         {
             return Fail(ExitCodes.Usage, "--no-api needs --config-file: without the API nothing could start the microVM");
         }
@@ -86,7 +91,16 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
                 vmm.Metrics.Configure(fileMetrics);
             }
 
-            if (file is not null)
+            if (settings.Restore is { } restore)
+            {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                vmm.Restore(restore);
+                if (settings.BootTimer)
+                {
+                    error.WriteLine(FormattableString.Invariant($"sharpvmm: boot timer: restored in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F2} ms, {SinceProcessStart():F1} ms after the process started"));
+                }
+            }
+            else if (file is not null)
             {
                 vmm.Configure(file.Vm);
                 vmm.Start();

@@ -61,6 +61,9 @@ public sealed class SharpVmmCommand
         root.Subcommands.Add(CreateInitramfs());
         root.Subcommands.Add(CreateDemo());
         root.Subcommands.Add(new FirecrackerCommand(_out, _err, _serialOut).Create());
+        var snapshots = new SnapshotCommands(_out, _err, _serialOut);
+        root.Subcommands.Add(snapshots.CreateSnapshot());
+        root.Subcommands.Add(snapshots.CreateRestore());
         return root;
     }
 

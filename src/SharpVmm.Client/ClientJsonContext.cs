@@ -14,4 +14,6 @@ namespace SharpVmm.Client;
 [JsonSerializable(typeof(VmState))]
 [JsonSerializable(typeof(VersionInfo))]
 [JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(SnapshotCreate))]
+[JsonSerializable(typeof(SnapshotLoad))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

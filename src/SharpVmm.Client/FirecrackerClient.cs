@@ -117,6 +117,14 @@ public sealed class FirecrackerClient : IDisposable
     public Task ResumeAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Patch, "/vm", new VmState("Resumed"), ClientJsonContext.Default.VmState, cancellationToken);
 
+    /// <summary><c>PUT /snapshot/create</c>: writes the paused microVM to a state file and a memory file.</summary>
+    public Task CreateSnapshotAsync(SnapshotCreate snapshot, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, "/snapshot/create", snapshot, ClientJsonContext.Default.SnapshotCreate, cancellationToken);
+
+    /// <summary><c>PUT /snapshot/load</c>: on a fresh VMM, brings back the microVM a snapshot holds.</summary>
+    public Task LoadSnapshotAsync(SnapshotLoad snapshot, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, "/snapshot/load", snapshot, ClientJsonContext.Default.SnapshotLoad, cancellationToken);
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -106,4 +106,7 @@ public sealed unsafe partial class KvmVcpu
     /// <c>entries[result]</c>, when there is one, is the first MSR this vCPU cannot read.
     /// </summary>
     public int GetMsrsUntilRefused(Span<KvmMsrEntry> entries) => TransferMsrsUntilRefused(KvmIoctl.GetMsrs, "KVM_GET_MSRS", entries, entries);
+
+    /// <summary>Writes model-specific registers (<c>KVM_SET_MSRS</c>) up to the first KVM refuses; returns how many it took.</summary>
+    public int SetMsrsUntilRefused(ReadOnlySpan<KvmMsrEntry> entries) => TransferMsrsUntilRefused(KvmIoctl.SetMsrs, "KVM_SET_MSRS", entries, null);
 }

@@ -37,7 +37,8 @@ internal static class KernelVmBuilder
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
                 .WithKvmDevice(options.KvmDevicePath)
-                .WithHugePages(config.Machine.HugePages == HugePages.Transparent));
+                .WithHugePages(config.Machine.HugePages == HugePages.Transparent)
+                .WithDirtyPageTracking(config.Machine.TrackDirtyPages));
             if (restore is not null)
             {
                 builder.WithMemorySource(restore.Memory);
@@ -51,6 +52,10 @@ internal static class KernelVmBuilder
             }
 
             vm = builder.Build();
+            if (config.Machine.TrackDirtyPages)
+            {
+                vm.Memory.StartWriteTracking(); // the VMM's own writes, which KVM's dirty log does not see
+            }
 
             // Then each device, built with the VM's memory, interrupt lines and control, and put on its bus.
             VmDevices devices = vm.Devices;

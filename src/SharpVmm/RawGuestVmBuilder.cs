@@ -32,7 +32,8 @@ internal static class RawGuestVmBuilder
             var builder = new VirtualMachineBuilder()
                 .WithMemory(config.Machine.MemorySize)
                 .WithVcpus(config.Machine.VcpuCount)
-                .WithKvmDevice(options.KvmDevicePath);
+                .WithKvmDevice(options.KvmDevicePath)
+                .WithDirtyPageTracking(config.Machine.TrackDirtyPages);
             if (restore is not null)
             {
                 builder.WithMemorySource(restore.Memory);
@@ -46,6 +47,10 @@ internal static class RawGuestVmBuilder
             }
 
             vm = builder.Build();
+            if (config.Machine.TrackDirtyPages)
+            {
+                vm.Memory.StartWriteTracking(); // the VMM's own writes, which KVM's dirty log does not see
+            }
 
             // Then the devices; isa-debug-exit ends the run through the VM's control.
             var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);

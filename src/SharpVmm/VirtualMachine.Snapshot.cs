@@ -8,4 +8,9 @@ public sealed partial class VirtualMachine
     /// (<see cref="Memory.GuestMemory.Regions"/>, below the 32-bit hole and from 4 GiB).
     /// </summary>
     public IReadOnlyList<MemorySlot> MemorySlots { get; internal init; } = [];
+
+    private Snapshot.SnapshotMsrs? _snapshotMsrs;
+
+    /// <summary>The MSRs a snapshot of this VM saves: KVM's list, less those its vCPUs cannot read (found once, while paused).</summary>
+    internal Snapshot.SnapshotMsrs SnapshotMsrs => _snapshotMsrs ??= Snapshot.SnapshotMsrs.For(KvmSystem, Vcpus[0].Kvm);
 }

@@ -15,8 +15,11 @@ public static class BuiltInGuests
     /// <summary>Demo 2's image path.</summary>
     public const string KvmSamplePath = Prefix + "kvmsample";
 
+    /// <summary>The counting guest's image path.</summary>
+    public const string CounterPath = Prefix + "counter";
+
     /// <summary>The image paths of every built-in guest.</summary>
-    public static IReadOnlyList<string> Names { get; } = [DemoAddPath, KvmSamplePath];
+    public static IReadOnlyList<string> Names { get; } = [DemoAddPath, KvmSamplePath, CounterPath];
 
     /// <summary>Demo 1: adds AL and BL, prints the digit and a newline on port 0x3f8, halts (12 bytes).</summary>
     public static byte[] DemoAdd => Load("demo-add.bin");
@@ -24,11 +27,19 @@ public static class BuiltInGuests
     /// <summary>Demo 2: loops writing an incrementing counter to port 0x10 (7 bytes).</summary>
     public static byte[] KvmSample => Load("kvmsample.bin");
 
+    /// <summary>
+    /// A guest that counts in its own memory: adds one to a 32-bit counter, prints it in hex on port 0x3f8 and waits,
+    /// forever (16-bit, loaded at 0x10000, entered at 1000:0000). Snapshot tests check that a restored copy goes on
+    /// from the next value.
+    /// </summary>
+    public static byte[] Counter => Load("counter.bin");
+
     /// <summary>The image a <c>builtin:NAME</c> path names; null for an unknown name.</summary>
     public static byte[]? Find(string imagePath) => imagePath switch
     {
         DemoAddPath => DemoAdd,
         KvmSamplePath => KvmSample,
+        CounterPath => Counter,
         _ => null,
     };
 

@@ -19,4 +19,10 @@ internal static partial class VmLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "run ended: {Summary}")]
     public static partial void RunEnded(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "{Type} snapshot written to {StatePath}: {MemoryBytes} bytes of memory in {Milliseconds:F1} ms")]
+    public static partial void SnapshotCreated(ILogger logger, string type, string statePath, long memoryBytes, double milliseconds);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "restored from {StatePath} (memory: {Backend}, resumed: {Resumed})")]
+    public static partial void SnapshotRestored(ILogger logger, string statePath, string backend, bool resumed);
 }

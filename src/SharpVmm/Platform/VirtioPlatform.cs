@@ -62,6 +62,9 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
         _useIoEventFds = useEventFds && vm.Kvm.CheckExtension(KvmCap.Ioeventfd) > 0;
     }
 
+    /// <summary>The PCI host bridge (ports 0xcf8-0xcff), once a device is on PCI.</summary>
+    public PciHostBridge? HostBridge { get; private set; }
+
     /// <summary>The transport every device added here uses.</summary>
     public VirtioTransport Transport { get; }
 
@@ -278,7 +281,8 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
         if (_pciBus is null)
         {
             var bus = new PciBus(_vm.MmioBus);
-            _vm.AddIoDevice(PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount, new PciHostBridge(bus));
+            HostBridge = new PciHostBridge(bus);
+            _vm.AddIoDevice(PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount, HostBridge);
             _pciBus = bus;
         }
 

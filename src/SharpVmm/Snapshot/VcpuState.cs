@@ -158,7 +158,7 @@ public sealed class VcpuState
             (msr.Index == TscDeadlineMsr ? deadline : msrs).Add(new KvmMsrEntry(msr.Index, msr.Value));
         }
 
-        vcpu.SetMsrs([.. msrs]);
+        SetMsrsKvmTakes(vcpu, [.. msrs]);
 
         // 4-5. The registers: KVM_SET_REGS drops a pending exception (the events restore it, last), KVM_SET_SREGS sets
         // the control registers, EFER and the APIC base.
@@ -213,5 +213,29 @@ public sealed class VcpuState
 
         long difference = Math.Abs((long)vcpu.GetTscKhz() - khz);
         return difference > Math.Round(khz * TscTolerance);
+    }
+
+    // KVM refuses a write to an MSR the vCPU's CPUID does not enable (a paravirtual MSR of a guest without KVM's CPUID
+    // leaves, say), though it reads it. Such an MSR is skipped when the new vCPU already holds the saved value (the guest
+    // could not have changed it); one that differs is an error.
+    private static void SetMsrsKvmTakes(KvmVcpu vcpu, KvmMsrEntry[] msrs)
+    {
+        for (int start = 0; start < msrs.Length;)
+        {
+            start += vcpu.SetMsrsUntilRefused(msrs.AsSpan(start));
+            if (start == msrs.Length)
+            {
+                return;
+            }
+
+            Span<KvmMsrEntry> current = [new KvmMsrEntry(msrs[start].Index, 0)];
+            if (vcpu.GetMsrsUntilRefused(current) != 1 || current[0].Data != msrs[start].Data)
+            {
+                throw new KvmException("KVM_SET_MSRS", 0, FormattableString.Invariant(
+                    $"KVM_SET_MSRS refused MSR 0x{msrs[start].Index:x} = 0x{msrs[start].Data:x}, and the new vCPU holds another value"));
+            }
+
+            start++;
+        }
     }
 }

@@ -1,0 +1,118 @@
+using SharpVmm.Snapshot;
+
+namespace SharpVmm.Api;
+
+/// <summary><c>PUT /snapshot/create</c> and <c>PUT /snapshot/load</c>.</summary>
+public sealed partial class FirecrackerVmm
+{
+    /// <summary><c>PUT /snapshot/create</c>: the VM must be paused, as in Firecracker.</summary>
+    public SnapshotInfo CreateSnapshot(SnapshotCreateParams body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        MicroVm vm = _vm ?? throw new ApiRequestException(NotBeforeStart);
+        SnapshotType type = body.SnapshotType switch
+        {
+            null or "Full" => SnapshotType.Full,
+            "Diff" => SnapshotType.Diff,
+            _ => throw new ApiRequestException($"snapshot_type must be Full or Diff, not '{body.SnapshotType}'"),
+        };
+        if (vm.State != VmState.Paused)
+        {
+            throw new ApiRequestException($"Cannot create a snapshot of a microVM that is {vm.State}: pause it first (PATCH /vm Paused).");
+        }
+
+        try
+        {
+            return vm.CreateSnapshot(new SnapshotRequest { StatePath = body.SnapshotPath, MemoryPath = body.MemFilePath, Type = type });
+        }
+        catch (Exception ex) when (ex is SnapshotException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            throw new ApiRequestException($"Failed to create the snapshot: {ex.Message}");
+        }
+    }
+
+    /// <summary><c>PUT /snapshot/load</c>: only on a fresh VMM, before any resource but the logger and metrics is configured.</summary>
+    public void LoadSnapshot(SnapshotLoadParams body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Restore(RequestFor(body));
+    }
+
+    /// <summary>
+    /// Restores the microVM <paramref name="request"/> names into this fresh VMM (<c>PUT /snapshot/load</c>, and
+    /// <c>sharpvmm restore</c>, which may also copy memory in and re-point drives).
+    /// </summary>
+    /// <exception cref="ApiRequestException">The VMM is not fresh, or the snapshot cannot be restored (the message says why).</exception>
+    public void Restore(RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_lock)
+        {
+            if (_vm is not null)
+            {
+                throw new ApiRequestException("Loading a microVM snapshot not allowed after starting the microVM.");
+            }
+
+            if (_configured)
+            {
+                throw new ApiRequestException("Loading a microVM snapshot not allowed after configuring boot-specific resources.");
+            }
+
+            try
+            {
+                _vm = MicroVm.Restore(request, new MicroVmOptions
+                {
+                    ConsoleOutput = _options.ConsoleOutput,
+                    KvmDevicePath = _options.KvmDevicePath,
+                    LoggerFactory = Log.CreateFactory(),
+                });
+            }
+            catch (Exception ex) when (ex is SnapshotException or Configuration.VmConfigurationException or Devices.Virtio.Block.DiskImageException
+                or Devices.Virtio.Net.TapException or Kvm.KvmException or Kvm.KvmUnavailableException or IOException)
+            {
+                throw new ApiRequestException($"Failed to load the snapshot: {ex.Message}");
+            }
+
+            _config = _vm.Config;
+            _configured = true;
+            WatchForExit(_vm);
+        }
+    }
+
+    private static RestoreRequest RequestFor(SnapshotLoadParams body)
+    {
+        if ((body.MemBackend is null) == (body.MemFilePath is null))
+        {
+            throw new ApiRequestException("Exactly one of mem_backend and mem_file_path must be given.");
+        }
+
+        if (body.MemBackend is { BackendType: not "File" } backend)
+        {
+            throw new ApiRequestException(backend.BackendType == "Uffd"
+                ? "The Uffd memory backend is not supported by SharpVmm yet; use File."
+                : $"backend_type must be File or Uffd, not '{backend.BackendType}'");
+        }
+
+        if (body.VsockOverride is not null)
+        {
+            throw new ApiRequestException("vsock_override: /vsock is not supported by SharpVmm yet.");
+        }
+
+        if (body.HugePages is not (null or "Snapshot" or "None" or "Transparent"))
+        {
+            throw new ApiRequestException($"huge_pages '{body.HugePages}' is not supported with the File backend (Snapshot, None or Transparent).");
+        }
+
+        return new RestoreRequest
+        {
+            StatePath = body.SnapshotPath,
+            MemoryPath = body.MemBackend?.BackendPath ?? body.MemFilePath!,
+            Backend = MemoryBackend.File,
+            TrackDirtyPages = body.TrackDirtyPages ?? body.EnableDiffSnapshots,
+            ResumeVm = body.ResumeVm ?? false,
+            ClockRealtime = body.ClockRealtime ?? false,
+            NetworkOverrides = [.. (body.NetworkOverrides ?? []).Select(o => new NetworkOverride(o.IfaceId, o.HostDevName))],
+            DriveOverrides = [.. (body.DriveOverrides ?? []).Select(o => new DriveOverride(o.DriveId, o.PathOnHost))],
+        };
+    }
+}
