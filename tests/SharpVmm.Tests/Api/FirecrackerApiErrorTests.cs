@@ -113,16 +113,20 @@ public class FirecrackerApiErrorTests
     }
 
     [Theory]
-    [InlineData("/snapshot/create", """{ "snapshot_path": "/tmp/s", "mem_file_path": "/tmp/m" }""")]
-    [InlineData("/snapshot/load", """{ "snapshot_path": "/tmp/s", "mem_file_path": "/tmp/m" }""")]
-    public void A_snapshot_request_answers_400_saying_snapshots_are_not_supported_yet(string path, string body)
+    [InlineData("/snapshot/create", """{ "snapshot_path": "/tmp/s", "mem_file_path": "/tmp/m" }""", "not supported before starting")]
+    [InlineData("/snapshot/load", """{ "snapshot_path": "/nonexistent/s", "mem_file_path": "/tmp/m" }""", "/nonexistent/s")]
+    [InlineData("/snapshot/load", """{ "snapshot_path": "/tmp/s", "mem_backend": { "backend_type": "Uffd", "backend_path": "/tmp/u" } }""", "Uffd memory backend is not supported")]
+    [InlineData("/snapshot/load", """{ "snapshot_path": "/tmp/s" }""", "Exactly one of mem_backend and mem_file_path")]
+    [InlineData("/snapshot/load", """{ "snapshot_path": "/tmp/s", "mem_file_path": "/tmp/m", "mem_backend": { "backend_type": "File", "backend_path": "/tmp/m" } }""", "Exactly one")]
+    public void A_snapshot_request_that_cannot_be_carried_out_answers_400_saying_why(string path, string body, string reason)
     {
         using var dir = new TempDirectory();
         using var fc = FirecrackerProcess.Start(dir);
 
         ApiResponse refused = fc.Expect(400, "PUT", path, body);
 
-        Assert.Contains("Snapshots are not supported", refused.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains(reason, refused.FaultMessage, StringComparison.Ordinal);
+        Assert.Equal("Not started", fc.Expect(200, "GET", "/").String("state"));
     }
 
     [Theory]
