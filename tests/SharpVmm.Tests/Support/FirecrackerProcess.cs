@@ -73,7 +73,12 @@ public sealed class FirecrackerProcess : IDisposable
     {
         ArgumentNullException.ThrowIfNull(dir);
         string socket = socketPath ?? dir.File("fc.sock");
-        string[] args = ["firecracker", "--api-sock", socket, "--id", id, .. extra ?? []];
+        return StartWith(["firecracker", "--api-sock", socket, "--id", id, .. extra ?? []], socket, wrapper);
+    }
+
+    /// <summary>Starts <c>sharpvmm ARGS...</c>, a command that serves the API on <paramref name="socket"/> (such as <c>restore --api-sock</c>), and waits until the socket answers.</summary>
+    public static FirecrackerProcess StartWith(string[] args, string socket, IReadOnlyList<string>? wrapper = null)
+    {
         ProcessStartInfo psi = CliProcess.CreateStartInfo(args, wrapper: wrapper);
         psi.RedirectStandardInput = true;
         Process process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sharpvmm firecracker");
