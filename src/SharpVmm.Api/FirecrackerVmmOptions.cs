@@ -16,4 +16,10 @@ public sealed record FirecrackerVmmOptions
 
     /// <summary>Called on a thread of its own when the guest's run ends (the process then usually exits, as Firecracker does).</summary>
     public Action<VmRunResult>? RunEnded { get; init; }
+
+    /// <summary>
+    /// Where <c>--boot-timer</c> lines go (Firecracker's boot timer): after a snapshot load that resumes the VM, how long
+    /// the load took and when the guest's first exit came; null for none.
+    /// </summary>
+    public TextWriter? BootTimer { get; init; }
 }

@@ -66,6 +66,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             ConsoleOutput = serialOut,
             KvmDevicePath = RawGuestRunner.KvmDevicePath(),
             RunEnded = result => ended.TrySetResult(result),
+            BootTimer = settings.BootTimer ? error : null,
         });
         FirecrackerApiServer? server = null;
         try
@@ -93,12 +94,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
 
             if (settings.Restore is { } restore)
             {
-                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 vmm.Restore(restore);
-                if (settings.BootTimer)
-                {
-                    error.WriteLine(FormattableString.Invariant($"sharpvmm: boot timer: restored in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F2} ms, {SinceProcessStart():F1} ms after the process started"));
-                }
             }
             else if (file is not null)
             {

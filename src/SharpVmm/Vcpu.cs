@@ -16,6 +16,7 @@ public sealed class Vcpu : IDisposable
     private nuint _pthread;
     private bool _inRunLoop;
     private long _exitCount;
+    private long _firstExitAt;
     private long _handlingTicks;
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
@@ -32,6 +33,9 @@ public sealed class Vcpu : IDisposable
 
     /// <summary>Exits this vCPU has handled.</summary>
     public long ExitCount => Interlocked.Read(ref _exitCount);
+
+    /// <summary>When this vCPU's first exit came (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 before it has had one.</summary>
+    public long FirstExitAt => Volatile.Read(ref _firstExitAt);
 
     /// <summary>
     /// Time this vCPU's thread spent handling exits in the VMM, outside <c>KVM_RUN</c> (the VMM's own cost; the rest
@@ -129,6 +133,11 @@ public sealed class Vcpu : IDisposable
 
             exitPending = true;
             long handlingStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_firstExitAt == 0)
+            {
+                Volatile.Write(ref _firstExitAt, handlingStart); // single writer
+            }
+
             Interlocked.Increment(ref _exitCount);
             ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
             if (outcome.Disposition != ExitDisposition.Continue)
