@@ -19,7 +19,11 @@ public static class GuestMemoryFile
     public static long WriteFull(GuestMemory memory, string path)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        return WriteThroughTemporary(path, file => WriteFullTo(memory, file));
+    }
+
+    private static long WriteFullTo(GuestMemory memory, SafeFileHandle file)
+    {
         long written = 0, fileOffset = 0;
         foreach (GuestMemoryRegion region in memory.Regions)
         {
@@ -67,7 +71,11 @@ public static class GuestMemoryFile
             throw new ArgumentException($"{changed.Count} bitmaps for {memory.Regions.Count} regions", nameof(changed));
         }
 
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        return WriteThroughTemporary(path, file => WriteDiffTo(memory, file, changed));
+    }
+
+    private static long WriteDiffTo(GuestMemory memory, SafeFileHandle file, IReadOnlyList<ulong[]> changed)
+    {
         long written = 0, fileOffset = 0;
         for (int r = 0; r < memory.Regions.Count; r++)
         {
@@ -224,6 +232,30 @@ public static class GuestMemoryFile
                 memory.Dispose();
                 throw;
             }
+        }
+    }
+
+    // A memory file is written beside its final name and renamed into place: a VM restored from the file it replaces
+    // keeps the old one mapped (truncating a file under a MAP_PRIVATE mapping would fault that VM's untouched pages),
+    // and a snapshot that fails half-way leaves the previous file whole.
+    private static long WriteThroughTemporary(string path, Func<SafeFileHandle, long> write)
+    {
+        string temporary = path + ".partial";
+        try
+        {
+            long written;
+            using (SafeFileHandle file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                written = write(file);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return written;
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
         }
     }
 

@@ -58,6 +58,34 @@ public class MicroVmSnapshotTests
     }
 
     [Fact]
+    public void A_restored_vm_snapshotted_onto_the_memory_file_it_is_mapped_from_keeps_running_and_the_new_snapshot_restores()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        (string state, string memory, SerialCapture first) = SnapshotOfCounter(dir, lines: 3);
+        var second = new SerialCapture();
+        using (MicroVm restored = MicroVm.Restore(new RestoreRequest { StatePath = state, MemoryPath = memory, ResumeVm = true }, new MicroVmOptions { ConsoleOutput = second }))
+        {
+            CountingOutput.WaitForLines(() => first.Text + second.Text, CountingOutput.Values(first.Text).Count + 3, () => second.Text);
+            restored.Pause();
+
+            // The memory file is replaced while this VM's memory is mapped from it: the VM must not lose the pages it never touched.
+            restored.CreateSnapshot(new SnapshotRequest { StatePath = state, MemoryPath = memory });
+            Assert.Equal(0x8C, restored.Machine.Memory.Read<byte>(new GuestAddress(0x10000))); // the guest's first instruction, mov %cs,%ax
+            restored.Resume();
+            CountingOutput.WaitForLines(() => first.Text + second.Text, CountingOutput.Values(first.Text + second.Text).Count + 2, () => second.Text);
+            restored.Pause();
+            restored.CreateSnapshot(new SnapshotRequest { StatePath = state, MemoryPath = memory });
+        }
+
+        var third = new SerialCapture();
+        using MicroVm again = MicroVm.Restore(new RestoreRequest { StatePath = state, MemoryPath = memory, ResumeVm = true }, new MicroVmOptions { ConsoleOutput = third });
+        CountingOutput.WaitForLines(() => first.Text + second.Text + third.Text, CountingOutput.Values(first.Text + second.Text).Count + 3, () => third.Text);
+
+        CountingOutput.AssertContinues(first.Text + second.Text, third.Text);
+    }
+
+    [Fact]
     public void A_running_vm_is_not_snapshotted_and_a_diff_needs_dirty_page_tracking()
     {
         KvmTestEnvironment.RequireKvm();
