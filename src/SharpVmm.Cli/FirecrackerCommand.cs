@@ -68,6 +68,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             RunEnded = result => ended.TrySetResult(result),
         });
         FirecrackerApiServer? server = null;
+        SerialConsoleInput? input = null;
         try
         {
             if (settings.Logger.LogPath is not null || settings.Logger.Level is not null || settings.Logger.ShowLevel == true || settings.Logger.ShowLogOrigin == true)
@@ -99,6 +100,11 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
                 {
                     error.WriteLine(FormattableString.Invariant($"sharpvmm: boot timer: restored in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F2} ms, {SinceProcessStart():F1} ms after the process started"));
                 }
+
+                // sharpvmm restore: stdin goes to the guest's serial port, as with sharpvmm run (Ctrl-A x quits on a terminal).
+                input = new SerialConsoleInput(vmm.Vm!.SendConsoleInput,
+                    () => ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, "stopped from the console (Ctrl-A x)", null, 0)), error);
+                input.Start();
             }
             else if (file is not null)
             {
@@ -140,6 +146,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         finally
         {
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            input?.Dispose();
         }
     }
 
