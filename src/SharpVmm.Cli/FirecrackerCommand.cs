@@ -69,6 +69,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             BootTimer = settings.BootTimer ? error : null,
         });
         FirecrackerApiServer? server = null;
+        SerialConsoleInput? input = null;
         try
         {
             if (settings.Logger.LogPath is not null || settings.Logger.Level is not null || settings.Logger.ShowLevel == true || settings.Logger.ShowLogOrigin == true)
@@ -95,6 +96,11 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             if (settings.Restore is { } restore)
             {
                 vmm.Restore(restore);
+
+                // sharpvmm restore: stdin goes to the guest's serial port, as with sharpvmm run (Ctrl-A x quits on a terminal).
+                input = new SerialConsoleInput(vmm.Vm!.SendConsoleInput,
+                    () => ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, "stopped from the console (Ctrl-A x)", null, 0)), error);
+                input.Start();
             }
             else if (file is not null)
             {
@@ -136,6 +142,7 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         finally
         {
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            input?.Dispose();
         }
     }
 

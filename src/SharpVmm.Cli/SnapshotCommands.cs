@@ -43,7 +43,7 @@ internal sealed class SnapshotCommands(TextWriter output, TextWriter error, Stre
         var driveOverride = new Option<string[]>("--drive-override") { Description = "DRIVE_ID=PATH: back a drive with another file (a copy of the snapshotted one)" };
         var id = new Option<string>("--id") { Description = "The microVM's id", DefaultValueFactory = _ => "anonymous-instance" };
         var bootTimer = new Option<bool>("--boot-timer") { Description = "Print on stderr how long the restore took" };
-        var command = new Command("restore", "Run the VM a snapshot holds, continuing where it was paused; the serial console is on stdout")
+        var command = new Command("restore", "Run the VM a snapshot holds, continuing where it was paused; the serial console is on stdout, and stdin goes to its serial port")
         {
             state, memory, apiSock, paused, copy, track, netOverride, driveOverride, id, bootTimer,
         };

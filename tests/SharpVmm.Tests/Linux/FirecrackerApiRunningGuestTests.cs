@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpVmm.Boot.Initramfs;
 using SharpVmm.Tests.Support;
 using Xunit;
@@ -36,30 +35,15 @@ public class FirecrackerApiRunningGuestTests
         File.WriteAllBytes(initrd, new BusyboxInitramfs { InitScript = Init }.ToArray());
         using var fc = FirecrackerProcess.Start(dir, id: "running-guest");
 
-        fc.Expect(204, "PUT", "/machine-config", """{ "vcpu_count": 1, "mem_size_mib": 128 }""");
-        fc.Expect(204, "PUT", "/boot-source",
-            $$"""{ "kernel_image_path": "{{GuestKernel.Vmlinux}}", "initrd_path": "{{initrd}}", "boot_args": "{{GuestKernel.BaseCommandLine}}" }""");
-        fc.Expect(204, "PUT", "/drives/data", $$"""{ "drive_id": "data", "path_on_host": "{{small}}", "is_root_device": false, "is_read_only": false }""");
-        fc.Expect(204, "PUT", "/actions", """{ "action_type": "InstanceStart" }""");
-        WaitFor(fc, "vda-size 2048");
+        fc.StartLinuxGuest(initrd, small);
+        fc.WaitForConsole("vda-size 2048", Limit);
 
         fc.Expect(204, "PATCH", "/drives/data", $$"""{ "drive_id": "data", "path_on_host": "{{large}}" }""");
-        WaitFor(fc, "vda-size 4096");
+        fc.WaitForConsole("vda-size 4096", Limit);
         fc.Expect(204, "PUT", "/actions", """{ "action_type": "SendCtrlAltDel" }""");
         int exit = fc.WaitForExit(Limit);
 
         Assert.True(exit == 0, $"exit code {exit}, expected 0 (the guest's reboot)\n{fc.Describe()}");
         Assert.Contains(GuestEnding.KeyboardControllerReset, fc.Stderr, StringComparison.Ordinal);
-    }
-
-    private static void WaitFor(FirecrackerProcess fc, string line)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!fc.Stdout.Contains(line, StringComparison.Ordinal))
-        {
-            Assert.False(fc.HasExited, $"the VMM ended before the guest printed '{line}'\n{fc.Describe()}");
-            Assert.True(clock.Elapsed < Limit, $"the guest did not print '{line}' within {Limit}\n{fc.Describe()}");
-            Thread.Sleep(100);
-        }
     }
 }

@@ -54,6 +54,17 @@ public static partial class Ext4Image
         }
     }
 
+    /// <summary>The names in a folder of the image, without <c>.</c> and <c>..</c> (debugfs -R "ls -p").</summary>
+    public static IReadOnlyList<string> ListDirectory(string image, string pathInImage)
+    {
+        // Each entry is a line "/INODE/MODE/UID/GID/NAME/SIZE/".
+        string listing = Run(Tool("debugfs"), ["-R", $"ls -p {pathInImage}", image]);
+        return [.. listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('/'))
+            .Where(fields => fields.Length > 5 && fields[5] is not ("." or ".."))
+            .Select(fields => fields[5])];
+    }
+
     private static string Tool(string name)
     {
         string[] searchPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);

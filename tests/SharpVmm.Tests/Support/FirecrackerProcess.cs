@@ -19,6 +19,7 @@ public sealed class FirecrackerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+    private bool _keepStdin;
 
     private FirecrackerProcess(Process process, string socketPath, IReadOnlyList<string> args)
     {
@@ -27,7 +28,7 @@ public sealed class FirecrackerProcess : IDisposable
         Arguments = args;
     }
 
-    /// <summary>The API socket.</summary>
+    /// <summary>The API socket (empty for a <see cref="StartRestore"/> process without one).</summary>
     public string SocketPath { get; }
 
     /// <summary>The CLI's arguments.</summary>
@@ -79,17 +80,25 @@ public sealed class FirecrackerProcess : IDisposable
     /// <summary>Starts <c>sharpvmm ARGS...</c>, a command that serves the API on <paramref name="socket"/> (such as <c>restore --api-sock</c>), and waits until the socket answers.</summary>
     public static FirecrackerProcess StartWith(string[] args, string socket, IReadOnlyList<string>? wrapper = null)
     {
-        ProcessStartInfo psi = CliProcess.CreateStartInfo(args, wrapper: wrapper);
-        psi.RedirectStandardInput = true;
-        Process process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sharpvmm firecracker");
-        var fc = new FirecrackerProcess(process, socket, args);
-        process.OutputDataReceived += (_, e) => fc.Append(fc._stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => fc.Append(fc._stderr, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.StandardInput.Close();
+        FirecrackerProcess fc = Launch(args, socket, wrapper, keepStdin: false);
         fc.WaitForSocket();
         return fc;
+    }
+
+    /// <summary>
+    /// Starts <c>sharpvmm restore --snapshot STATE --mem-file MEMORY EXTRA...</c> (no API socket unless
+    /// <paramref name="extra"/> names one), with its stdin kept open: <see cref="TypeOnSerial"/> types on the guest's
+    /// serial port.
+    /// </summary>
+    public static FirecrackerProcess StartRestore(string statePath, string memoryPath, IEnumerable<string>? extra = null) =>
+        Launch(["restore", "--snapshot", statePath, "--mem-file", memoryPath, .. extra ?? []], socketPath: "", wrapper: null, keepStdin: true);
+
+    /// <summary>Writes <paramref name="text"/> to the process's stdin (a process from <see cref="StartRestore"/>: the guest's serial port).</summary>
+    public void TypeOnSerial(string text)
+    {
+        Assert.True(_keepStdin, "this process's stdin was closed when it started");
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
     }
 
     /// <summary>
@@ -153,6 +162,31 @@ public sealed class FirecrackerProcess : IDisposable
         return new ApiResponse(int.Parse(output[(newline + 1)..], CultureInfo.InvariantCulture), output[..newline]);
     }
 
+    /// <summary>
+    /// Configures and starts, through the API, the project's Linux kernel with <paramref name="initrdPath"/> (1 vCPU,
+    /// 128 MiB, <see cref="GuestKernel.BaseCommandLine"/>) and a read-write drive <c>data</c> backed by <paramref name="drivePath"/>.
+    /// </summary>
+    public void StartLinuxGuest(string initrdPath, string drivePath)
+    {
+        Expect(204, "PUT", "/machine-config", """{ "vcpu_count": 1, "mem_size_mib": 128 }""");
+        Expect(204, "PUT", "/boot-source",
+            $$"""{ "kernel_image_path": "{{GuestKernel.Vmlinux}}", "initrd_path": "{{initrdPath}}", "boot_args": "{{GuestKernel.BaseCommandLine}}" }""");
+        Expect(204, "PUT", "/drives/data", $$"""{ "drive_id": "data", "path_on_host": "{{drivePath}}", "is_root_device": false, "is_read_only": false }""");
+        Expect(204, "PUT", "/actions", """{ "action_type": "InstanceStart" }""");
+    }
+
+    /// <summary>Waits until the guest's console shows <paramref name="text"/>; fails the test if the process ends first or after <paramref name="limit"/>.</summary>
+    public void WaitForConsole(string text, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(HasExited, $"the VMM ended before the guest printed '{text}'\n{Describe()}");
+            Assert.True(clock.Elapsed < limit, $"the guest did not print '{text}' within {limit}\n{Describe()}");
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>Waits for the process to end and returns its exit code; fails the test after <paramref name="limit"/>.</summary>
     public int WaitForExit(TimeSpan limit)
     {
@@ -180,6 +214,24 @@ public sealed class FirecrackerProcess : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => BackgroundProcess.Stop(_process);
+
+    private static FirecrackerProcess Launch(string[] args, string socketPath, IReadOnlyList<string>? wrapper, bool keepStdin)
+    {
+        ProcessStartInfo psi = CliProcess.CreateStartInfo(args, wrapper: wrapper);
+        psi.RedirectStandardInput = true;
+        Process process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start sharpvmm {args[0]}");
+        var fc = new FirecrackerProcess(process, socketPath, args) { _keepStdin = keepStdin };
+        process.OutputDataReceived += (_, e) => fc.Append(fc._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => fc.Append(fc._stderr, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!keepStdin)
+        {
+            process.StandardInput.Close();
+        }
+
+        return fc;
+    }
 
     private void Append(StringBuilder to, string? line)
     {
