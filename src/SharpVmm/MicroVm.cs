@@ -130,14 +130,15 @@ public sealed partial class MicroVm : IDisposable
     public VmRunResult WaitForExit(TimeSpan? timeLimit = null)
     {
         VmRunResult result = Machine.WaitForExit(timeLimit);
-        IReadOnlyList<DeviceFailure> failures = Virtio?.Failures() ?? [];
+        // A device that threw on a vCPU thread is already in the result; the virtio workers' failures join it.
+        IReadOnlyList<DeviceFailure> failures = [.. result.DeviceFailures, .. Virtio?.Failures() ?? []];
         foreach (DeviceFailure failure in failures)
         {
             VmLog.DeviceFailed(_logger, failure.Device, failure.Error.Message, failure.Error);
         }
 
         VmLog.RunEnded(_logger, result.Summary);
-        return failures.Count == 0 ? result : result with { DeviceFailures = failures };
+        return failures.Count == result.DeviceFailures.Count ? result : result with { DeviceFailures = failures };
     }
 
     /// <summary>Pauses the VM (see <see cref="VirtualMachine.Pause"/>).</summary>

@@ -271,14 +271,17 @@ public sealed partial class VirtualMachine : IDisposable
         }
     }
 
-    internal void OnVcpuFinished(Vcpu vcpu, ExitOutcome outcome, Exception? error = null)
+    internal void OnVcpuFinished(Vcpu vcpu, ExitOutcome outcome, Exception? error = null, Diagnostics.DeviceFailure? failure = null)
     {
         if (outcome.Disposition == ExitDisposition.Fatal)
         {
             Interlocked.Increment(ref _exitCount);
             string summary = $"vCPU {vcpu.Id}: {outcome.Detail}";
-            string report = VcpuReport.Build(vcpu.Kvm, Memory);
-            Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error));
+            string report = ReportOrWhyNot(vcpu);
+            Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error)
+            {
+                DeviceFailures = failure is null ? [] : [failure],
+            });
         }
         else if (outcome.Disposition == ExitDisposition.Halt)
         {
@@ -289,6 +292,19 @@ public sealed partial class VirtualMachine : IDisposable
         {
             Finish(new VmRunResult(VmStopReason.AllVcpusHalted, outcome.Disposition == ExitDisposition.Halt ? vcpu.Id : null,
                 KvmExitReasonNames.Of((uint)KvmExitReason.Hlt), null, ExitCount));
+        }
+    }
+
+    // The report is read through KVM ioctls: on a vCPU thread that is ending anyway, their failure must not end the process.
+    private string ReportOrWhyNot(Vcpu vcpu)
+    {
+        try
+        {
+            return VcpuReport.Build(vcpu.Kvm, Memory);
+        }
+        catch (Exception ex) when (ex is KvmException or Sys.SystemCallException)
+        {
+            return $"(the vCPU's state could not be read: {ex.Message})\n";
         }
     }
 
