@@ -44,6 +44,7 @@ public sealed partial class MicroVm : IDisposable
         Parts = parts;
         Metrics = new VmMetrics(machine, parts.Virtio);
         machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
+        parts.Serial.OutputFailed = error => VmLog.SerialOutputFailed(_logger, error.Message, error);
         VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
     }
 
