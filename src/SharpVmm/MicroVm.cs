@@ -155,6 +155,11 @@ public sealed partial class MicroVm : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        if (Machine.RetainedAfterDispose)
+        {
+            VmLog.MemoryRetained(_logger);
+        }
+
         Metrics.Dispose();
         _consoleFile?.Dispose();
     }

@@ -28,4 +28,7 @@ internal static partial class VmLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "serial output failed, the guest's further output is dropped (the guest keeps running): {Reason}")]
     public static partial void SerialOutputFailed(ILogger logger, string reason, Exception error);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "a vCPU thread did not stop within 10 s: devices released, guest memory and KVM descriptors kept until the process ends")]
+    public static partial void MemoryRetained(ILogger logger);
 }
