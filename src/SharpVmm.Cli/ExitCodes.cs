@@ -25,7 +25,10 @@ public static class ExitCodes
     public const int GuestUnhandledExit = 9;
     /// <summary>A host system call failed while the guest ran.</summary>
     public const int HostError = 10;
-    /// <summary>A device's host back-end could not be opened: a disk image (missing, unreadable, not writable) or a TAP.</summary>
+    /// <summary>
+    /// A device's host back-end could not be opened (a disk image missing, unreadable or not writable, or a TAP), or a
+    /// device failed while the guest ran (<see cref="VmStopReason.DeviceError"/>, or a dead worker).
+    /// </summary>
     public const int DeviceBackend = 11;
     /// <summary>
     /// <c>--time-limit</c> stopped a guest that was still running, as <c>timeout(1)</c> reports it: a hung guest is
@@ -52,6 +55,7 @@ public static class ExitCodes
         VmStopReason.InternalError => GuestInternalError,
         VmStopReason.UnhandledExit => GuestUnhandledExit,
         VmStopReason.HostError => HostError,
+        VmStopReason.DeviceError => DeviceBackend,
         _ => InternalError,
     };
 }

@@ -44,6 +44,7 @@ public sealed partial class MicroVm : IDisposable
         Parts = parts;
         Metrics = new VmMetrics(machine, parts.Virtio);
         machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
+        parts.Serial.OutputFailed = error => VmLog.SerialOutputFailed(_logger, error.Message, error);
         VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
     }
 
@@ -130,14 +131,15 @@ public sealed partial class MicroVm : IDisposable
     public VmRunResult WaitForExit(TimeSpan? timeLimit = null)
     {
         VmRunResult result = Machine.WaitForExit(timeLimit);
-        IReadOnlyList<DeviceFailure> failures = Virtio?.Failures() ?? [];
+        // A device that threw on a vCPU thread is already in the result; the virtio workers' failures join it.
+        IReadOnlyList<DeviceFailure> failures = [.. result.DeviceFailures, .. Virtio?.Failures() ?? []];
         foreach (DeviceFailure failure in failures)
         {
             VmLog.DeviceFailed(_logger, failure.Device, failure.Error.Message, failure.Error);
         }
 
         VmLog.RunEnded(_logger, result.Summary);
-        return failures.Count == 0 ? result : result with { DeviceFailures = failures };
+        return failures.Count == result.DeviceFailures.Count ? result : result with { DeviceFailures = failures };
     }
 
     /// <summary>Pauses the VM (see <see cref="VirtualMachine.Pause"/>).</summary>
@@ -153,6 +155,11 @@ public sealed partial class MicroVm : IDisposable
     public void Dispose()
     {
         Machine.Dispose();
+        if (Machine.RetainedAfterDispose)
+        {
+            VmLog.MemoryRetained(_logger);
+        }
+
         Metrics.Dispose();
         _consoleFile?.Dispose();
     }

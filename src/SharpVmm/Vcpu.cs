@@ -1,3 +1,4 @@
+using SharpVmm.Diagnostics;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
 using SharpVmm.Sys;
@@ -15,6 +16,7 @@ public sealed class Vcpu : IDisposable
     private Thread? _thread;
     private nuint _pthread;
     private bool _inRunLoop;
+    private bool _dispatching; // set around each exit's dispatch, so a failure can be laid at the device's door
     private long _exitCount;
     private long _firstExitAt;
     private long _handlingTicks;
@@ -84,6 +86,20 @@ public sealed class Vcpu : IDisposable
         {
             _vm.OnVcpuFinished(this, ExitOutcome.Fatal(VmStopReason.HostError, $"vCPU {Id}: {ex.Message}"), ex);
         }
+#pragma warning disable CA1031 // the vCPU thread's last resort: a device the guest drove into a bug stops the VM, never the process
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (_dispatching)
+            {
+                DeviceFailure failure = FailedAccess.Describe(Kvm.Exit, _vm.IoBus, _vm.MmioBus, ex);
+                _vm.OnVcpuFinished(this, ExitOutcome.Fatal(VmStopReason.DeviceError, $"device {failure}"), ex, failure);
+            }
+            else
+            {
+                _vm.OnVcpuFinished(this, ExitOutcome.Fatal(VmStopReason.HostError, $"vCPU {Id}: {ex.GetType().Name}: {ex.Message}"), ex);
+            }
+        }
         finally
         {
             lock (_threadLock)
@@ -139,7 +155,9 @@ public sealed class Vcpu : IDisposable
             }
 
             Interlocked.Increment(ref _exitCount);
+            _dispatching = true;
             ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
+            _dispatching = false;
             if (outcome.Disposition != ExitDisposition.Continue)
             {
                 return outcome;

@@ -83,6 +83,13 @@ public sealed partial class VirtualMachine : IDisposable
     /// <summary>Exits handled so far, all vCPUs together.</summary>
     public long ExitCount => Interlocked.Read(ref _exitCount);
 
+    /// <summary>
+    /// True after a <see cref="Dispose"/> that found a vCPU thread still running after 10 seconds: the devices were
+    /// released, but guest memory, the vCPUs' <c>kvm_run</c> and the KVM descriptors were kept (leaked) because that
+    /// thread could still touch them.
+    /// </summary>
+    public bool RetainedAfterDispose { get; private set; }
+
     internal ExitDispatcher Dispatcher { get; }
 
     internal bool IsStopping => _stopping;
@@ -271,14 +278,17 @@ public sealed partial class VirtualMachine : IDisposable
         }
     }
 
-    internal void OnVcpuFinished(Vcpu vcpu, ExitOutcome outcome, Exception? error = null)
+    internal void OnVcpuFinished(Vcpu vcpu, ExitOutcome outcome, Exception? error = null, Diagnostics.DeviceFailure? failure = null)
     {
         if (outcome.Disposition == ExitDisposition.Fatal)
         {
             Interlocked.Increment(ref _exitCount);
             string summary = $"vCPU {vcpu.Id}: {outcome.Detail}";
-            string report = VcpuReport.Build(vcpu.Kvm, Memory);
-            Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error));
+            string report = ReportOrWhyNot(vcpu);
+            Finish(new VmRunResult(outcome.StopReason, vcpu.Id, summary, report, ExitCount, error)
+            {
+                DeviceFailures = failure is null ? [] : [failure],
+            });
         }
         else if (outcome.Disposition == ExitDisposition.Halt)
         {
@@ -289,6 +299,19 @@ public sealed partial class VirtualMachine : IDisposable
         {
             Finish(new VmRunResult(VmStopReason.AllVcpusHalted, outcome.Disposition == ExitDisposition.Halt ? vcpu.Id : null,
                 KvmExitReasonNames.Of((uint)KvmExitReason.Hlt), null, ExitCount));
+        }
+    }
+
+    // The report is read through KVM ioctls: on a vCPU thread that is ending anyway, their failure must not end the process.
+    private string ReportOrWhyNot(Vcpu vcpu)
+    {
+        try
+        {
+            return VcpuReport.Build(vcpu.Kvm, Memory);
+        }
+        catch (Exception ex) when (ex is KvmException or Sys.SystemCallException)
+        {
+            return $"(the vCPU's state could not be read: {ex.Message})\n";
         }
     }
 
@@ -357,22 +380,29 @@ public sealed partial class VirtualMachine : IDisposable
             Finish(new VmRunResult(VmStopReason.StopRequested, null, "disposed while running", null, ExitCount));
         }
 
-        // Guest memory and kvm_run mappings go away only after every vCPU thread has left KVM_RUN for good.
-        // A thread that never joins keeps them alive (a leak, never a use-after-unmap).
-        if (!JoinAll())
+        // Guest memory and kvm_run mappings go away only after every vCPU thread has left KVM_RUN for good. A thread
+        // that never joins (stuck in a device) keeps them, and the VM and KVM descriptors, alive: a leak, never a
+        // use-after-unmap. The devices are released all the same (their threads stop, their files close): a stuck
+        // vCPU that touches one afterwards gets an exception, which ends that thread's run, not the process.
+        bool joined = JoinAll();
+        if (joined)
         {
-            return;
-        }
-
-        foreach (Vcpu vcpu in _vcpus)
-        {
-            vcpu.Dispose();
+            foreach (Vcpu vcpu in _vcpus)
+            {
+                vcpu.Dispose();
+            }
         }
 
         // Devices stop their own threads before the memory those threads write is unmapped.
         for (int i = Devices.Owned.Count - 1; i >= 0; i--)
         {
             Devices.Owned[i].Dispose();
+        }
+
+        if (!joined)
+        {
+            RetainedAfterDispose = true;
+            return;
         }
 
         Devices.CloseInterruptLines();

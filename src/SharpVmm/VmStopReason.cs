@@ -29,4 +29,9 @@ public enum VmStopReason
     GuestPowerOff,
     /// <summary>The guest wrote to the isa-debug-exit port: <see cref="VmRunResult.GuestExitStatus"/> says with what status.</summary>
     GuestDebugExit,
+    /// <summary>
+    /// A device threw while handling a guest access (a device bug the guest reached): the VM stopped, and
+    /// <see cref="VmRunResult.DeviceFailures"/> names the device, its address and the error.
+    /// </summary>
+    DeviceError,
 }

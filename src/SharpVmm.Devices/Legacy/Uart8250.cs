@@ -37,6 +37,8 @@ public sealed class Uart8250 : IBusDevice
     private byte _dll = 0x0C, _dlm; // 9600 baud, the BIOS default
     private bool _thrEmptyPending;
     private bool _irqHigh;
+    private Exception? _outputError;
+    private long _bytesLost;
 
     /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
     public Uart8250(Stream output, IInterruptLine? irq = null)
@@ -48,8 +50,23 @@ public sealed class Uart8250 : IBusDevice
     /// <summary>Where transmitted bytes go.</summary>
     public Stream Output { get; }
 
-    /// <summary>Bytes transmitted so far.</summary>
+    /// <summary>Bytes transmitted so far (written to <see cref="Output"/>).</summary>
     public long BytesTransmitted { get; private set; }
+
+    /// <summary>
+    /// Bytes the guest transmitted that never reached <see cref="Output"/>, because it had failed
+    /// (<see cref="OutputError"/>). The guest does not notice: the line stays up and it goes on running.
+    /// </summary>
+    public long BytesLost => Interlocked.Read(ref _bytesLost);
+
+    /// <summary>
+    /// The error that stopped output (an <see cref="IOException"/> for EPIPE or ENOSPC, a closed stream...), or null.
+    /// After the first failure the UART writes nothing more to <see cref="Output"/> and counts <see cref="BytesLost"/>.
+    /// </summary>
+    public Exception? OutputError => Volatile.Read(ref _outputError);
+
+    /// <summary>Called once, on the vCPU thread, with the error that stopped output (for a log line); it must not block.</summary>
+    public Action<Exception>? OutputFailed { get; set; }
 
     /// <summary>Hands bytes from the host (a terminal, a file) to the guest's receiver.</summary>
     public void EnqueueInput(ReadOnlySpan<byte> bytes)
@@ -235,13 +252,37 @@ public sealed class Uart8250 : IBusDevice
         }
         else
         {
-            Output.WriteByte(value);
-            Output.Flush();
-            BytesTransmitted++;
+            Emit(value);
         }
 
         // The byte leaves at once, so THR is empty again: raise the THR-empty interrupt if enabled.
         _thrEmptyPending = true;
+    }
+
+    // Under _lock. The output is the host's (a terminal, a pipe, a file): its failure is the host's problem, not the
+    // guest's, so it ends output, never the vCPU thread.
+    private void Emit(byte value)
+    {
+        if (_outputError is not null)
+        {
+            Interlocked.Increment(ref _bytesLost);
+            return;
+        }
+
+        try
+        {
+            Output.WriteByte(value);
+            Output.Flush();
+            BytesTransmitted++;
+        }
+#pragma warning disable CA1031 // any stream's failure (IOException, ObjectDisposedException, NotSupportedException) ends output the same way
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Volatile.Write(ref _outputError, ex);
+            Interlocked.Increment(ref _bytesLost);
+            OutputFailed?.Invoke(ex);
+        }
     }
 
     private byte ModemStatus()

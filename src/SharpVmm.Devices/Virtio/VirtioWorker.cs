@@ -109,6 +109,22 @@ internal sealed class VirtioWorker : IDisposable
 
     private void Run()
     {
+        try
+        {
+            ServeUntilStopped();
+        }
+#pragma warning disable CA1031 // the device thread's last resort: a device bug stops this device, not the VMM and its other devices
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // Any exception, OutOfMemoryException included: a guest-sized allocation that fails is this device's
+            // failure (reported through VmRunResult.DeviceFailures), never the process's.
+            Failure = ex;
+        }
+    }
+
+    private void ServeUntilStopped()
+    {
         while (true)
         {
             bool kicked = _kick.Wait(-1); // false only when a signal interrupted the wait
@@ -126,22 +142,13 @@ internal sealed class VirtioWorker : IDisposable
                         continue; // Resume kicks again
                     }
 
-                    try
-                    {
-                        _service();
-                    }
-#pragma warning disable CA1031 // the device thread's last resort: a device bug stops this device, not the VMM and its other devices
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-#pragma warning restore CA1031
-                    {
-                        Failure = ex;
-                        return;
-                    }
+                    _service();
                 }
             }
         }
     }
 
+    /// <summary>The exception that ended the thread (the service's, or the wait's), or null while it lives.</summary>
     public Exception? Failure { get; private set; }
 
     /// <inheritdoc />

@@ -25,4 +25,10 @@ internal static partial class VmLog
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "restored from {StatePath} (memory: {Backend}, resumed: {Resumed})")]
     public static partial void SnapshotRestored(ILogger logger, string statePath, string backend, bool resumed);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "serial output failed, the guest's further output is dropped (the guest keeps running): {Reason}")]
+    public static partial void SerialOutputFailed(ILogger logger, string reason, Exception error);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "a vCPU thread did not stop within 10 s: devices released, guest memory and KVM descriptors kept until the process ends")]
+    public static partial void MemoryRetained(ILogger logger);
 }

@@ -35,7 +35,10 @@ public sealed class IoEventPoller : IDisposable
     /// <summary>Callbacks run so far.</summary>
     public long Dispatched => Interlocked.Read(ref _dispatched);
 
-    /// <summary>Callbacks that threw (a VMM bug; the poller keeps going). The last one is in <see cref="LastFailure"/>.</summary>
+    /// <summary>
+    /// Callbacks that threw (a VMM bug; the poller keeps going), and the poll itself failing (the thread ends). The
+    /// last one is in <see cref="LastFailure"/>.
+    /// </summary>
     public long CallbackFailures => Interlocked.Read(ref _callbackFailures);
 
     /// <summary>The last exception a callback threw, if any.</summary>
@@ -133,7 +136,19 @@ public sealed class IoEventPoller : IDisposable
         Span<ulong> ready = stackalloc ulong[16];
         while (!_stopping)
         {
-            int count = _set.Wait(ready, -1);
+            int count;
+            try
+            {
+                count = _set.Wait(ready, -1);
+            }
+            catch (SystemCallException ex)
+            {
+                // epoll itself failed: the thread ends (the devices fall silent) but the process lives; it is recorded.
+                LastFailure = ex;
+                Interlocked.Increment(ref _callbackFailures);
+                return;
+            }
+
             for (int i = 0; i < count && !_stopping; i++)
             {
                 Dispatch(ready[i]);

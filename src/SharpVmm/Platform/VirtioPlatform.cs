@@ -47,6 +47,7 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
     private readonly List<(int Slot, VirtioPciDevice Device)> _pci = [];
     private readonly List<EventFd> _eventFds = [];
     private readonly List<IDisposable> _irqFds = [];
+    private readonly List<PciQueueNotifiers> _pciNotifiers = [];
     private readonly bool _useIrqFds;
     private readonly bool _useIoEventFds;
     private PciBus? _pciBus;
@@ -80,6 +81,15 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
     /// ioeventfds go through a poller thread that replays the write to the transport.
     /// </summary>
     public int DirectNotificationQueues { get; private set; }
+
+    /// <summary>
+    /// Times KVM refused a virtio-pci function's ioeventfds where the guest moved its BAR (EEXIST), so that its queue
+    /// notifications fell back to trapped MMIO writes; the VM went on.
+    /// </summary>
+    public long NotifierFallbacks => _pciNotifiers.Sum(n => n.Fallbacks);
+
+    /// <summary>For each virtio-pci function, by slot order: whether its queue ioeventfds are registered now.</summary>
+    public IReadOnlyList<bool> PciNotifiersActive => [.. _pciNotifiers.Select(n => n.Active)];
 
     /// <summary>Whether virtio-mmio interrupts are irqfds (KVM offered them, they were asked for, and an MMIO device was added).</summary>
     public bool IrqFdsActive { get; private set; }
@@ -299,33 +309,14 @@ public sealed class VirtioPlatform : IDisposable, Devices.IPausable
 
     private void AddPciNotifiers(IVirtioDevice device, VirtioPciDevice function)
     {
-        KvmVm kvm = _vm.Kvm;
-        var notifiers = new List<(SafeHandle Notifier, int Queue)>();
+        var notifiers = new List<SafeHandle>();
         for (int q = 0; q < function.Queues.Count; q++)
         {
-            // virtio-pci: a register per queue (notify_off_multiplier 4); the driver writes the 16-bit queue index.
             int queue = q;
-            SafeHandle notifier = QueueNotifier(device, q, () => function.NotifyAddress(queue), 2);
-            kvm.AddIoEventFd(notifier, function.NotifyAddress(q), 2, isPortIo: false, dataMatch: null);
-            notifiers.Add((notifier, q));
+            notifiers.Add(QueueNotifier(device, q, () => function.NotifyAddress(queue), 2));
         }
 
-        function.NotifyRegionMoved += (oldBase, newBase) =>
-        {
-            // The guest moved BAR 0 or turned its decoding off (0) or on: the ioeventfds follow the registers.
-            foreach ((SafeHandle notifier, int q) in notifiers)
-            {
-                if (oldBase != 0)
-                {
-                    kvm.RemoveIoEventFd(notifier, oldBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
-                }
-
-                if (newBase != 0)
-                {
-                    kvm.AddIoEventFd(notifier, newBase + (VirtioPciLayout.NotifyOffMultiplier * (ulong)q), 2, isPortIo: false, dataMatch: null);
-                }
-            }
-        };
+        _pciNotifiers.Add(new PciQueueNotifiers(_vm.Kvm, _vm.MmioBus, function, notifiers));
     }
 
     // The eventfd KVM signals for queue q's notify register. A device that offers its own (IVirtioNotificationSource)

@@ -1,0 +1,44 @@
+using SharpVmm.Devices.Legacy;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Unit.HostileGuest;
+
+[Tier(TestTiers.Unit)]
+public class SerialOutputFailureTests
+{
+    private const ulong Thr = 0, Lsr = 5;
+
+    [Fact]
+    public void A_failing_serial_output_stops_output_counts_the_lost_bytes_and_reports_once()
+    {
+        var output = new FailingStream(acceptedBytes: 2);
+        var failures = new List<Exception>();
+        var uart = new Uart8250(output) { OutputFailed = failures.Add };
+
+        foreach (byte b in "hello"u8)
+        {
+            uart.Write(Thr, [b]); // must not throw: the guest's write is not the host's problem
+        }
+
+        Assert.Equal("he"u8.ToArray(), output.Accepted.ToArray());
+        Assert.Equal(2, uart.BytesTransmitted);
+        Assert.Equal(3, uart.BytesLost);
+        Assert.IsType<IOException>(uart.OutputError);
+        Assert.Single(failures);
+        Assert.Equal(1, output.FailedCalls); // nothing more is tried once output failed
+    }
+
+    [Fact]
+    public void The_guest_still_sees_an_empty_transmitter_after_the_output_failed()
+    {
+        var uart = new Uart8250(new FailingStream(acceptedBytes: 0));
+        uart.Write(Thr, [(byte)'x']);
+
+        byte[] lsr = new byte[1];
+        uart.Read(Lsr, lsr);
+
+        Assert.Equal(0x60, lsr[0] & 0x60); // THR empty and transmitter empty: a polling guest does not spin forever
+        Assert.Equal(1, uart.BytesLost);
+    }
+}
