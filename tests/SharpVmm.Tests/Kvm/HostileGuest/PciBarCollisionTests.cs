@@ -19,11 +19,8 @@ public class PciBarCollisionTests
     [Fact]
     public void A_guest_that_moves_a_virtio_pci_bar_onto_another_devices_bar_and_back_keeps_running_with_consistent_ioeventfds()
     {
-        using VirtualMachine vm = TestVm.Create(b => PcPlatform.Machine(b));
-        vm.Devices.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
-        VirtioPlatform virtio = VirtioPlatform.Attach(vm.Devices, VirtioTransport.Pci);
-        virtio.Add(new FakeVirtioDevice(VirtioFeatures.Version1, 16, 16));
-        virtio.Add(new FakeVirtioDevice(VirtioFeatures.Version1, 16, 16));
+        (VirtualMachine machine, VirtioPlatform virtio) = PciMachine(devices: 2);
+        using VirtualMachine vm = machine;
         int slotA = virtio.PciSlots[0], slotB = virtio.PciSlots[1];
         uint barA = Bar0(virtio.PciDevices[0]), barB = Bar0(virtio.PciDevices[1]);
         Assert.Equal([true, true], virtio.PciNotifiersActive);
@@ -50,10 +47,8 @@ public class PciBarCollisionTests
     [Fact]
     public void When_kvm_refuses_a_moved_bars_ioeventfds_the_device_falls_back_to_trapped_notifications_and_the_vm_keeps_running()
     {
-        using VirtualMachine vm = TestVm.Create(b => PcPlatform.Machine(b));
-        vm.Devices.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
-        VirtioPlatform virtio = VirtioPlatform.Attach(vm.Devices, VirtioTransport.Pci);
-        virtio.Add(new FakeVirtioDevice(VirtioFeatures.Version1, 16, 16));
+        (VirtualMachine machine, VirtioPlatform virtio) = PciMachine(devices: 1);
+        using VirtualMachine vm = machine;
         int slot = virtio.PciSlots[0];
         uint elsewhere = (uint)PciLayout.MmioWindowBase + 0x0800_0000; // free, but something else holds an ioeventfd on queue 1's register
         using var taken = new SharpVmm.Sys.EventFd();
@@ -75,6 +70,20 @@ public class PciBarCollisionTests
         // Queue 0's ioeventfd, made before KVM refused queue 1's, was taken back: the address is free for another.
         using var probe = new SharpVmm.Sys.EventFd();
         vm.Kvm.AddIoEventFd(probe, elsewhere + VirtioPciLayout.NotifyOffset, 2, isPortIo: false, dataMatch: null);
+    }
+
+    // A PC machine with isa-debug-exit and DEVICES virtio-pci devices.
+    private static (VirtualMachine Vm, VirtioPlatform Virtio) PciMachine(int devices)
+    {
+        VirtualMachine vm = TestVm.Create(b => PcPlatform.Machine(b));
+        vm.Devices.AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
+        VirtioPlatform virtio = VirtioPlatform.Attach(vm.Devices, VirtioTransport.Pci);
+        for (int i = 0; i < devices; i++)
+        {
+            virtio.Add(new FakeVirtioDevice(VirtioFeatures.Version1, 16, 16));
+        }
+
+        return (vm, virtio);
     }
 
     private static uint Bar0(VirtioPciDevice function)
