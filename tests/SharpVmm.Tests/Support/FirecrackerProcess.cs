@@ -79,6 +79,19 @@ public sealed class FirecrackerProcess : IDisposable
     /// <summary>Starts <c>sharpvmm ARGS...</c>, a command that serves the API on <paramref name="socket"/> (such as <c>restore --api-sock</c>), and waits until the socket answers.</summary>
     public static FirecrackerProcess StartWith(string[] args, string socket, IReadOnlyList<string>? wrapper = null)
     {
+        FirecrackerProcess fc = Launch(args, socket, wrapper);
+        fc.WaitForSocket();
+        return fc;
+    }
+
+    /// <summary>
+    /// Starts <c>sharpvmm ARGS...</c>, a command that serves no API (<c>run</c>, <c>boot</c>), and returns at once: its
+    /// output, signals and exit are handled as for the API commands, and <see cref="Call"/> does not apply.
+    /// </summary>
+    public static FirecrackerProcess StartCommand(string[] args) => Launch(args, socket: "", wrapper: null);
+
+    private static FirecrackerProcess Launch(string[] args, string socket, IReadOnlyList<string>? wrapper)
+    {
         ProcessStartInfo psi = CliProcess.CreateStartInfo(args, wrapper: wrapper);
         psi.RedirectStandardInput = true;
         Process process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sharpvmm firecracker");
@@ -88,7 +101,6 @@ public sealed class FirecrackerProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.StandardInput.Close();
-        fc.WaitForSocket();
         return fc;
     }
 
