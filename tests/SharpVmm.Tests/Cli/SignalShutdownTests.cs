@@ -60,13 +60,13 @@ public class SignalShutdownTests
     }
 
     [Fact]
-    public void Sigterm_makes_sharpvmm_firecracker_sync_the_guests_disk_before_it_exits()
+    public void Sigterm_makes_sharpvmm_firecracker_and_sharpvmm_restore_sync_the_guests_disk_before_they_exit()
     {
         KvmTestEnvironment.RequireKvm();
         string kernel = TestKernel.Path;
         using var dir = new TempDirectory();
         string image = ZeroedDisk(dir);
-        string config = dir.File("vm.json");
+        string config = dir.File("vm.json"), state = dir.File("vm.snap"), memory = dir.File("vm.mem");
         File.WriteAllText(config, $$"""
             {
               "machine-config": { "vcpu_count": 2, "mem_size_mib": 128, "virtio_transport": "mmio" },
@@ -75,14 +75,28 @@ public class SignalShutdownTests
             }
             """);
 
-        using var fc = FirecrackerProcess.Start(dir, id: "durable", extra: ["--config-file", config]);
-        CountingOutput.WaitFor(() => fc.Stdout, "disk SHARPVMM", fc.Describe);
-        fc.Signal(SigTerm);
-        int exit = fc.WaitForExit(Patience);
+        using (var fc = FirecrackerProcess.Start(dir, id: "durable", extra: ["--config-file", config]))
+        {
+            CountingOutput.WaitFor(() => fc.Stdout, "disk SHARPVMM", fc.Describe);
+            fc.Expect(204, "PATCH", "/vm", """{ "state": "Paused" }""");
+            fc.Expect(204, "PUT", "/snapshot/create", $$"""{ "snapshot_type": "Full", "snapshot_path": "{{state}}", "mem_file_path": "{{memory}}" }""");
+            fc.Signal(SigTerm);
+            AssertSyncedAndEnded(fc, "sharpvmm firecracker");
+        }
 
-        Assert.True(exit == 0, $"exit code {exit} after SIGTERM, expected 0\n{fc.Describe()}");
-        Assert.Contains("stopped by a signal (SIGTERM); 1 writable disk(s) synced", fc.Stderr, StringComparison.Ordinal);
         Assert.Equal(TestKernelTests.SectorPattern(), File.ReadAllBytes(image)[..(TestKernelTests.PatternSectors * 512)]);
+        string socket = dir.File("restored.sock");
+        using var restored = FirecrackerProcess.StartWith(["restore", "--snapshot", state, "--mem-file", memory, "--api-sock", socket], socket);
+        CountingOutput.WaitForLines(() => restored.Stdout, 3, restored.Describe);
+        restored.Signal(SigTerm);
+        AssertSyncedAndEnded(restored, "sharpvmm restore");
+    }
+
+    private static void AssertSyncedAndEnded(FirecrackerProcess vmm, string what)
+    {
+        int exit = vmm.WaitForExit(Patience);
+        Assert.True(exit == 0, $"{what} exited {exit} after SIGTERM, expected 0\n{vmm.Describe()}");
+        Assert.Contains("stopped by a signal (SIGTERM); 1 writable disk(s) synced", vmm.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>A new 1 MiB image of zeros in <paramref name="dir"/>.</summary>
