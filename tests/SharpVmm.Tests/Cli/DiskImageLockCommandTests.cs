@@ -63,4 +63,28 @@ public class DiskImageLockCommandTests
         Assert.Contains("another process holds a shared (read) lock on it", writer.Message, StringComparison.Ordinal);
         using var after = new RawDiskImage(image);
     }
+
+    [Fact]
+    public void A_firecracker_vmm_may_patch_a_drive_to_its_own_image_but_not_to_one_another_process_holds()
+    {
+        KvmTestEnvironment.RequireKvm();
+        string kernel = TestKernel.Path;
+        using var dir = new TempDirectory();
+        string image = SignalShutdownTests.ZeroedDisk(dir), held = dir.File("held.img"), config = dir.File("vm.json");
+        File.WriteAllBytes(held, new byte[1 << 20]);
+        File.WriteAllText(config, SignalShutdownTests.CountingKernelConfig(kernel, image));
+        using var fc = FirecrackerProcess.Start(dir, id: "patch", extra: ["--config-file", config]);
+        CountingOutput.WaitFor(() => fc.Stdout, "disk SHARPVMM", fc.Describe);
+
+        fc.Expect(204, "PATCH", "/drives/disk", $$"""{ "drive_id": "disk", "path_on_host": "{{image}}" }""");
+        ApiResponse refused;
+        using (var other = new RawDiskImage(held))
+        {
+            refused = fc.Expect(400, "PATCH", "/drives/disk", $$"""{ "drive_id": "disk", "path_on_host": "{{held}}" }""");
+        }
+
+        Assert.Throws<DiskImageException>(() => new RawDiskImage(image)); // the VMM still holds its own image
+        Assert.Contains(held, refused.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains("another process holds", refused.FaultMessage, StringComparison.Ordinal);
+    }
 }

@@ -67,13 +67,7 @@ public class SignalShutdownTests
         using var dir = new TempDirectory();
         string image = ZeroedDisk(dir);
         string config = dir.File("vm.json"), state = dir.File("vm.snap"), memory = dir.File("vm.mem");
-        File.WriteAllText(config, $$"""
-            {
-              "machine-config": { "vcpu_count": 2, "mem_size_mib": 128, "virtio_transport": "mmio" },
-              "boot-source": { "kernel_image_path": "{{kernel}}", "boot_args": "mem=128 cpus=2 blk=rw exit=count" },
-              "drives": [ { "drive_id": "disk", "path_on_host": "{{image}}", "is_root_device": false, "is_read_only": false } ]
-            }
-            """);
+        File.WriteAllText(config, CountingKernelConfig(kernel, image));
 
         using (var fc = FirecrackerProcess.Start(dir, id: "durable", extra: ["--config-file", config]))
         {
@@ -98,6 +92,15 @@ public class SignalShutdownTests
         Assert.True(exit == 0, $"{what} exited {exit} after SIGTERM, expected 0\n{vmm.Describe()}");
         Assert.Contains("stopped by a signal (SIGTERM); 1 writable disk(s) synced", vmm.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>A <c>--config-file</c> for <c>sharpvmm firecracker</c>: the test kernel counting forever with <paramref name="image"/> as its writable disk <c>disk</c>.</summary>
+    internal static string CountingKernelConfig(string kernel, string image) => $$"""
+        {
+          "machine-config": { "vcpu_count": 2, "mem_size_mib": 128, "virtio_transport": "mmio" },
+          "boot-source": { "kernel_image_path": "{{kernel}}", "boot_args": "mem=128 cpus=2 blk=rw exit=count" },
+          "drives": [ { "drive_id": "disk", "path_on_host": "{{image}}", "is_root_device": false, "is_read_only": false } ]
+        }
+        """;
 
     /// <summary>A new 1 MiB image of zeros in <paramref name="dir"/>.</summary>
     internal static string ZeroedDisk(TempDirectory dir)

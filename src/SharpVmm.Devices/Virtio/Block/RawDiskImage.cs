@@ -44,6 +44,27 @@ public sealed class RawDiskImage : IDisposable
     /// <summary>The image file.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// Opens this image's file again, in the same mode (a new descriptor, which sees the file's size now), and hands
+    /// this image's lock over to it, so a process can replace a disk by itself. The lock is released before the new
+    /// descriptor takes it; should that fail (another process took it meanwhile), this image takes it back.
+    /// </summary>
+    /// <exception cref="DiskImageException">The file cannot be opened again, or another process holds it now.</exception>
+    public RawDiskImage Reopen()
+    {
+        Flock release = Flock.WholeFile(Libc.F_UNLCK);
+        _ = Libc.Fcntl(_handle, Libc.F_OFD_SETLK, ref release);
+        try
+        {
+            return new RawDiskImage(Path, ReadOnly);
+        }
+        catch (DiskImageException)
+        {
+            _ = Lock(_handle, ReadOnly);
+            throw;
+        }
+    }
+
     /// <summary>Whether the image was opened read-only.</summary>
     public bool ReadOnly { get; }
 

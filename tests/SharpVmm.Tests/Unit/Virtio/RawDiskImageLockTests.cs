@@ -73,6 +73,19 @@ public sealed class RawDiskImageLockTests : IDisposable
         Assert.False(again.ReadOnly);
     }
 
+    [Fact]
+    public void Reopen_hands_the_lock_over_to_a_new_descriptor_that_sees_the_new_size()
+    {
+        using var first = new RawDiskImage(_path);
+        File.AppendAllText(_path, new string('x', 512));
+
+        using var reopened = first.Reopen();
+        first.Dispose();
+
+        Assert.Equal(first.Length + 512, reopened.Length);
+        Assert.Throws<DiskImageException>(() => new RawDiskImage(_path, readOnly: true));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
