@@ -148,7 +148,9 @@ public sealed partial class FirecrackerVmm : IDisposable
             RawDiskImage image;
             try
             {
-                image = new RawDiskImage(path, drive.IsReadOnly);
+                // The same file again (to see its new size): this VMM's own lock must not refuse it.
+                image = System.IO.Path.GetFullPath(path) == System.IO.Path.GetFullPath(device.Image.Path)
+                    ? device.Image.Reopen() : new RawDiskImage(path, drive.IsReadOnly);
             }
             catch (DiskImageException ex)
             {

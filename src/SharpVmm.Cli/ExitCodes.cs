@@ -35,6 +35,12 @@ public static class ExitCodes
     /// not a success. Even, so no isa-debug-exit status (always odd) can be mistaken for it.
     /// </summary>
     public const int TimeLimitReached = 124;
+    /// <summary>
+    /// SIGTERM or SIGINT stopped <c>run</c> or <c>boot</c>: the vCPUs were stopped, the disk requests in flight
+    /// finished and every writable disk synced (fdatasync) before the exit. 128 + SIGINT, as a shell reports Ctrl-C;
+    /// one code for both signals, and even, so no isa-debug-exit status (always odd) can be mistaken for it.
+    /// </summary>
+    public const int StoppedBySignal = 130;
 
     /// <summary>The exit code for <paramref name="result"/>: the guest's own status for isa-debug-exit (its low 8 bits, as a process keeps them).</summary>
     public static int For(VmRunResult result)

@@ -121,10 +121,22 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
                 }
             }
 
-            using var stop = new PosixSignalWatch(() => ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, "stopped by a signal", null, 0)));
+            using var stop = new PosixSignalWatch(signal =>
+                ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, $"stopped by a signal ({PosixSignalWatch.Name(signal)})", null, 0)));
             VmRunResult result = ended.Task.GetAwaiter().GetResult();
+            // Whatever ended it, the guest's disks are synced before the VMM exits (the disk requests in flight finish first).
+            IReadOnlyList<string> synced;
+            try
+            {
+                synced = vmm.Vm?.Shutdown() ?? [];
+            }
+            catch (IOException ex)
+            {
+                return Fail(ExitCodes.HostError, $"the guest's writes may not be on disk: {ex.Message}");
+            }
+
             output.Flush();
-            error.WriteLine($"sharpvmm: {result.Summary}");
+            error.WriteLine($"sharpvmm: {result.Summary}" + (synced.Count > 0 ? $"; {synced.Count} writable disk(s) synced" : ""));
             return ExitCodes.For(result);
         }
         catch (ApiRequestException ex)

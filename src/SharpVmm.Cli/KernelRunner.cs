@@ -26,7 +26,10 @@ public sealed class KernelRunner
         _consoleInput = consoleInput;
     }
 
-    /// <summary>Boots the kernel <paramref name="config"/> describes and returns the process exit code.</summary>
+    /// <summary>
+    /// Boots the kernel <paramref name="config"/> describes and returns the process exit code. SIGTERM or SIGINT stops
+    /// it in order (<see cref="SignalShutdown"/>): <see cref="ExitCodes.StoppedBySignal"/>.
+    /// </summary>
     public int Run(VmConfig config, RunControls controls)
     {
         using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
@@ -46,6 +49,7 @@ public sealed class KernelRunner
             _err.WriteLine($"sharpvmm: note: this host's KVM refused boot MSRs {string.Join(", ", boot.RefusedMsrs.Select(m => $"0x{m:x}"))}");
         }
 
+        using var shutdown = new SignalShutdown(micro);
         using SerialConsoleInput? input = _consoleInput && config.Console.OutputPath is null ? new SerialConsoleInput(micro.SendConsoleInput, vm.Stop, _err) : null;
         if (input is { IsTerminal: true })
         {
@@ -70,7 +74,7 @@ public sealed class KernelRunner
             ReportDevices(micro.Virtio);
         }
 
-        return Report(result);
+        return shutdown.Finish(result, _err) ?? Report(result);
     }
 
     private void ReportDevices(VirtioPlatform virtio)

@@ -24,7 +24,10 @@ public sealed class RawGuestRunner
     public static string KvmDevicePath() =>
         Environment.GetEnvironmentVariable(KvmDeviceVariable) is { Length: > 0 } dev ? dev : Kvm.KvmSystem.DefaultDevicePath;
 
-    /// <summary>Runs the raw guest <paramref name="config"/> describes; with <paramref name="serialInput"/> stdin goes to COM1.</summary>
+    /// <summary>
+    /// Runs the raw guest <paramref name="config"/> describes; with <paramref name="serialInput"/> stdin goes to COM1.
+    /// SIGTERM or SIGINT stops it in order (<see cref="SignalShutdown"/>): <see cref="ExitCodes.StoppedBySignal"/>.
+    /// </summary>
     public int Run(VmConfig config, RunControls controls, bool serialInput)
     {
         using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
@@ -35,11 +38,12 @@ public sealed class RawGuestRunner
             KvmDevicePath = KvmDevicePath(),
             ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,
         });
+        using var shutdown = new SignalShutdown(micro);
         using SerialConsoleInput? input = serialInput ? new SerialConsoleInput(micro.SendConsoleInput, micro.Stop, _err) : null;
         input?.Start();
         VmRunResult result = micro.Run(controls.ToRunOptions());
         _out.Flush();
-        return Report(result);
+        return shutdown.Finish(result, _err) ?? Report(result);
     }
 
     private int Report(VmRunResult result)

@@ -53,6 +53,7 @@ public sealed class SharpVmmCommand
             "  sharpvmm boot --kernel vmlinux --disk root.ext4 --rng --append 'console=ttyS0 root=/dev/vda rw'\n" +
             "  sharpvmm boot --kernel vmlinux --virtio mmio --net tap=tap0 --append 'console=ttyS0 ip=dhcp'\n\n" +
             "Exit codes: 0 the guest halted, powered off or reset, or --max-exits or Ctrl-A x stopped it; 124 --time-limit stopped it;\n" +
+            "130 SIGTERM or SIGINT stopped 'run' or 'boot' (the vCPUs stopped, disk requests in flight finished, writable disks synced);\n" +
             "(V << 1) | 1 the guest wrote V to isa-debug-exit (port 0xf4); 1-11 an error (2 bad arguments, 3 no usable /dev/kvm,\n" +
             "4 bad image, 5 load address outside memory, 6 triple fault, 7 entry failure, 8 KVM internal error, 9 unhandled exit,\n" +
             "10 host system call failed, 11 device back-end failed; 1 a bug in SharpVmm).");
@@ -192,7 +193,7 @@ public sealed class SharpVmmCommand
         var files = new ConfigFileOptions();
         var command = new Command("boot",
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
-            "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124. On a terminal, Ctrl-A x quits.")
+            "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124, SIGTERM or SIGINT with 130 once the writable disks are synced. On a terminal, Ctrl-A x quits.")
         {
             kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, virtio, noEventFds, testDevices,
         };

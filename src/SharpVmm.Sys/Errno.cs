@@ -21,6 +21,7 @@ public static class Errno
     public const int EEXIST = 17;
     public const int ENODEV = 19;
     public const int EINVAL = 22;
+    public const int ENOLCK = 37;
     public const int EOPNOTSUPP = 95;
 #pragma warning restore CS1591
 

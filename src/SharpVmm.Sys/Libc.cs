@@ -4,7 +4,7 @@ namespace SharpVmm.Sys;
 
 /// <summary>
 /// The libc calls on file descriptors: open, close, read, write, ioctl, poll, eventfd, epoll, getrandom, fdatasync,
-/// fallocate. Every call that can fail returns -1 and sets errno (read it with <see cref="Errno.Last"/>). The raw
+/// fallocate, fcntl record locks. Every call that can fail returns -1 and sets errno (read it with <see cref="Errno.Last"/>). The raw
 /// declarations take pointers; the span and <c>ref</c> overloads let code without <c>unsafe</c> call them.
 /// </summary>
 public static unsafe partial class Libc
@@ -28,6 +28,21 @@ public static unsafe partial class Libc
 
     /// <summary>fallocate: make the range read as zeros, keeping it allocated.</summary>
     public const int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    /// <summary>fcntl: the first open-file-description lock that would block the given one (its type F_UNLCK when none would).</summary>
+    public const int F_OFD_GETLK = 36;
+
+    /// <summary>fcntl: take or release an open-file-description lock without waiting (EAGAIN when another holds a conflicting one).</summary>
+    public const int F_OFD_SETLK = 37;
+
+    /// <summary>A shared (read) lock.</summary>
+    public const short F_RDLCK = 0;
+
+    /// <summary>An exclusive (write) lock.</summary>
+    public const short F_WRLCK = 1;
+
+    /// <summary>No lock.</summary>
+    public const short F_UNLCK = 2;
 #pragma warning restore CS1591
 
     private const string Lib = "libc";
@@ -80,6 +95,10 @@ public static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fallocate", SetLastError = true)]
     public static partial int FAllocate(SafeHandle fd, int mode, long offset, long length);
 
+    /// <summary>fcntl(2) with a <c>struct flock</c> argument (the record-lock commands); the handle is kept open for the call.</summary>
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(SafeHandle fd, int command, Flock* flock);
+
     /// <summary>lseek(2); <paramref name="whence"/> may be <see cref="SeekData"/> or <see cref="SeekHole"/> to walk a sparse file's extents.</summary>
     [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
     public static partial long LSeek(SafeHandle fd, long offset, int whence);
@@ -126,6 +145,16 @@ public static unsafe partial class Libc
         fixed (T* p = &arg)
         {
             return Ioctl(fd, request, p);
+        }
+    }
+
+    /// <summary>fcntl(2) record-lock <paramref name="command"/> (<see cref="F_OFD_SETLK"/>, <see cref="F_OFD_GETLK"/>) on <paramref name="flock"/>, which the kernel may update.</summary>
+    public static int Fcntl(SafeHandle fd, int command, ref Flock flock)
+    {
+        // SAFETY: fixed pins flock for the synchronous call, which reads and writes exactly one struct flock (Flock.Size bytes).
+        fixed (Flock* p = &flock)
+        {
+            return Fcntl(fd, command, p);
         }
     }
 

@@ -132,10 +132,10 @@ public class TestKernelTests
             "the host's end of the TAP received no frame from the guest");
     }
 
-    private const int PatternSectors = 8;
+    internal const int PatternSectors = 8;
 
     /// <summary>What the test kernel writes to sectors 0-7 with blk=rw (guests/testkernel/virtio.c, make_pattern).</summary>
-    private static byte[] SectorPattern()
+    internal static byte[] SectorPattern()
     {
         byte[] pattern = new byte[PatternSectors * 512];
         for (int s = 0; s < PatternSectors; s++)

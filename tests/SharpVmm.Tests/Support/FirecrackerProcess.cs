@@ -86,6 +86,12 @@ public sealed class FirecrackerProcess : IDisposable
     }
 
     /// <summary>
+    /// Starts <c>sharpvmm ARGS...</c>, a command that serves no API (<c>run</c>, <c>boot</c>), and returns at once: its
+    /// output, signals and exit are handled as for the API commands, and <see cref="Call"/> does not apply.
+    /// </summary>
+    public static FirecrackerProcess StartCommand(string[] args) => Launch(args, socketPath: "", wrapper: null, keepStdin: false);
+
+    /// <summary>
     /// Starts <c>sharpvmm restore --snapshot STATE --mem-file MEMORY EXTRA...</c> (no API socket unless
     /// <paramref name="extra"/> names one), with its stdin kept open: <see cref="TypeOnSerial"/> types on the guest's
     /// serial port.

@@ -60,7 +60,7 @@ public static class TestKernel
         return output;
     }
 
-    private static bool OnPath(string tool) =>
+    internal static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Any(d => File.Exists(System.IO.Path.Combine(d, tool)));
 }

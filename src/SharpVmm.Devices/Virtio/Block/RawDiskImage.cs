@@ -6,6 +6,10 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// <summary>
 /// A raw disk image file: positional reads and writes (pread/pwrite through <see cref="RandomAccess"/>), fdatasync,
 /// and hole punching / zeroing with fallocate where the file system allows it. Thread-safe (no shared file position).
+/// The image is locked as QEMU locks its images, with an open-file-description lock over the whole file
+/// (<c>fcntl(F_OFD_SETLK)</c>): exclusive (F_WRLCK) when writable, shared (F_RDLCK) when read-only. So a second
+/// writer, or a writer beside readers, is refused, whether it is SharpVmm or QEMU; the lock goes with the descriptor
+/// when the image is disposed or the process ends, however it ends.
 /// </summary>
 public sealed class RawDiskImage : IDisposable
 {
@@ -13,7 +17,8 @@ public sealed class RawDiskImage : IDisposable
     private readonly SafeFileHandle _handle;
 
     /// <summary>Opens <paramref name="path"/> read-write, or read-only when <paramref name="readOnly"/>.</summary>
-    /// <exception cref="DiskImageException">The file is missing, unreadable, or not writable when it must be.</exception>
+    /// <exception cref="DiskImageException">The file is missing, unreadable, not writable when it must be, or locked by
+    /// another process (another VMM has it open for writing, or, for a writable image, open at all).</exception>
     public RawDiskImage(string path, bool readOnly = false)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -28,10 +33,37 @@ public sealed class RawDiskImage : IDisposable
         {
             throw new DiskImageException(path, e.Message, e);
         }
+
+        if (Lock(_handle, readOnly) is { } problem)
+        {
+            _handle.Dispose();
+            throw new DiskImageException(path, problem);
+        }
     }
 
     /// <summary>The image file.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// Opens this image's file again, in the same mode (a new descriptor, which sees the file's size now), and hands
+    /// this image's lock over to it, so a process can replace a disk by itself. The lock is released before the new
+    /// descriptor takes it; should that fail (another process took it meanwhile), this image takes it back.
+    /// </summary>
+    /// <exception cref="DiskImageException">The file cannot be opened again, or another process holds it now.</exception>
+    public RawDiskImage Reopen()
+    {
+        Flock release = Flock.WholeFile(Libc.F_UNLCK);
+        _ = Libc.Fcntl(_handle, Libc.F_OFD_SETLK, ref release);
+        try
+        {
+            return new RawDiskImage(Path, ReadOnly);
+        }
+        catch (DiskImageException)
+        {
+            _ = Lock(_handle, ReadOnly);
+            throw;
+        }
+    }
 
     /// <summary>Whether the image was opened read-only.</summary>
     public bool ReadOnly { get; }
@@ -105,6 +137,28 @@ public sealed class RawDiskImage : IDisposable
             offset += n;
             length -= n;
         }
+    }
+
+    // Null once the lock is held, or when the file system has no record locks (as QEMU, go on without); else what is wrong.
+    private static string? Lock(SafeFileHandle handle, bool readOnly)
+    {
+        Flock wanted = Flock.WholeFile(readOnly ? Libc.F_RDLCK : Libc.F_WRLCK);
+        if (Libc.Fcntl(handle, Libc.F_OFD_SETLK, ref wanted) == 0)
+        {
+            return null;
+        }
+
+        int errno = Errno.Last();
+        if (errno is not (Errno.EAGAIN or Errno.EACCES))
+        {
+            return errno is Errno.EINVAL or Errno.EOPNOTSUPP or Errno.ENOLCK ? null : $"fcntl(F_OFD_SETLK) failed: {Errno.Message(errno)}";
+        }
+
+        Flock holder = Flock.WholeFile(readOnly ? Libc.F_RDLCK : Libc.F_WRLCK);
+        string how = Libc.Fcntl(handle, Libc.F_OFD_GETLK, ref holder) != 0 ? "a lock"
+            : holder.l_type == Libc.F_RDLCK ? "a shared (read) lock" : "an exclusive (write) lock";
+        return $"another process holds {how} on it (another SharpVmm or QEMU is using it), so it cannot be opened " +
+            (readOnly ? "read-only beside a writer" : "for writing") + "; stop that process or give this VM another image";
     }
 
     private static IOException LastError(string call) => Error(call, Errno.Last());

@@ -143,6 +143,7 @@ public class MicroVmSnapshotTests
         Assert.True(File.ReadAllBytes(merged).AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("full.mem"))),
             "the base with the diff merged onto it is not the full snapshot of the same moment");
         int before = CountingOutput.Values(output.Text).Count;
+        vm.Dispose(); // the restored VM takes the disk's write lock, which this one holds while it lives
         var after = new SerialCapture();
         using MicroVm restored = MicroVm.Restore(
             new RestoreRequest { StatePath = dir.File("diff.snap"), MemoryPath = merged, ResumeVm = true }, new MicroVmOptions { ConsoleOutput = after });
