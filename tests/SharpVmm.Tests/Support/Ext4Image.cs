@@ -54,7 +54,6 @@ public static partial class Ext4Image
         }
     }
 
-<<<<<<< HEAD
     /// <summary>The names in a folder of the image, without <c>.</c> and <c>..</c> (debugfs -R "ls -p").</summary>
     public static IReadOnlyList<string> ListDirectory(string image, string pathInImage)
     {
@@ -65,14 +64,13 @@ public static partial class Ext4Image
             .Where(fields => fields.Length > 5 && fields[5] is not ("." or ".."))
             .Select(fields => fields[5])];
     }
-=======
+
     /// <summary>
     /// Replays the journal and checks the file system (e2fsck -fy), as a mount after a crash would: a guest killed
     /// after <c>sync</c> may have its metadata only in the journal, which <see cref="ReadFile"/> (debugfs) does not read.
     /// Fails the test when e2fsck finds damage it cannot correct (exit 4 or more).
     /// </summary>
     public static string Recover(string path) => Run(Tool("e2fsck"), ["-fy", path], highestGoodExit: 1);
->>>>>>> durable
 
     private static string Tool(string name)
     {
