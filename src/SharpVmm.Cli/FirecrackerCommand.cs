@@ -68,6 +68,9 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
             RunEnded = result => ended.TrySetResult(result),
             BootTimer = settings.BootTimer ? error : null,
         });
+        // Watched from the start: a signal that comes while the VM is being built or restored ends the run in order too.
+        using var stop = new PosixSignalWatch(signal =>
+            ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, $"stopped by a signal ({PosixSignalWatch.Name(signal)})", null, 0)));
         FirecrackerApiServer? server = null;
         SerialConsoleInput? input = null;
         try
@@ -121,8 +124,6 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
                 }
             }
 
-            using var stop = new PosixSignalWatch(signal =>
-                ended.TrySetResult(new VmRunResult(VmStopReason.StopRequested, null, $"stopped by a signal ({PosixSignalWatch.Name(signal)})", null, 0)));
             VmRunResult result = ended.Task.GetAwaiter().GetResult();
             // Whatever ended it, the guest's disks are synced before the VMM exits (the disk requests in flight finish first).
             IReadOnlyList<string> synced;

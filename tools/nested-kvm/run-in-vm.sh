@@ -51,12 +51,12 @@ if [ -f "$repo/artifacts/cli/SharpVmm.Cli" ]; then
     cp "$repo/artifacts/cli/SharpVmm.Cli" "$root/bin/"
     copy_libs "$root/bin/SharpVmm.Cli"
 fi
-# iproute2's ip (network namespaces, TAPs) and e2fsprogs (ext4 images) for the virtio tests, where the host has them;
+# iproute2's ip (network namespaces, TAPs) and e2fsprogs (ext4 images; e2fsck replays a killed guest's journal) for the virtio tests, where the host has them;
 # /usr/local/sbin comes first in the VM's PATH (a busybox sh still prefers its own ip applet: call it by path there).
 mkdir -p "$root/usr/local/sbin"
 # util-linux's setpriv too: busybox's has no --reuid, which the CLI's permission test needs.
 # curl: the Firecracker API tests drive the API with it.
-for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs setpriv:setpriv curl:curl; do
+for t in ip:ip mke2fs:mkfs.ext4 dumpe2fs:dumpe2fs debugfs:debugfs e2fsck:e2fsck setpriv:setpriv curl:curl; do
     src=$(command -v "${t%%:*}" 2>/dev/null || true)
     [ -n "$src" ] || continue
     cp -L "$src" "$root/usr/local/sbin/${t#*:}"
