@@ -56,6 +56,7 @@ internal static class RawGuestVmBuilder
             var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
             vm.Devices
                 .AddIoDevice(SerialPort, Uart8250.PortCount, uart)
+                .Owns(uart)
                 .AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
             if (config.Machine.TestDevices)
             {
