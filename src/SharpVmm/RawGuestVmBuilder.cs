@@ -24,7 +24,7 @@ internal static class RawGuestVmBuilder
         GuestEntryPoint entry = GuestEntryPoint.For(raw);
         byte[] image = restore is not null ? [] : BuiltInGuests.Find(raw.ImagePath) ?? RawImageLoader.ReadFile(raw.ImagePath); // a bad path before KVM
 
-        FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
+        CappedOutputStream? consoleFile = ConsoleOutputFile.Open(config.Console);
         VirtualMachine? vm = null;
         try
         {
