@@ -24,7 +24,7 @@ internal static class KernelVmBuilder
         KernelFormat format = restore is null ? DirectKernelBoot.Inspect(kernel, source.KernelImagePath, source.Format) : default;
         bool virtioConsole = config.Console.Kind == ConsoleKind.Virtio;
 
-        FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
+        CappedOutputStream? consoleFile = ConsoleOutputFile.Open(config.Console);
         var unattached = new Queue<IVirtioDevice>();
         VirtualMachine? vm = null;
         try

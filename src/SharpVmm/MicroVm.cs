@@ -45,6 +45,11 @@ public sealed partial class MicroVm : IDisposable
         Metrics = new VmMetrics(machine, parts.Virtio);
         machine.StateChanged += (_, e) => VmLog.StateChanged(_logger, e.Previous, e.Current);
         parts.Serial.OutputFailed = error => VmLog.SerialOutputFailed(_logger, error.Message, error);
+        if (parts.ConsoleFile is CappedOutputStream capped)
+        {
+            capped.LimitReached = c => VmLog.ConsoleOutputCapped(_logger, c.File.Name, c.Limit);
+        }
+
         VmLog.Built(_logger, config.Machine.VcpuCount, config.Machine.MemSizeMib, parts.Virtio?.Devices.Count ?? 0);
     }
 

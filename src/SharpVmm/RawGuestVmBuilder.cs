@@ -24,7 +24,7 @@ internal static class RawGuestVmBuilder
         GuestEntryPoint entry = GuestEntryPoint.For(raw);
         byte[] image = restore is not null ? [] : BuiltInGuests.Find(raw.ImagePath) ?? RawImageLoader.ReadFile(raw.ImagePath); // a bad path before KVM
 
-        FileStream? consoleFile = config.Console.OutputPath is { } path ? ConsoleOutputFile.Open(path) : null;
+        CappedOutputStream? consoleFile = ConsoleOutputFile.Open(config.Console);
         VirtualMachine? vm = null;
         try
         {
@@ -56,6 +56,7 @@ internal static class RawGuestVmBuilder
             var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
             vm.Devices
                 .AddIoDevice(SerialPort, Uart8250.PortCount, uart)
+                .Owns(uart)
                 .AddIoDevice(DebugExitPort.DefaultPort, DebugExitPort.DefaultSize, new DebugExitPort(vm.Devices.Control.RequestDebugExit));
             if (config.Machine.TestDevices)
             {

@@ -18,7 +18,7 @@ namespace SharpVmm;
 /// <code>
 /// using VirtualMachine vm = new VirtualMachineBuilder().WithMemory(256 &lt;&lt; 20).WithInKernelIrqchip().Build();
 /// var uart = new Uart8250(Console.OpenStandardOutput(), vm.Devices.InterruptLine(4));
-/// vm.Devices.AddIoDevice(0x3f8, Uart8250.PortCount, uart);
+/// vm.Devices.AddIoDevice(0x3f8, Uart8250.PortCount, uart).Owns(uart);
 /// </code>
 /// </example>
 public sealed class VmDevices

@@ -4,11 +4,18 @@ namespace SharpVmm.Devices.Legacy;
 
 /// <summary>
 /// A 16550A UART (register set of the National Semiconductor PC16550D datasheet, section 8).
-/// Transmitted bytes go straight to <see cref="Output"/>; received bytes come from <see cref="EnqueueInput"/>.
-/// The interrupt output is gated by MCR.OUT2, as on every PC serial port.
+/// Transmitted bytes go to <see cref="Output"/> through a bounded buffer drained by a writer thread, so a vCPU never
+/// waits on the host's reader (bytes that do not fit are dropped, <see cref="BytesLost"/>); received bytes come from
+/// <see cref="EnqueueInput"/>. The interrupt output is gated by MCR.OUT2, as on every PC serial port.
 /// </summary>
-public sealed class Uart8250 : IBusDevice
+public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
 {
+    /// <summary>How many transmitted bytes wait for a slow reader of <see cref="Output"/>; more are dropped.</summary>
+    public const int OutputBufferSize = SerialOutputQueue.Capacity;
+
+    /// <summary>How long <see cref="Pause"/> (before a snapshot) waits for queued output to reach <see cref="Output"/>.</summary>
+    public static readonly TimeSpan PauseDrainTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Number of I/O ports the UART decodes.</summary>
     public const int PortCount = 8;
 
@@ -37,36 +44,53 @@ public sealed class Uart8250 : IBusDevice
     private byte _dll = 0x0C, _dlm; // 9600 baud, the BIOS default
     private bool _thrEmptyPending;
     private bool _irqHigh;
-    private Exception? _outputError;
-    private long _bytesLost;
+    private readonly SerialOutputQueue _transmitter;
 
     /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
     public Uart8250(Stream output, IInterruptLine? irq = null)
     {
         Output = output;
         _irq = irq ?? NullInterruptLine.Instance;
+        _transmitter = new SerialOutputQueue(output, error => OutputFailed?.Invoke(error));
     }
 
     /// <summary>Where transmitted bytes go.</summary>
     public Stream Output { get; }
 
-    /// <summary>Bytes transmitted so far (written to <see cref="Output"/>).</summary>
-    public long BytesTransmitted { get; private set; }
+    /// <summary>Bytes transmitted so far (written to <see cref="Output"/>; see <see cref="FlushOutput"/>).</summary>
+    public long BytesTransmitted => _transmitter.BytesTransmitted;
 
     /// <summary>
-    /// Bytes the guest transmitted that never reached <see cref="Output"/>, because it had failed
-    /// (<see cref="OutputError"/>). The guest does not notice: the line stays up and it goes on running.
+    /// Bytes the guest transmitted that never reached <see cref="Output"/>: it had failed (<see cref="OutputError"/>),
+    /// or its reader stalled and the buffer (<see cref="OutputBufferSize"/> bytes) was full. The guest does
+    /// not notice: the line stays up and it goes on running.
     /// </summary>
-    public long BytesLost => Interlocked.Read(ref _bytesLost);
+    public long BytesLost => _transmitter.BytesLost;
 
     /// <summary>
     /// The error that stopped output (an <see cref="IOException"/> for EPIPE or ENOSPC, a closed stream...), or null.
     /// After the first failure the UART writes nothing more to <see cref="Output"/> and counts <see cref="BytesLost"/>.
     /// </summary>
-    public Exception? OutputError => Volatile.Read(ref _outputError);
+    public Exception? OutputError => _transmitter.Error;
 
-    /// <summary>Called once, on the vCPU thread, with the error that stopped output (for a log line); it must not block.</summary>
+    /// <summary>Called once, on the writer thread, with the error that stopped output (for a log line).</summary>
     public Action<Exception>? OutputFailed { get; set; }
+
+    /// <summary>Waits until every byte transmitted so far reached <see cref="Output"/> (or was counted lost), at most
+    /// <paramref name="timeout"/>; false when the time ran out (the stream's reader stalls).</summary>
+    public bool FlushOutput(TimeSpan timeout) => _transmitter.Drain(timeout);
+
+    /// <summary>Before a snapshot (the vCPUs are parked): queued output reaches <see cref="Output"/>, at most
+    /// <see cref="PauseDrainTimeout"/>, since the process may end right after.</summary>
+    public void Pause() => FlushOutput(PauseDrainTimeout);
+
+    /// <summary>Nothing to resume: the writer thread never stops.</summary>
+    public void Resume()
+    {
+    }
+
+    /// <summary>Drains queued output for a short while, then ends the writer thread.</summary>
+    public void Dispose() => _transmitter.Dispose();
 
     /// <summary>Hands bytes from the host (a terminal, a file) to the guest's receiver.</summary>
     public void EnqueueInput(ReadOnlySpan<byte> bytes)
@@ -259,31 +283,8 @@ public sealed class Uart8250 : IBusDevice
         _thrEmptyPending = true;
     }
 
-    // Under _lock. The output is the host's (a terminal, a pipe, a file): its failure is the host's problem, not the
-    // guest's, so it ends output, never the vCPU thread.
-    private void Emit(byte value)
-    {
-        if (_outputError is not null)
-        {
-            Interlocked.Increment(ref _bytesLost);
-            return;
-        }
-
-        try
-        {
-            Output.WriteByte(value);
-            Output.Flush();
-            BytesTransmitted++;
-        }
-#pragma warning disable CA1031 // any stream's failure (IOException, ObjectDisposedException, NotSupportedException) ends output the same way
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Volatile.Write(ref _outputError, ex);
-            Interlocked.Increment(ref _bytesLost);
-            OutputFailed?.Invoke(ex);
-        }
-    }
+    // Under _lock; never blocks (the writer thread meets the host's stream, its stalls and its failures).
+    private void Emit(byte value) => _transmitter.Enqueue(value);
 
     private byte ModemStatus()
     {

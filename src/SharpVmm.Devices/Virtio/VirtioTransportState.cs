@@ -289,7 +289,9 @@ public sealed partial class VirtioTransportState
     }
 
     /// <summary>Resets the device and every queue, the selectors, the features and the transport's interrupt state;
-    /// the status reads 0 once the device no longer touches guest memory.</summary>
+    /// the status reads 0 once the device no longer touches guest memory. A device whose thread did not stop in time
+    /// (its <see cref="IDeviceHealth.Failure"/> is a <see cref="DeviceStopTimeoutException"/>) reads DEVICE_NEEDS_RESET
+    /// instead, never 0 (its reset is not complete), and cannot be started again.</summary>
     public void Reset()
     {
         _phase = Idle; // notifications stop reaching the device first
@@ -303,6 +305,10 @@ public sealed partial class VirtioTransportState
         DeviceFeaturesPage = DriverFeaturesPage = QueueSelect = 0;
         _resetInterrupts();
         Volatile.Write(ref _status, 0);
+        if (_device is IDeviceHealth { Failure: DeviceStopTimeoutException })
+        {
+            SetNeedsReset();
+        }
     }
 
     private static uint Page(ulong features, uint page) => page < FeaturePages ? (uint)(features >> (int)(32 * page)) : 0;

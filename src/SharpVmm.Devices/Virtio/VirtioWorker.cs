@@ -8,8 +8,19 @@ namespace SharpVmm.Devices.Virtio;
 /// sleeps on a <see cref="NotificationEvent"/> (an eventfd), whose <see cref="NotificationHandle"/> the VMM can make
 /// an ioeventfd so that KVM kicks the thread itself.
 /// </summary>
+/// <remarks>
+/// A stop that runs out of time (<see cref="StopTimeout"/>: a service busy with one long request, a WRITE_ZEROES
+/// fallback writing gigabytes) does not wait on: the thread is left to finish that request, which may still write its
+/// data, its used-ring entry and its interrupt, and then exits without taking another request or touching the queues
+/// again. The worker is broken from then on (<see cref="Failure"/> is a <see cref="DeviceStopTimeoutException"/>,
+/// <see cref="Start"/> starts nothing), so no second thread ever serves the same rings. <see cref="Dispose"/> still
+/// waits for such a thread without a limit: the guest memory it writes must not be unmapped under it.
+/// </remarks>
 internal sealed class VirtioWorker : IDisposable
 {
+    /// <summary>How long <see cref="Stop"/> waits for the thread (a device reset, on a vCPU thread).</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+
     private readonly string _threadName;
     private readonly Action _service;
     private readonly Action? _interruptService;
@@ -18,6 +29,8 @@ internal sealed class VirtioWorker : IDisposable
     private readonly Lock _serviceLock = new();
     private volatile bool _stopRequested;
     private volatile bool _pauseRequested;
+    private Thread? _abandoned;
+    private Exception? _failure;
 
     /// <summary>Creates a stopped worker whose thread is named <paramref name="threadName"/>.</summary>
     /// <param name="threadName">The thread's name.</param>
@@ -73,9 +86,9 @@ internal sealed class VirtioWorker : IDisposable
     /// </summary>
     public void Start()
     {
-        if (_thread is not null)
+        if (_thread is not null || _abandoned is not null)
         {
-            return;
+            return; // running, or broken by a stop that ran out of time
         }
 
         _stopRequested = false;
@@ -87,24 +100,32 @@ internal sealed class VirtioWorker : IDisposable
     /// <summary>Wakes the thread (an available buffer notification, or new host input).</summary>
     public void Kick() => _kick.Kick();
 
-    /// <summary>Asks the thread to stop and waits until it no longer touches guest memory.</summary>
-    public void Stop()
+    /// <summary>
+    /// Asks the thread to stop and waits, at most <see cref="StopTimeout"/>, until it no longer touches guest memory.
+    /// Returns false when the time ran out: the thread is abandoned (see the remarks) and <see cref="Failure"/> says so.
+    /// </summary>
+    public bool Stop() => StopWithin(StopTimeout);
+
+    private bool StopWithin(TimeSpan timeout)
     {
         Thread? thread = _thread;
         if (thread is null)
         {
-            return;
+            return _abandoned is null;
         }
 
         _stopRequested = true;
         _interruptService?.Invoke();
         _kick.Kick();
-        if (thread != Thread.CurrentThread)
+        _thread = null;
+        if (thread != Thread.CurrentThread && !thread.Join(timeout))
         {
-            thread.Join();
+            _abandoned = thread;
+            Interlocked.CompareExchange(ref _failure, new DeviceStopTimeoutException(_threadName, timeout), null);
+            return false;
         }
 
-        _thread = null;
+        return true;
     }
 
     private void Run()
@@ -119,13 +140,13 @@ internal sealed class VirtioWorker : IDisposable
         {
             // Any exception, OutOfMemoryException included: a guest-sized allocation that fails is this device's
             // failure (reported through VmRunResult.DeviceFailures), never the process's.
-            Failure = ex;
+            Interlocked.CompareExchange(ref _failure, ex, null); // a stop that ran out of time stays the report
         }
     }
 
     private void ServeUntilStopped()
     {
-        while (true)
+        while (!_stopRequested) // checked before each wait: an abandoned thread never waits on the eventfd again
         {
             bool kicked = _kick.Wait(-1); // false only when a signal interrupted the wait
             if (_stopRequested)
@@ -148,13 +169,21 @@ internal sealed class VirtioWorker : IDisposable
         }
     }
 
-    /// <summary>The exception that ended the thread (the service's, or the wait's), or null while it lives.</summary>
-    public Exception? Failure { get; private set; }
+    /// <summary>The exception that ended the thread (the service's, or the wait's), or a
+    /// <see cref="DeviceStopTimeoutException"/> once a stop ran out of time; null while the thread lives.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
 
     /// <inheritdoc />
+    /// <remarks>Waits without a limit for a thread that is still finishing (an abandoned one included): guest
+    /// memory is unmapped after the devices are disposed.</remarks>
     public void Dispose()
     {
-        Stop();
+        StopWithin(Timeout.InfiniteTimeSpan);
+        if (_abandoned is { } thread && thread != Thread.CurrentThread)
+        {
+            thread.Join();
+        }
+
         _kick.Dispose();
     }
 }

@@ -218,6 +218,11 @@ internal static class VmConfigValidator
             throw new VmConfigurationException("console.kind", $"unknown console {console.Kind}");
         }
 
+        if (console.OutputLimitBytes < 1)
+        {
+            throw new VmConfigurationException("console.output_limit_bytes", $"must be at least 1 (got {console.OutputLimitBytes})");
+        }
+
         if (console.OutputPath is { } path)
         {
             if (console.Kind != ConsoleKind.Serial)

@@ -31,4 +31,7 @@ internal static partial class VmLog
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "a vCPU thread did not stop within 10 s: devices released, guest memory and KVM descriptors kept until the process ends")]
     public static partial void MemoryRetained(ILogger logger);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "the console file {Path} reached its limit of {Limit} bytes (console.output_limit_bytes): the guest's further output is dropped")]
+    public static partial void ConsoleOutputCapped(ILogger logger, string path, long limit);
 }

@@ -100,6 +100,7 @@ public sealed class PcPlatform
         var platform = new PcPlatform(devices, serialOutput, time ?? TimeProvider.System);
         devices
             .AddIoDevice(Com1Port, Uart8250.PortCount, platform.Serial)
+            .Owns(platform.Serial) // its writer thread: flushed on pause, drained on dispose
             .AddIoDevice(I8042DataPort, 1, platform.Keyboard.DataPort)
             .AddIoDevice(I8042DataPort + I8042Controller.StatusCommandOffset, 1, platform.Keyboard.StatusCommandPort)
             .AddIoDevice(RtcPort, CmosRtc.PortCount, platform.Rtc)

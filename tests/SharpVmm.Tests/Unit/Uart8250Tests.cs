@@ -30,11 +30,12 @@ public class Uart8250Tests
     public void Transmitted_bytes_reach_the_output_stream()
     {
         using var output = new MemoryStream();
-        var uart = new Uart8250(output);
+        using var uart = new Uart8250(output);
 
         WriteReg(uart, Thr, (byte)'4');
         WriteReg(uart, Thr, (byte)'\n');
 
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Equal("4\n"u8.ToArray(), output.ToArray());
         Assert.Equal(2, uart.BytesTransmitted);
     }
@@ -42,7 +43,7 @@ public class Uart8250Tests
     [Fact]
     public void Line_status_reports_an_empty_transmitter_and_received_data()
     {
-        var uart = new Uart8250(Stream.Null);
+        using var uart = new Uart8250(Stream.Null);
         Assert.Equal(0x60, ReadReg(uart, Lsr));
 
         uart.EnqueueInput("ab"u8);
@@ -57,7 +58,7 @@ public class Uart8250Tests
     public void Divisor_latch_is_reached_through_dlab_and_does_not_transmit()
     {
         using var output = new MemoryStream();
-        var uart = new Uart8250(output);
+        using var uart = new Uart8250(output);
 
         WriteReg(uart, Lcr, 0x80);
         WriteReg(uart, Thr, 0x01);
@@ -65,6 +66,7 @@ public class Uart8250Tests
         Assert.Equal(0x01, ReadReg(uart, Thr));
         WriteReg(uart, Lcr, 0x03);
 
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Empty(output.ToArray());
         Assert.Equal(0x03, ReadReg(uart, Lcr));
     }
@@ -73,7 +75,7 @@ public class Uart8250Tests
     public void Receive_interrupt_is_raised_only_with_out2_and_cleared_by_reading()
     {
         var line = new FakeLine();
-        var uart = new Uart8250(Stream.Null, line);
+        using var uart = new Uart8250(Stream.Null, line);
         WriteReg(uart, Ier, 0x01);
 
         uart.EnqueueInput("x"u8);
@@ -92,7 +94,7 @@ public class Uart8250Tests
     public void Enabling_thr_empty_interrupt_raises_it_at_once_and_reading_iir_clears_it()
     {
         var line = new FakeLine();
-        var uart = new Uart8250(Stream.Null, line);
+        using var uart = new Uart8250(Stream.Null, line);
         WriteReg(uart, Mcr, 0x08);
 
         WriteReg(uart, Ier, 0x02);
@@ -107,11 +109,12 @@ public class Uart8250Tests
     public void Loopback_mode_echoes_to_the_receiver_and_wires_modem_lines()
     {
         using var output = new MemoryStream();
-        var uart = new Uart8250(output);
+        using var uart = new Uart8250(output);
 
         WriteReg(uart, Mcr, 0x10 | 0x0F);
         WriteReg(uart, Thr, 0x5A);
 
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Empty(output.ToArray());
         Assert.Equal(0x5A, ReadReg(uart, Thr));
         Assert.Equal(0xF0, ReadReg(uart, Msr));
@@ -120,7 +123,7 @@ public class Uart8250Tests
     [Fact]
     public void Scratch_register_holds_its_value()
     {
-        var uart = new Uart8250(Stream.Null);
+        using var uart = new Uart8250(Stream.Null);
         WriteReg(uart, Scr, 0xA5);
         Assert.Equal(0xA5, ReadReg(uart, Scr));
     }
@@ -128,7 +131,7 @@ public class Uart8250Tests
     [Fact]
     public void Input_beyond_the_buffer_sets_overrun_instead_of_growing()
     {
-        var uart = new Uart8250(Stream.Null);
+        using var uart = new Uart8250(Stream.Null);
 
         uart.EnqueueInput(new byte[Uart8250.ReceiveBufferSize + 10]);
 

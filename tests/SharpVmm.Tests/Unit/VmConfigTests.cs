@@ -145,6 +145,7 @@ public class VmConfigTests
         { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "guest_mac": "nonsense" } ] }""", "network-interfaces[0].guest_mac" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0" }, { "iface_id": "e", "host_dev_name": "tap1" } ] }""", "network-interfaces[1].iface_id" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "console": { "kind": "virtio", "output_path": "/tmp/x" } }""", "console.output_path" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "console": { "output_path": "/tmp/x", "output_limit_bytes": 0 } }""", "console.output_limit_bytes" },
         { """{ "raw-guest": { "image_path": "builtin:nothing" } }""", "raw-guest.image_path" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "smt": true } }""", "machine-config.smt" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "huge_pages": "2M" } }""", "machine-config.huge_pages" },

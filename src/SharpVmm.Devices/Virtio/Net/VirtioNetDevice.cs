@@ -137,9 +137,12 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
 
     /// <summary>
     /// The host error that stopped a worker (the back-end failed to read or write for a reason other than a full or
-    /// empty queue); null while both directions work. The device stays up; the other direction keeps going.
+    /// empty queue), or a <see cref="DeviceStopTimeoutException"/> when a reset could not stop one; null while both
+    /// directions work. After a back-end error the device stays up; the other direction keeps going.
     /// </summary>
-    public Exception? BackendFailure => _txWorker.Failure ?? _rxWorker.Failure;
+    public Exception? BackendFailure =>
+        _txWorker.Failure as DeviceStopTimeoutException ?? _rxWorker.Failure as DeviceStopTimeoutException // the reset's report first
+        ?? _txWorker.Failure ?? _rxWorker.Failure;
 
     /// <inheritdoc />
     public void ReadConfig(uint offset, Span<byte> data)

@@ -14,13 +14,14 @@ public class SerialOutputFailureTests
     {
         var output = new FailingStream(acceptedBytes: 2);
         var failures = new List<Exception>();
-        var uart = new Uart8250(output) { OutputFailed = failures.Add };
+        using var uart = new Uart8250(output) { OutputFailed = failures.Add };
 
         foreach (byte b in "hello"u8)
         {
             uart.Write(Thr, [b]); // must not throw: the guest's write is not the host's problem
         }
 
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Equal("he"u8.ToArray(), output.Accepted.ToArray());
         Assert.Equal(2, uart.BytesTransmitted);
         Assert.Equal(3, uart.BytesLost);
@@ -32,13 +33,14 @@ public class SerialOutputFailureTests
     [Fact]
     public void The_guest_still_sees_an_empty_transmitter_after_the_output_failed()
     {
-        var uart = new Uart8250(new FailingStream(acceptedBytes: 0));
+        using var uart = new Uart8250(new FailingStream(acceptedBytes: 0));
         uart.Write(Thr, [(byte)'x']);
 
         byte[] lsr = new byte[1];
         uart.Read(Lsr, lsr);
 
         Assert.Equal(0x60, lsr[0] & 0x60); // THR empty and transmitter empty: a polling guest does not spin forever
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Equal(1, uart.BytesLost);
     }
 }

@@ -14,7 +14,7 @@ public sealed class LegacyDeviceStateTests
     [Fact]
     public void A_uart_restored_from_its_state_reads_back_the_same_registers_and_fifo()
     {
-        var uart = new Uart8250(Stream.Null);
+        using var uart = new Uart8250(Stream.Null);
         uart.Out8(Lcr, 0x80);
         uart.Out8(Rbr, 0x01); // divisor 115200
         uart.Out8(Ier, 0x00);
@@ -26,7 +26,7 @@ public sealed class LegacyDeviceStateTests
         Assert.Equal((byte)'x', uart.In8(Rbr));
 
         var line = new RecordingInterruptLine();
-        var restored = new Uart8250(Stream.Null, line);
+        using var restored = new Uart8250(Stream.Null, line);
         restored.RestoreState(uart.SaveState());
 
         Assert.True(line.IsHigh); // received data with IER.RDA and OUT2: the interrupt is pending again
@@ -47,7 +47,7 @@ public sealed class LegacyDeviceStateTests
     [Fact]
     public void A_uart_refuses_an_oversized_fifo_and_stays_as_it_was()
     {
-        var uart = new Uart8250(Stream.Null);
+        using var uart = new Uart8250(Stream.Null);
         uart.Out8(Scr, 0x42);
         uart.EnqueueInput("a"u8);
         Uart8250State bad = uart.SaveState() with { Scr = 0x99, ReceiveFifo = new byte[Uart8250.ReceiveBufferSize + 1] };

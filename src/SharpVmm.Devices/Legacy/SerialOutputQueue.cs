@@ -1,0 +1,173 @@
+namespace SharpVmm.Devices.Legacy;
+
+/// <summary>
+/// The host side of a serial transmitter: a bounded buffer that a vCPU thread fills without ever blocking, and a writer
+/// thread that drains it to a stream (a terminal, a pipe, a file) as soon as bytes arrive. A stalled reader of the
+/// stream stalls only the writer thread; bytes that do not fit are dropped and counted (<see cref="BytesLost"/>). The
+/// first error of the stream ends output: the rest is dropped and counted too.
+/// </summary>
+internal sealed class SerialOutputQueue : IDisposable
+{
+    /// <summary>How many bytes wait for the writer at most (the guest's output while the reader is away).</summary>
+    public const int Capacity = 64 * 1024;
+
+    /// <summary>How long <see cref="Dispose"/> waits for queued bytes to reach the stream.</summary>
+    public static readonly TimeSpan DisposeDrainTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly Stream _output;
+    private readonly Action<Exception> _failed;
+    private readonly object _gate = new();
+    private readonly byte[] _ring = new byte[Capacity];
+    private readonly byte[] _chunk = new byte[4096];
+    private readonly Thread _writer;
+    private int _head, _count;
+    private bool _writing, _closing;
+    private Exception? _error;
+    private long _transmitted, _lost;
+
+    /// <summary>Starts the writer thread for <paramref name="output"/>; <paramref name="failed"/> is called once, on
+    /// that thread, with the error that ended output.</summary>
+    public SerialOutputQueue(Stream output, Action<Exception> failed)
+    {
+        _output = output;
+        _failed = failed;
+        _writer = new Thread(WriteLoop) { Name = "serial output", IsBackground = true };
+        _writer.Start();
+    }
+
+    /// <summary>Bytes written to the stream.</summary>
+    public long BytesTransmitted => Interlocked.Read(ref _transmitted);
+
+    /// <summary>Bytes dropped: the buffer was full, or the stream had failed.</summary>
+    public long BytesLost => Interlocked.Read(ref _lost);
+
+    /// <summary>The error that ended output, or null.</summary>
+    public Exception? Error => Volatile.Read(ref _error);
+
+    /// <summary>Queues <paramref name="value"/> for the writer; never blocks. Counts it lost when it does not fit.</summary>
+    public void Enqueue(byte value)
+    {
+        lock (_gate)
+        {
+            if (_count == Capacity || _error is not null || _closing)
+            {
+                _lost++; // under _gate; read with Interlocked
+                return;
+            }
+
+            _ring[(_head + _count) % Capacity] = value;
+            if (_count++ == 0)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+    }
+
+    /// <summary>Waits until every queued byte reached the stream (or was counted lost), at most <paramref name="timeout"/>;
+    /// false when the time ran out (the stream's reader stalls).</summary>
+    public bool Drain(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (_count > 0 || _writing)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !_writer.IsAlive)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_gate, (int)Math.Min(left, int.MaxValue));
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Drains what is queued within <see cref="DisposeDrainTimeout"/>, then ends the writer thread (a writer
+    /// stuck in the stream is left behind: it is a background thread and writes nothing more once the stream returns).</summary>
+    public void Dispose()
+    {
+        Drain(DisposeDrainTimeout);
+        lock (_gate)
+        {
+            _closing = true;
+            _lost += _count;
+            _count = 0;
+            Monitor.PulseAll(_gate);
+        }
+
+        _writer.Join(TimeSpan.FromMilliseconds(100));
+    }
+
+    private void WriteLoop()
+    {
+        while (true)
+        {
+            int n;
+            lock (_gate)
+            {
+                _writing = false;
+                Monitor.PulseAll(_gate); // a Drain may be waiting
+                while (_count == 0 && !_closing)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_closing)
+                {
+                    return;
+                }
+
+                n = Math.Min(Math.Min(_count, _chunk.Length), Capacity - _head);
+                Array.Copy(_ring, _head, _chunk, 0, n);
+                _head = (_head + n) % Capacity;
+                _count -= n;
+                _writing = true;
+            }
+
+            if (!Write(n))
+            {
+                return;
+            }
+        }
+    }
+
+    // Byte by byte, then one flush: a stream that fails part-way says exactly which bytes it took.
+    private bool Write(int n)
+    {
+        int written = 0;
+        try
+        {
+            for (; written < n; written++)
+            {
+                _output.WriteByte(_chunk[written]);
+                Interlocked.Increment(ref _transmitted);
+            }
+
+            _output.Flush();
+            return true;
+        }
+#pragma warning disable CA1031 // any stream's failure (IOException, ObjectDisposedException, NotSupportedException) ends output the same way
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            lock (_gate)
+            {
+                Volatile.Write(ref _error, ex);
+                _lost += (n - written) + _count;
+                _count = 0;
+            }
+
+            _failed(ex); // before a Drain returns: whoever drained sees the report
+            lock (_gate)
+            {
+                _writing = false;
+                Monitor.PulseAll(_gate);
+            }
+
+            return false;
+        }
+    }
+}
