@@ -136,6 +136,9 @@ public sealed partial class MicroVm : IDisposable
     public VmRunResult WaitForExit(TimeSpan? timeLimit = null)
     {
         VmRunResult result = Machine.WaitForExit(timeLimit);
+        // What the guest printed before it ended reaches the console before the caller reports the ending (COM1's
+        // output goes through a queue so that a slow reader never blocks a vCPU).
+        Parts.Serial.FlushOutput(TimeSpan.FromSeconds(2));
         // A device that threw on a vCPU thread is already in the result; the virtio workers' failures join it.
         IReadOnlyList<DeviceFailure> failures = [.. result.DeviceFailures, .. Virtio?.Failures() ?? []];
         foreach (DeviceFailure failure in failures)

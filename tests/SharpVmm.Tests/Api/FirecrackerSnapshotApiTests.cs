@@ -134,8 +134,8 @@ public class FirecrackerSnapshotApiTests
         CountingOutput.WaitForLines(() => fc.Stdout, lines, fc.Describe);
         fc.Expect(204, "PATCH", "/vm", """{ "state": "Paused" }""");
         fc.Expect(204, "PUT", "/snapshot/create", Create(dir, name));
-        string printed = fc.Stdout;
         fc.KillNow();
+        string printed = fc.Stdout; // after the kill: the reader has reached the pipe's end, so every byte the paused VM wrote is here
         Assert.True(File.Exists(dir.File(name + ".snap")) && File.Exists(dir.File(name + ".mem")), $"no snapshot files\n{fc.Describe()}");
         return printed;
     }

@@ -26,8 +26,8 @@ public class SnapshotCommandTests
             Assert.True(snapshot.ExitCode == 0, $"sharpvmm snapshot exited {snapshot.ExitCode}: {snapshot.Stderr}");
             Assert.Contains($"snapshot: {state}", snapshot.Stdout, StringComparison.Ordinal);
             Assert.Equal("Paused", fc.Expect(200, "GET", "/").String("state"));
-            before = fc.Stdout;
             fc.KillNow();
+            before = fc.Stdout; // after the kill: the reader has reached the pipe's end
         }
 
         string socket = dir.File("restored.sock");
