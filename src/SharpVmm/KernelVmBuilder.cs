@@ -46,9 +46,10 @@ internal static class KernelVmBuilder
 
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
-            if (options.ExitTracer is not null)
+            SerialOrderedTracer? tracer = options.ExitTracer is null ? null : new SerialOrderedTracer(options.ExitTracer);
+            if (tracer is not null)
             {
-                builder.WithExitTracer(options.ExitTracer);
+                builder.WithExitTracer(tracer);
             }
 
             vm = builder.Build();
@@ -60,6 +61,10 @@ internal static class KernelVmBuilder
             // Then each device, built with the VM's memory, interrupt lines and control, and put on its bus.
             VmDevices devices = vm.Devices;
             PcPlatform pc = PcPlatform.Attach(devices, virtioConsole ? Stream.Null : consoleFile ?? options.ConsoleOutput);
+            if (tracer is not null)
+            {
+                tracer.Serial = pc.Serial;
+            }
             AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.Attach(devices, wakeAlarm: pc.Rtc) : null;
             VirtioPlatform? virtio = AttachVirtio(devices, config, unattached);
             if (config.Machine.TestDevices)

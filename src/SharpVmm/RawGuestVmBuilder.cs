@@ -41,9 +41,10 @@ internal static class RawGuestVmBuilder
 
             ILogger logger = options.LoggerFactory.CreateLogger<MicroVm>();
             builder.OnFirstUnclaimedAccess((bus, address, write) => MicroVm.LogUnclaimed(logger, bus, address, write));
-            if (options.ExitTracer is not null)
+            SerialOrderedTracer? tracer = options.ExitTracer is null ? null : new SerialOrderedTracer(options.ExitTracer);
+            if (tracer is not null)
             {
-                builder.WithExitTracer(options.ExitTracer);
+                builder.WithExitTracer(tracer);
             }
 
             vm = builder.Build();
@@ -54,6 +55,10 @@ internal static class RawGuestVmBuilder
 
             // Then the devices; isa-debug-exit ends the run through the VM's control.
             var uart = new Uart8250(consoleFile ?? options.ConsoleOutput);
+            if (tracer is not null)
+            {
+                tracer.Serial = uart;
+            }
             vm.Devices
                 .AddIoDevice(SerialPort, Uart8250.PortCount, uart)
                 .Owns(uart)
