@@ -90,13 +90,21 @@ public static class CliProcess
         }
 
         process.StandardInput.Close();
+        return Collect(process, $"sharpvmm {string.Join(' ', args)}", timeout ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Reads a started process's redirected stdout and stderr to the end and waits for it to exit; past <paramref name="limit"/>
+    /// it kills the process tree and fails the test, naming the process <paramref name="what"/>.
+    /// </summary>
+    public static Result Collect(Process process, string what, TimeSpan limit)
+    {
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(60);
         if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"sharpvmm {string.Join(' ', args)} did not finish within {limit}");
+            Assert.Fail($"{what} did not finish within {limit}");
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
