@@ -19,41 +19,7 @@ public static class GuestMemoryFile
     public static long WriteFull(GuestMemory memory, string path)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        return WriteThroughTemporary(path, file => WriteFullTo(memory, file));
-    }
-
-    private static long WriteFullTo(GuestMemory memory, SafeFileHandle file)
-    {
-        long written = 0, fileOffset = 0;
-        foreach (GuestMemoryRegion region in memory.Regions)
-        {
-            ulong page = 0, pages = region.Size / (ulong)PageSize;
-            while (page < pages)
-            {
-                // A run of non-zero pages is written with one call; zero pages are skipped and stay holes.
-                if (region.PeekAt(page * (ulong)PageSize, PageSize).IndexOfAnyExcept((byte)0) < 0)
-                {
-                    page++;
-                    continue;
-                }
-
-                ulong first = page;
-                while (page < pages && page - first < 256 && region.PeekAt(page * (ulong)PageSize, PageSize).IndexOfAnyExcept((byte)0) >= 0)
-                {
-                    page++;
-                }
-
-                int length = (int)(page - first) * PageSize;
-                RandomAccess.Write(file, region.PeekAt(first * (ulong)PageSize, length), fileOffset + (long)(first * (ulong)PageSize));
-                written += length;
-            }
-
-            fileOffset += (long)region.Size;
-        }
-
-        RandomAccess.SetLength(file, fileOffset);
-        FileSync(file);
-        return written;
+        return WriteThroughTemporary(path, file => WritePages(memory, file, (_, region, page) => IsNonZero(region, page)));
     }
 
     /// <summary>
@@ -71,29 +37,30 @@ public static class GuestMemoryFile
             throw new ArgumentException($"{changed.Count} bitmaps for {memory.Regions.Count} regions", nameof(changed));
         }
 
-        return WriteThroughTemporary(path, file => WriteDiffTo(memory, file, changed));
+        return WriteThroughTemporary(path, file => WritePages(memory, file, (r, _, page) => IsSet(changed[r], page)));
     }
 
-    private static long WriteDiffTo(GuestMemory memory, SafeFileHandle file, IReadOnlyList<ulong[]> changed)
+    // Writes, region by region, the pages `chosen(region index, region, page)` picks, a run of up to 256 pages per call,
+    // at their own offsets; the rest of the file stays a hole. Returns the bytes written.
+    private static long WritePages(GuestMemory memory, SafeFileHandle file, Func<int, GuestMemoryRegion, ulong, bool> chosen)
     {
         long written = 0, fileOffset = 0;
         for (int r = 0; r < memory.Regions.Count; r++)
         {
             GuestMemoryRegion region = memory.Regions[r];
-            ulong[] bitmap = changed[r];
             ulong pages = region.Size / (ulong)PageSize;
             for (ulong page = 0; page < pages;)
             {
-                if (!IsSet(bitmap, page))
+                ulong first = page;
+                while (page < pages && page - first < 256 && chosen(r, region, page))
+                {
+                    page++;
+                }
+
+                if (page == first)
                 {
                     page++;
                     continue;
-                }
-
-                ulong first = page;
-                while (page < pages && page - first < 256 && IsSet(bitmap, page))
-                {
-                    page++;
                 }
 
                 int length = (int)(page - first) * PageSize;
@@ -108,6 +75,9 @@ public static class GuestMemoryFile
         FileSync(file);
         return written;
     }
+
+    private static bool IsNonZero(GuestMemoryRegion region, ulong page) =>
+        region.PeekAt(page * (ulong)PageSize, PageSize).IndexOfAnyExcept((byte)0) >= 0;
 
     /// <summary>
     /// Copies the data of the diff file <paramref name="diffPath"/> (what <see cref="WriteDiff"/> wrote) onto the memory
