@@ -287,9 +287,14 @@ public sealed class SharpVmmCommand
             DefaultValueFactory = _ => Boot.Initramfs.BusyboxInitramfs.DefaultBusyboxPath,
         };
         var init = new Option<string?>("--init") { Description = "File to use as /init (default: mount /proc, /sys, /dev and start a shell; leaving it reboots)" };
+        var add = new Option<string[]>("--add")
+        {
+            Description = "Also put host file SRC into the archive at guest path DEST, as an executable: SRC=DEST (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("initramfs", "Write a small busybox initramfs for 'boot --initrd'")
         {
-            output, busybox, init,
+            output, busybox, init, add,
         };
         command.SetAction(parse => Guarded(() =>
         {
@@ -299,6 +304,7 @@ public sealed class SharpVmmCommand
                 BusyboxPath = parse.GetValue(busybox)!,
                 InitScript = initPath is null ? Boot.Initramfs.BusyboxInitramfs.DefaultInitScript
                     : System.Text.Encoding.UTF8.GetString(Boot.RawImageLoader.ReadFile(initPath, "init script")),
+                ExtraFiles = InitramfsAdditions(parse.GetValue(add) ?? []),
             };
             byte[] bytes = archive.ToArray();
             string path = parse.GetValue(output)!;
@@ -315,6 +321,23 @@ public sealed class SharpVmmCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    private static Dictionary<string, byte[]> InitramfsAdditions(string[] additions)
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string addition in additions)
+        {
+            int equals = addition.LastIndexOf('=');
+            if (equals <= 0 || equals == addition.Length - 1 || addition[equals + 1] != '/')
+            {
+                throw new UsageException($"--add {addition}: expected SRC=DEST with an absolute guest path, e.g. --add ./tool=/bin/tool");
+            }
+
+            files[addition[(equals + 1)..]] = Boot.RawImageLoader.ReadFile(addition[..equals], "file to add");
+        }
+
+        return files;
     }
 
     private Command CreateDemo()

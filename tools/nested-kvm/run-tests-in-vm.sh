@@ -8,7 +8,8 @@
 #   -n RUNS runs the same tests RUNS times in a row in one VM (to hunt a flaky test); RESULTS.trx is the last run's,
 #   and the exit code is non-zero when any run failed.
 # The Linux tests need SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it), the test-kernel tests
-# SHARPVMM_TEST_KERNEL (a build of guests/testkernel: the VM has no compiler); what is set is copied into the VM.
+# SHARPVMM_TEST_KERNEL (a build of guests/testkernel: the VM has no compiler), the vsock tests SHARPVMM_SOCK_TOOL
+# (guests/sock-tool/build.sh); what is set is copied into the VM.
 # Exits with the test run's exit code, or 125 when the VM gave no results.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +40,12 @@ if [ -n "${SHARPVMM_TEST_KERNEL:-}" ]; then
     cp "$SHARPVMM_TEST_KERNEL" "$tmp/testkernel/testkernel"
     adds+=(-a "$tmp/testkernel=/testkernel")
     exports="$exports SHARPVMM_TEST_KERNEL=/testkernel/testkernel"
+fi
+if [ -n "${SHARPVMM_SOCK_TOOL:-}" ]; then
+    mkdir -p "$tmp/socktool"
+    cp "$SHARPVMM_SOCK_TOOL" "$tmp/socktool/sock-tool"
+    adds+=(-a "$tmp/socktool=/socktool")
+    exports="$exports SHARPVMM_SOCK_TOOL=/socktool/sock-tool"
 fi
 [ -z "${SHARPVMM_SKIP_KVM_TESTS:-}" ] || exports="$exports SHARPVMM_SKIP_KVM_TESTS=$SHARPVMM_SKIP_KVM_TESTS"
 cat >"$tmp/run.sh" <<SCRIPT
