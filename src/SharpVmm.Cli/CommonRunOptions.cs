@@ -9,6 +9,10 @@ internal sealed class CommonRunOptions
     private readonly Option<string> _memory = new("--mem", "-m") { Description = "Guest memory size, e.g. 64M, 1G (K/M/G are powers of 1024)", DefaultValueFactory = _ => "64M" };
     private readonly Option<int> _cpus = new("--cpus") { Description = "Number of vCPUs, each on its own host thread", DefaultValueFactory = _ => 1 };
     private readonly Option<bool> _traceIo = new("--trace-io") { Description = "Print every port I/O and MMIO access ('out port: P, data: D', decimal)" };
+    private readonly Option<bool> _exitStats = new("--exit-stats")
+    {
+        Description = "At the end, print exits by reason and the 10 ports or MMIO addresses whose exits cost the VMM most time",
+    };
     private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits (exit code 0)" };
     private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds; a guest still running then ends with exit code 124, as timeout(1)" };
     private readonly Option<string> _logLevel = new("--log-level")
@@ -43,6 +47,7 @@ internal sealed class CommonRunOptions
             command.Options.Add(_traceIo);
         }
 
+        command.Options.Add(_exitStats);
         command.Options.Add(_logLevel);
         command.Options.Add(_maxExits);
         command.Options.Add(_timeLimit);
@@ -72,6 +77,7 @@ internal sealed class CommonRunOptions
         return new RunControls
         {
             TraceIo = traceIo || trace || _traceAlwaysOn,
+            ExitStats = parse.GetValue(_exitStats),
             MaxExits = maxExits,
             TimeLimit = timeLimit,
             LogLevel = level switch

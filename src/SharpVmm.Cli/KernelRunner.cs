@@ -57,6 +57,7 @@ public sealed class KernelRunner
         }
 
         input?.Start();
+        Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? vm.CollectExitStatistics() : null;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         VmRunResult result = micro.Run(controls.ToRunOptions());
         TimeSpan wall = System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -64,6 +65,11 @@ public sealed class KernelRunner
         TimeSpan handling = TimeSpan.FromTicks(vm.Vcpus.Sum(v => v.TimeHandlingExits.Ticks));
         _err.WriteLine(System.FormattableString.Invariant(
             $"sharpvmm: ran {wall.TotalSeconds:F2} s, {result.ExitCount} exits, {handling.TotalMilliseconds:F1} ms handling them in the VMM outside KVM_RUN ({100 * handling.TotalSeconds / Math.Max(wall.TotalSeconds * vm.Vcpus.Count, 1e-9):F2} % of vCPU time)"));
+        if (exitStats is not null)
+        {
+            ExitStatisticsReport.Write(exitStats, _err);
+        }
+
         if (vm.EmulationFailures.Summary() is string emulated)
         {
             _err.WriteLine($"sharpvmm: {emulated}");

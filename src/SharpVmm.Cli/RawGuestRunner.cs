@@ -41,8 +41,14 @@ public sealed class RawGuestRunner
         using var shutdown = new SignalShutdown(micro);
         using SerialConsoleInput? input = serialInput ? new SerialConsoleInput(micro.SendConsoleInput, micro.Stop, _err) : null;
         input?.Start();
+        Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? micro.Machine.CollectExitStatistics() : null;
         VmRunResult result = micro.Run(controls.ToRunOptions());
         _out.Flush();
+        if (exitStats is not null)
+        {
+            ExitStatisticsReport.Write(exitStats, _err);
+        }
+
         return shutdown.Finish(result, _err) ?? Report(result);
     }
 

@@ -8,6 +8,9 @@ public sealed record RunControls
     /// <summary>Print every port I/O and MMIO access.</summary>
     public bool TraceIo { get; init; }
 
+    /// <summary>Count and time exits by site and print the figures at the end (<c>--exit-stats</c>).</summary>
+    public bool ExitStats { get; init; }
+
     /// <summary>Stop after this many exits.</summary>
     public long? MaxExits { get; init; }
 

@@ -164,7 +164,9 @@ public sealed class Vcpu : IDisposable
             }
 
             _vm.OnExitHandled();
-            Volatile.Write(ref _handlingTicks, _handlingTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - handlingStart)); // single writer: no lock prefix
+            long spent = System.Diagnostics.Stopwatch.GetTimestamp() - handlingStart;
+            Volatile.Write(ref _handlingTicks, _handlingTicks + spent); // single writer: no lock prefix
+            _vm.ExitStatistics?.Record(Kvm.Exit, spent);
         }
 
         return ExitOutcome.Continue;

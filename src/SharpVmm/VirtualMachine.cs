@@ -83,6 +83,15 @@ public sealed partial class VirtualMachine : IDisposable
     /// <summary>Exits handled so far, all vCPUs together.</summary>
     public long ExitCount => Interlocked.Read(ref _exitCount);
 
+    /// <summary>Exits by site and the time spent on them, once <see cref="CollectExitStatistics"/> turned it on; null until then.</summary>
+    public Diagnostics.ExitStatistics? ExitStatistics { get; private set; }
+
+    /// <summary>
+    /// Starts counting and timing exits by port, MMIO address and exit reason (<see cref="Diagnostics.ExitStatistics"/>),
+    /// and returns the table; call it before <see cref="Run"/> to see every exit. Idempotent.
+    /// </summary>
+    public Diagnostics.ExitStatistics CollectExitStatistics() => ExitStatistics ??= new Diagnostics.ExitStatistics();
+
     /// <summary>
     /// True after a <see cref="Dispose"/> that found a vCPU thread still running after 10 seconds: the devices were
     /// released, but guest memory, the vCPUs' <c>kvm_run</c> and the KVM descriptors were kept (leaked) because that

@@ -51,6 +51,19 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Exit_stats_count_demo_adds_two_serial_writes_at_their_port()
+    {
+        KvmTestEnvironment.RequireKvm();
+
+        var result = CliProcess.Run(["run", GuestBin("demo-add.bin"), "--load-address", "0x1000", "--entry", "0x0:0x1000", "--reg", "rax=2", "--reg", "rbx=2", "--exit-stats"]);
+
+        Assert.Equal("4\nKVM_EXIT_HLT\n", result.Stdout); // the guest's output is unchanged; the figures go to stderr
+        Assert.Contains("sharpvmm: exits by reason: KVM_EXIT_IO 2 (", result.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"sharpvmm:   IO out 0x3f8 +2 ", result.Stderr);
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
     public void Registers_change_what_demo_add_computes()
     {
         KvmTestEnvironment.RequireKvm();
