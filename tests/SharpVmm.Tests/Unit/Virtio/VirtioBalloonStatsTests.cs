@@ -83,7 +83,10 @@ public sealed class VirtioBalloonStatsTests : IDisposable
     public void An_interval_with_no_buffer_posted_returns_nothing_and_a_later_buffer_waits_for_the_next()
     {
         using VirtioBalloonDevice device = Start(interval: 2);
-        _clock.Advance(TimeSpan.FromSeconds(2)); // nothing held yet
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(VirtioBalloonDevice.StatsQueue) >= 1), "the device thread never went to sleep");
+        long idle = device.IdleWaits(VirtioBalloonDevice.StatsQueue);
+        _clock.Advance(TimeSpan.FromSeconds(2)); // nothing held yet: the tick's pass returns nothing
+        Assert.True(FakeVirtioInterrupt.WaitFor(() => device.IdleWaits(VirtioBalloonDevice.StatsQueue) > idle), "the tick never woke the device");
         Post(device, Stats((5, 1)));
         Thread.Sleep(50);
         Assert.Equal(0, _rig.Stats.UsedIdx);
