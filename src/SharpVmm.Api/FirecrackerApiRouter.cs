@@ -21,7 +21,7 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    private static readonly string[] NotYet = ["/balloon", "/vsock", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
+    private static readonly string[] NotYet = ["/balloon/hinting", "/vsock", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
 
     /// <summary>Answers one request.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -75,6 +75,19 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
                 break;
             case ("PUT", "/entropy"):
                 vmm.PutEntropy(Parse(body, Json.EntropyConfig));
+                break;
+            case ("PUT", "/balloon"):
+                vmm.PutBalloon(Parse(body, Json.BalloonConfig));
+                break;
+            case ("PATCH", "/balloon"):
+                vmm.PatchBalloon(Parse(body, Json.BalloonUpdate));
+                break;
+            case ("GET", "/balloon"):
+                return WriteAsync(context, 200, vmm.GetBalloon(), Json.BalloonConfig);
+            case ("GET", "/balloon/statistics"):
+                return WriteAsync(context, 200, vmm.GetBalloonStatistics(), Json.BalloonStatistics);
+            case ("PATCH", "/balloon/statistics"):
+                vmm.PatchBalloonStatistics(Parse(body, Json.BalloonStatsUpdate));
                 break;
             case ("PUT", "/serial"):
                 vmm.PutSerial(Parse(body, Json.SerialConfig));

@@ -1,5 +1,6 @@
 using SharpVmm.Configuration;
 using SharpVmm.Devices.Virtio;
+using SharpVmm.Devices.Virtio.Balloon;
 using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Entropy;
@@ -99,6 +100,8 @@ public sealed class KernelRunner
                     $"{b.Counters.Flushes} flushes, {b.Counters.Errors} errors" + (b.QueueState is { } q ? $"; queue: {q}" : ""),
                 VirtioNetDevice n => $"net: {n.TxFrames} frames ({n.TxBytes} bytes) sent, {n.RxFrames} frames ({n.RxBytes} bytes) received, {n.RxDropped + n.TxDropped} dropped",
                 VirtioEntropyDevice r => $"rng: {r.Requests} requests, {r.BytesProvided} bytes provided",
+                VirtioBalloonDevice l => $"balloon: {l.InflatedPages} pages inflated, {l.DeflatedPages} pages deflated, " +
+                    $"{l.BytesReturnedToHost} bytes returned to the host, {l.InvalidPfns} invalid frames",
                 VirtioConsoleDevice c => $"console: {c.BytesTransmitted} bytes from the guest, {c.BytesReceived} bytes to it",
                 _ => null,
             };

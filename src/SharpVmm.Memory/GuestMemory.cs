@@ -93,6 +93,23 @@ public sealed class GuestMemory : IDisposable
     }
 
     /// <summary>
+    /// Returns the host memory behind the whole 4 KiB pages of [<paramref name="address"/>, +<paramref name="length"/>)
+    /// to the host (a balloon's inflated pages): the guest reads them back as zeros (or, for memory mapped from a
+    /// snapshot file, as the file's contents) and they take host memory again only when touched. Returns false, doing
+    /// nothing, when the range is not page aligned or not wholly inside one region, or when the host refused.
+    /// </summary>
+    public bool Discard(GuestAddress address, ulong length)
+    {
+        if (length == 0 || address.Value % GuestMemoryRegion.PageSize != 0 || length % GuestMemoryRegion.PageSize != 0)
+        {
+            return false;
+        }
+
+        GuestMemoryRegion? region = FindRegion(address, length);
+        return region is not null && region.DiscardAt(address.Value - region.Start.Value, length);
+    }
+
+    /// <summary>
     /// Atomically (with respect to vCPUs running on this memory, as the CPU's <c>lock cmpxchg16b</c>) compares the 16
     /// bytes at <paramref name="address"/> with <paramref name="expected"/>; when equal, stores <paramref name="desired"/>
     /// and returns true, else loads the bytes found into <paramref name="expected"/> and returns false.

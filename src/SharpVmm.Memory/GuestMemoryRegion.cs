@@ -124,10 +124,7 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
     /// </summary>
     internal Span<byte> SpanAt(ulong offset, int length)
     {
-        if (Volatile.Read(ref _written) is { } written && length > 0)
-        {
-            MarkWritten(written, offset, (ulong)length);
-        }
+        MarkWrittenIfTracking(offset, (ulong)Math.Max(length, 0));
 
         // SAFETY: the caller checked offset + length <= Size, and the mapping lives until Dispose.
         return new Span<byte>((byte*)HostAddress + offset, length);
@@ -188,6 +185,26 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
             {
                 Interlocked.Or(ref written[page / 64], bit);
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the host pages of [<paramref name="offset"/>, +<paramref name="length"/>) back to the host kernel
+    /// (<c>madvise(MADV_DONTNEED)</c>; the mapping is private, anonymous or a copy-on-write file, so the pages read back
+    /// as zeros or as the file's contents, and take host memory again only when touched). The caller has checked
+    /// bounds and page alignment. False when the kernel refused.
+    /// </summary>
+    internal bool DiscardAt(ulong offset, ulong length)
+    {
+        MarkWrittenIfTracking(offset, length); // the contents change under a diff snapshot: record them
+        return Mman.Madvise(HostAddress + (nint)offset, (nuint)length, Mman.MADV_DONTNEED) == 0;
+    }
+
+    private void MarkWrittenIfTracking(ulong offset, ulong length)
+    {
+        if (Volatile.Read(ref _written) is { } written && length > 0)
+        {
+            MarkWritten(written, offset, length);
         }
     }
 

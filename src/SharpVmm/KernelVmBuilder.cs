@@ -2,6 +2,7 @@ using SharpVmm.Boot;
 using Microsoft.Extensions.Logging;
 using SharpVmm.Configuration;
 using SharpVmm.Devices.Virtio;
+using SharpVmm.Devices.Virtio.Balloon;
 using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Entropy;
@@ -162,6 +163,11 @@ internal static class KernelVmBuilder
         if (config.Entropy is not null)
         {
             devices.Enqueue(new VirtioEntropyDevice());
+        }
+
+        if (config.Balloon is { } balloon)
+        {
+            devices.Enqueue(new VirtioBalloonDevice((uint)balloon.AmountMib, balloon.DeflateOnOom, balloon.StatsPollingIntervalSeconds));
         }
     }
 

@@ -14,4 +14,7 @@ public enum VirtioDeviceType : uint
 
     /// <summary>Entropy source (5.4).</summary>
     Entropy = 4,
+
+    /// <summary>Traditional memory balloon (5.5).</summary>
+    Balloon = 5,
 }

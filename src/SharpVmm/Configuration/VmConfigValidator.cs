@@ -31,6 +31,7 @@ internal static class VmConfigValidator
         ValidateNetworks(config.NetworkInterfaces);
         ValidateConsole(config.Console);
         RefuseLimits("entropy.rate_limiter", config.Entropy?.RateLimiter);
+        BalloonConfigValidator.Validate(config.Balloon, config.Machine);
         int devices = config.VirtioDeviceCount;
         int room = config.Machine.VirtioTransport == VirtioTransport.Mmio ? VirtioMmioLayout.MaxDevices : MaxPciDevices;
         if (devices > room)
@@ -119,7 +120,7 @@ internal static class VmConfigValidator
 
         if (config.VirtioDeviceCount > 0)
         {
-            throw new VmConfigurationException(config.Drives.Count > 0 ? "drives" : config.NetworkInterfaces.Count > 0 ? "network-interfaces" : "entropy",
+            throw new VmConfigurationException(config.Drives.Count > 0 ? "drives" : config.NetworkInterfaces.Count > 0 ? "network-interfaces" : config.Balloon is not null ? "balloon" : "entropy",
                 "a raw guest has no PCI bus or interrupt controller for virtio devices");
         }
 

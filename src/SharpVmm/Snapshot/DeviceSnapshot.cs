@@ -1,5 +1,6 @@
 using SharpVmm.Devices;
 using SharpVmm.Devices.Virtio;
+using SharpVmm.Devices.Virtio.Balloon;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Net;
 using SharpVmm.Platform;
@@ -32,6 +33,7 @@ internal static class DeviceSnapshot
                     DeviceType = device.DeviceType.ToString(),
                     Net = (device as VirtioNetDevice)?.SaveState(),
                     Console = (device as VirtioConsoleDevice)?.SaveState(),
+                    Balloon = (device as VirtioBalloonDevice)?.SaveState(),
                     Pci = virtio.Transport == VirtioTransport.Pci ? virtio.PciDevices[i].SaveState() : null,
                     Mmio = virtio.Transport == VirtioTransport.Mmio ? virtio.MmioDevices[i].SaveState() : null,
                 });
@@ -100,6 +102,11 @@ internal static class DeviceSnapshot
             if (device is VirtioConsoleDevice console && state.Console is { } consoleState)
             {
                 console.RestoreState(consoleState);
+            }
+
+            if (device is VirtioBalloonDevice balloon && state.Balloon is { } balloonState)
+            {
+                balloon.RestoreState(balloonState);
             }
 
             if (virtio.Transport == VirtioTransport.Pci)

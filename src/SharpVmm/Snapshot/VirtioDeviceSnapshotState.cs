@@ -1,3 +1,4 @@
+using SharpVmm.Devices.Virtio.Balloon;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Mmio;
 using SharpVmm.Devices.Virtio.Net;
@@ -22,4 +23,7 @@ public sealed record VirtioDeviceSnapshotState
 
     /// <summary>virtio-console's own state (input the guest has not received).</summary>
     public VirtioConsoleState? Console { get; set; }
+
+    /// <summary>virtio-balloon's own state (target, size, statistics interval, the held statistics buffer).</summary>
+    public VirtioBalloonState? Balloon { get; set; }
 }

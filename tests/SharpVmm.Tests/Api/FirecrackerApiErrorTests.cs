@@ -94,14 +94,14 @@ public class FirecrackerApiErrorTests
     }
 
     [Theory]
-    [InlineData("PUT", "/balloon", """{ "amount_mib": 0, "deflate_on_oom": false }""")]
+    [InlineData("PATCH", "/balloon/hinting/start", """{ "acknowledge_on_stop": true }""")]
     [InlineData("PUT", "/vsock", """{ "guest_cid": 3, "uds_path": "/tmp/v.sock" }""")]
     [InlineData("PUT", "/mmds", "{}")]
     [InlineData("PUT", "/mmds/config", """{ "network_interfaces": ["eth0"] }""")]
     [InlineData("PUT", "/hotplug/memory", """{ "total_size_mib": 1024 }""")]
     [InlineData("PUT", "/pmem/x", """{ "id": "x", "path_on_host": "/tmp/p" }""")]
     [InlineData("PUT", "/cpu-config", "{}")]
-    [InlineData("GET", "/balloon/statistics", null)]
+    [InlineData("GET", "/balloon/hinting/status", null)]
     public void An_endpoint_sharpvmm_does_not_have_yet_answers_400_saying_it_is_not_supported(string method, string path, string? body)
     {
         using var dir = new TempDirectory();
