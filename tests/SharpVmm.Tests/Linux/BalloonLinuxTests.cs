@@ -23,6 +23,7 @@ public class BalloonLinuxTests
     private const string Init = """
         #!/bin/sh
         mount -t proc proc /proc
+        mount -t devtmpfs devtmpfs /dev
         echo 1 > /proc/sys/kernel/ctrl-alt-del
         mount -t tmpfs -o size=90% tmpfs /mnt
         set -- $(grep MemFree /proc/meminfo)
@@ -55,7 +56,7 @@ public class BalloonLinuxTests
 
         long returned = before - after;
         Assert.True(returned >= 0.8 * (InflateMib << 20),
-            $"the VMM's RSS went from {before >> 20} MiB to {after >> 20} MiB: {returned >> 20} MiB returned for a {InflateMib} MiB balloon");
+            $"the VMM's RSS went from {before >> 20} MiB to {after >> 20} MiB: {returned >> 20} MiB returned for a {InflateMib} MiB balloon\n{fc.Describe()}");
         Assert.Equal(InflateMib, stats.GetProperty("target_mib").GetInt32());
         Assert.Equal(InflateMib * 256, stats.GetProperty("target_pages").GetInt32());
         // The guest's own figures, through the statistics queue: its total memory, and free memory that shrank by the balloon.
