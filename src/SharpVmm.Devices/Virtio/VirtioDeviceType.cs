@@ -14,4 +14,7 @@ public enum VirtioDeviceType : uint
 
     /// <summary>Entropy source (5.4).</summary>
     Entropy = 4,
+
+    /// <summary>Socket device, virtio-vsock (5.10).</summary>
+    Socket = 19,
 }
