@@ -68,10 +68,12 @@ internal sealed class VsockDriver : IDisposable
         Device = new VirtioVsockDevice(GuestCid, UdsPath, QueueSize);
     }
 
-    /// <summary>Posts <paramref name="count"/> rx buffers of <paramref name="size"/> bytes (never more than the ring holds).</summary>
+    /// <summary>Posts <paramref name="count"/> rx buffers of <paramref name="size"/> bytes (never more than the ring holds:
+    /// a descriptor is reused only once its used entry was read).</summary>
     public void PostRx(int count, uint size = RxBufferSize)
     {
-        for (int i = 0; i < count && _rxPosted - Rx.UsedIdx < QueueSize; i++)
+        _ = Received;
+        for (int i = 0; i < count && _rxPosted - _rxSeen < QueueSize; i++)
         {
             BuiltChain chain = Rx.AddChain(ChainBuffer.Out(size));
             _rxChains[chain.Head] = chain;
