@@ -94,6 +94,7 @@ public sealed class KernelRunner
                 VirtioNetDevice n => $"net: {n.TxFrames} frames ({n.TxBytes} bytes) sent, {n.RxFrames} frames ({n.RxBytes} bytes) received, {n.RxDropped + n.TxDropped} dropped",
                 VirtioEntropyDevice r => $"rng: {r.Requests} requests, {r.BytesProvided} bytes provided",
                 VirtioConsoleDevice c => $"console: {c.BytesTransmitted} bytes from the guest, {c.BytesReceived} bytes to it",
+                Devices.Virtio.Vsock.VirtioVsockDevice v => Devices.Virtio.Vsock.VsockCounterLine.Describe(v),
                 _ => null,
             };
             if (line is not null)

@@ -31,6 +31,7 @@ internal static class VmConfigValidator
         ValidateNetworks(config.NetworkInterfaces);
         ValidateConsole(config.Console);
         RefuseLimits("entropy.rate_limiter", config.Entropy?.RateLimiter);
+        VsockConfigValidator.Validate(config.Vsock, checkFiles);
         int devices = config.VirtioDeviceCount;
         int room = config.Machine.VirtioTransport == VirtioTransport.Mmio ? VirtioMmioLayout.MaxDevices : MaxPciDevices;
         if (devices > room)
