@@ -24,6 +24,7 @@ namespace SharpVmm.Api;
 [JsonSerializable(typeof(DriveConfig))]
 [JsonSerializable(typeof(NetworkInterfaceConfig))]
 [JsonSerializable(typeof(EntropyConfig))]
+[JsonSerializable(typeof(VsockConfig))]
 [JsonSerializable(typeof(VmConfig))]
 [JsonSerializable(typeof(SnapshotCreateParams))]
 [JsonSerializable(typeof(SnapshotLoadParams))]

@@ -21,7 +21,7 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    private static readonly string[] NotYet = ["/balloon", "/vsock", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
+    private static readonly string[] NotYet = ["/balloon", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
 
     /// <summary>Answers one request.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -75,6 +75,9 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
                 break;
             case ("PUT", "/entropy"):
                 vmm.PutEntropy(Parse(body, Json.EntropyConfig));
+                break;
+            case ("PUT", "/vsock"):
+                vmm.PutVsock(Parse(body, Json.VsockConfig));
                 break;
             case ("PUT", "/serial"):
                 vmm.PutSerial(Parse(body, Json.SerialConfig));

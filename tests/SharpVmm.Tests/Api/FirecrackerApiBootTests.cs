@@ -83,6 +83,7 @@ public class FirecrackerApiBootTests
     [InlineData("PUT", "/drives/data", """{ "drive_id": "data", "path_on_host": "KERNEL", "is_root_device": false, "is_read_only": true }""")]
     [InlineData("PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap0" }""")]
     [InlineData("PUT", "/entropy", "{}")]
+    [InlineData("PUT", "/vsock", """{ "guest_cid": 3, "uds_path": "KERNEL.sock" }""")]
     [InlineData("PUT", "/actions", """{ "action_type": "InstanceStart" }""")]
     public void A_pre_boot_request_after_instance_start_is_refused(string method, string path, string body)
     {
