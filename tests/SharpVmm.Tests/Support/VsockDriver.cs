@@ -194,6 +194,16 @@ internal sealed class VsockDriver : IDisposable
         return hostPort;
     }
 
+    /// <summary>Activates the device, posts <paramref name="rxBuffers"/> rx buffers and opens one host connection to
+    /// <paramref name="guestPort"/> that the guest accepts.</summary>
+    public (Socket Host, uint HostPort) ActivateAndConnect(uint guestPort, int rxBuffers = 8, uint bufAlloc = 256 * 1024)
+    {
+        Activate();
+        PostRx(rxBuffers);
+        Socket host = HostConnect(guestPort);
+        return (host, Establish(host, guestPort, bufAlloc));
+    }
+
     public static string ReadLine(Socket socket)
     {
         var line = new List<byte>();

@@ -177,11 +177,7 @@ public sealed partial class VirtioVsockDevice : IVirtioDevice, IVirtioNotificati
     {
         Span<byte> config = stackalloc byte[ConfigLength];
         BinaryPrimitives.WriteUInt64LittleEndian(config, _guestCid);
-        for (int i = 0; i < data.Length; i++)
-        {
-            ulong at = offset + (ulong)i;
-            data[i] = at < ConfigLength ? config[(int)at] : (byte)0;
-        }
+        VirtioConfigSpace.Read(config, offset, data);
     }
 
     /// <inheritdoc />

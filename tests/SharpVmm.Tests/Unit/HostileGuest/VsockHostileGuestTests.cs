@@ -30,10 +30,8 @@ public sealed class VsockHostileGuestTests : IDisposable
     [Fact]
     public void A_len_beyond_the_chain_is_malformed_and_its_connection_is_reset()
     {
-        _guest.Activate();
-        _guest.PostRx(8);
-        using Socket host = _guest.HostConnect(70);
-        uint hostPort = _guest.Establish(host, 70);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(70, rxBuffers: 8);
+        using Socket host = connected;
 
         _guest.Send(_guest.Header(VsockOp.ReadWrite, 70, hostPort, length: 100_000), new byte[10]);
 
@@ -79,10 +77,8 @@ public sealed class VsockHostileGuestTests : IDisposable
     [Fact]
     public void Data_beyond_the_advertised_credit_resets_the_connection_and_the_buffer_never_exceeds_it()
     {
-        _guest.Activate();
-        _guest.PostRx(8);
-        using Socket host = _guest.HostConnect(71); // never reads
-        uint hostPort = _guest.Establish(host, 71);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(71, rxBuffers: 8); // never reads
+        using Socket host = connected;
 
         var chunk = new byte[16 * 1024];
         int sent = 0;
@@ -128,10 +124,8 @@ public sealed class VsockHostileGuestTests : IDisposable
     [Fact]
     public void A_guest_that_never_posts_rx_buffers_makes_the_device_buffer_nothing_from_a_host_writer()
     {
-        _guest.Activate();
-        _guest.PostRx(2); // one for the REQUEST, one left for data; never more
-        using Socket host = _guest.HostConnect(72);
-        uint hostPort = _guest.Establish(host, 72);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(72, rxBuffers: 2); // one for the REQUEST, one left for data; never more
+        using Socket host = connected;
         host.Blocking = false;
 
         var chunk = new byte[64 * 1024];
@@ -160,10 +154,8 @@ public sealed class VsockHostileGuestTests : IDisposable
     [Fact]
     public void A_flood_of_credit_requests_with_no_rx_buffers_stops_the_tx_queue_at_the_backlog_bound()
     {
-        _guest.Activate();
-        _guest.PostRx(2);
-        using Socket host = _guest.HostConnect(73);
-        uint hostPort = _guest.Establish(host, 73);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(73, rxBuffers: 2);
+        using Socket host = connected;
 
         for (int i = 0; i < 255; i++)
         {

@@ -82,10 +82,8 @@ public sealed class VirtioVsockDeviceTests : IDisposable
     [Fact]
     public void The_device_never_sends_more_than_the_guest_credit_and_continues_after_a_credit_update()
     {
-        _guest.Activate();
-        _guest.PostRx(64);
-        using Socket host = _guest.HostConnect(80);
-        uint hostPort = _guest.Establish(host, 80, bufAlloc: 1000);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(80, rxBuffers: 64, bufAlloc: 1000);
+        using Socket host = connected;
 
         host.Send(new byte[5000]);
         Assert.True(FakeVirtioInterrupt.WaitFor(() => _guest.Device.RxBytes == 1000));
@@ -103,10 +101,8 @@ public sealed class VirtioVsockDeviceTests : IDisposable
     [Fact]
     public void The_device_sends_a_credit_update_when_the_guest_view_of_its_space_runs_low_and_on_request()
     {
-        _guest.Activate();
-        _guest.PostRx(16);
-        using Socket host = _guest.HostConnect(81);
-        uint hostPort = _guest.Establish(host, 81);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(81, rxBuffers: 16);
+        using Socket host = connected;
 
         var chunk = new byte[4096];
         for (uint i = 0; i < 10; i++)
@@ -162,10 +158,8 @@ public sealed class VirtioVsockDeviceTests : IDisposable
     [Fact]
     public void A_guest_shutdown_of_both_directions_closes_the_host_socket_and_ends_with_RST()
     {
-        _guest.Activate();
-        _guest.PostRx(8);
-        using Socket host = _guest.HostConnect(90);
-        uint hostPort = _guest.Establish(host, 90);
+        (Socket connected, uint hostPort) = _guest.ActivateAndConnect(90, rxBuffers: 8);
+        using Socket host = connected;
         _guest.Send(_guest.Header(VsockOp.ReadWrite, 90, hostPort, length: 3), "bye"u8);
 
         _guest.Send(_guest.Header(VsockOp.Shutdown, 90, hostPort, flags: (uint)VsockShutdownFlags.Both));
