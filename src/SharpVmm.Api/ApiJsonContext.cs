@@ -28,6 +28,7 @@ namespace SharpVmm.Api;
 [JsonSerializable(typeof(BalloonUpdate))]
 [JsonSerializable(typeof(BalloonStatsUpdate))]
 [JsonSerializable(typeof(BalloonStatistics))]
+[JsonSerializable(typeof(VsockConfig))]
 [JsonSerializable(typeof(VmConfig))]
 [JsonSerializable(typeof(SnapshotCreateParams))]
 [JsonSerializable(typeof(SnapshotLoadParams))]

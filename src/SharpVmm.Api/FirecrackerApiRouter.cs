@@ -21,7 +21,7 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
-    private static readonly string[] NotYet = ["/balloon/hinting", "/vsock", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
+    private static readonly string[] NotYet = ["/balloon/hinting", "/mmds", "/hotplug/memory", "/pmem", "/cpu-config"];
 
     /// <summary>Answers one request.</summary>
     public async Task HandleAsync(HttpContext context)
@@ -88,6 +88,9 @@ public sealed class FirecrackerApiRouter(FirecrackerVmm vmm, int maxPayloadBytes
                 return WriteAsync(context, 200, vmm.GetBalloonStatistics(), Json.BalloonStatistics);
             case ("PATCH", "/balloon/statistics"):
                 vmm.PatchBalloonStatistics(Parse(body, Json.BalloonStatsUpdate));
+                break;
+            case ("PUT", "/vsock"):
+                vmm.PutVsock(Parse(body, Json.VsockConfig));
                 break;
             case ("PUT", "/serial"):
                 vmm.PutSerial(Parse(body, Json.SerialConfig));

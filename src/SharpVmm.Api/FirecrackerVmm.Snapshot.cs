@@ -118,7 +118,7 @@ public sealed partial class FirecrackerVmm
 
         if (body.VsockOverride is not null)
         {
-            throw new ApiRequestException("vsock_override: /vsock is not supported by SharpVmm yet.");
+            throw new ApiRequestException("vsock_override is not supported by SharpVmm yet: the restored VM listens on the snapshot configuration's uds_path, which must not exist.");
         }
 
         if (body.HugePages is not (null or "Snapshot" or "None" or "Transparent"))

@@ -109,6 +109,9 @@ public sealed partial class FirecrackerVmm : IDisposable
     /// <summary><c>PUT /entropy</c>.</summary>
     public void PutEntropy(EntropyConfig entropy) => Change(c => c with { Entropy = entropy });
 
+    /// <summary><c>PUT /vsock</c>: the vsock device (one per VM; a second PUT replaces it), before start only.</summary>
+    public void PutVsock(VsockConfig vsock) => Change(c => c with { Vsock = vsock });
+
     /// <summary><c>PUT /serial</c>: COM1's output goes to a file instead of stdout.</summary>
     public void PutSerial(SerialConfig serial)
     {

@@ -37,7 +37,7 @@ public sealed record SnapshotLoadParams
     [JsonPropertyName("drive_overrides")]
     public List<DriveOverrideParams>? DriveOverrides { get; set; }
 
-    /// <summary>Firecracker's vsock override; SharpVmm has no vsock yet, so any value is refused.</summary>
+    /// <summary>Firecracker's vsock override (another uds_path); not supported yet, so any value is refused.</summary>
     [JsonPropertyName("vsock_override")]
     public System.Text.Json.Nodes.JsonObject? VsockOverride { get; set; }
 

@@ -103,6 +103,7 @@ public sealed class KernelRunner
                 VirtioBalloonDevice l => $"balloon: {l.InflatedPages} pages inflated, {l.DeflatedPages} pages deflated, " +
                     $"{l.BytesReturnedToHost} bytes returned to the host, {l.InvalidPfns} invalid frames",
                 VirtioConsoleDevice c => $"console: {c.BytesTransmitted} bytes from the guest, {c.BytesReceived} bytes to it",
+                Devices.Virtio.Vsock.VirtioVsockDevice v => Devices.Virtio.Vsock.VsockCounterLine.Describe(v),
                 _ => null,
             };
             if (line is not null)

@@ -179,6 +179,10 @@ public sealed class SharpVmmCommand
         };
         var rng = new Option<bool>("--rng") { Description = "A virtio-rng entropy device fed from the host's getrandom(2)" };
         var balloon = new Option<string>("--balloon") { Description = "A virtio-balloon device: amount_mib=N[,deflate_on_oom=on|off][,stats_polling_interval_s=N] (Firecracker's balloon)" };
+        var vsock = new Option<string>("--vsock")
+        {
+            Description = "A virtio-vsock device on Unix sockets, as Firecracker's: cid=N,uds=PATH (host processes connect to PATH and write 'CONNECT <port>'; guest connections to port P reach PATH_P; PATH must not exist)",
+        };
         var virtio = new Option<string>("--virtio")
         {
             Description = "Transport of the virtio devices: pci (virtio-pci modern behind a PCI host bridge, MSI-X) or mmio (virtio-mmio, announced on the command line)",
@@ -196,13 +200,13 @@ public sealed class SharpVmmCommand
             "Boot a kernel directly, with no firmware (like QEMU -kernel or Firecracker): PC devices (COM1 on stdio, i8042, RTC, PIT, " +
             "PIC/IOAPIC/LAPIC), an MP table for SMP, ACPI, and virtio disks, network cards, console and entropy over PCI or MMIO. A guest reset, reboot or power-off ends the VMM with exit code 0, a --time-limit stop with 124, SIGTERM or SIGINT with 130 once the writable disks are synced. On a terminal, Ctrl-A x quits.")
         {
-            kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, balloon, virtio, noEventFds, testDevices,
+            kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, balloon, vsock, virtio, noEventFds, testDevices,
         };
         common.AddTo(command);
         files.AddTo(command);
         command.SetAction(parse => Guarded(() =>
         {
-            string? vmOption = FirstGiven(parse, kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, balloon, virtio, noEventFds, testDevices)
+            string? vmOption = FirstGiven(parse, kernel, initrd, append, console, format, noWorkarounds, noAcpi, disks, nets, rng, balloon, vsock, virtio, noEventFds, testDevices)
                 ?? (common.SetsMachine(parse) ? "--mem/--cpus" : null);
             VmConfig config = files.Resolve(parse, () =>
             {
@@ -230,6 +234,7 @@ public sealed class SharpVmmCommand
                     NetworkInterfaces = [.. (parse.GetValue(nets) ?? []).Select((n, i) => NetOption.Parse(n, i).ToInterface(i))],
                     Entropy = parse.GetValue(rng) ? new EntropyConfig() : null,
                     Balloon = parse.GetValue(balloon) is { } balloonValue ? BalloonOption.Parse(balloonValue) : null,
+                    Vsock = VsockOption.Parse(parse.GetValue(vsock)),
                     Console = new ConsoleConfig
                     {
                         Kind = virtioConsole ? ConsoleKind.Virtio : ConsoleKind.Serial,

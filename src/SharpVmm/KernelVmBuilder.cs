@@ -169,6 +169,11 @@ internal static class KernelVmBuilder
         {
             devices.Enqueue(new VirtioBalloonDevice((uint)balloon.AmountMib, balloon.DeflateOnOom, balloon.StatsPollingIntervalSeconds));
         }
+
+        if (config.Vsock is { } vsock)
+        {
+            devices.Enqueue(vsock.OpenDevice());
+        }
     }
 
     /// <summary>Puts the opened virtio devices on the VM over the configured transport; each leaves the queue once the platform owns it.</summary>

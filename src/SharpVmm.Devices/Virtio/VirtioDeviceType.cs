@@ -17,4 +17,7 @@ public enum VirtioDeviceType : uint
 
     /// <summary>Traditional memory balloon (5.5).</summary>
     Balloon = 5,
+
+    /// <summary>Socket device, virtio-vsock (5.10).</summary>
+    Socket = 19,
 }

@@ -38,6 +38,10 @@ public sealed record VmConfig
     [JsonPropertyName("balloon")]
     public BalloonConfig? Balloon { get; set; }
 
+    /// <summary>A virtio-vsock device on Unix sockets (Firecracker's hybrid model); null for none.</summary>
+    [JsonPropertyName("vsock")]
+    public VsockConfig? Vsock { get; set; }
+
     /// <summary>Where the guest's console is.</summary>
     [JsonPropertyName("console")]
     public ConsoleConfig Console { get; set; } = new();
@@ -55,7 +59,8 @@ public sealed record VmConfig
     public IReadOnlyList<DriveConfig> DrivesInGuestOrder() =>
         [.. Drives.Where(d => d.IsRootDevice), .. Drives.Where(d => !d.IsRootDevice)];
 
-    /// <summary>How many virtio devices this VM has (disks, cards, the entropy device, the balloon, a virtio console).</summary>
+    /// <summary>How many virtio devices this VM has (disks, cards, the entropy device, the balloon, the vsock device, a virtio console).</summary>
     public int VirtioDeviceCount =>
-        Drives.Count + NetworkInterfaces.Count + (Entropy is null ? 0 : 1) + (Balloon is null ? 0 : 1) + (Console.Kind == ConsoleKind.Virtio ? 1 : 0);
+        Drives.Count + NetworkInterfaces.Count + (Entropy is null ? 0 : 1) + (Balloon is null ? 0 : 1) + (Vsock is null ? 0 : 1)
+        + (Console.Kind == ConsoleKind.Virtio ? 1 : 0);
 }

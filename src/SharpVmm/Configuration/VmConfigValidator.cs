@@ -32,6 +32,7 @@ internal static class VmConfigValidator
         ValidateConsole(config.Console);
         RefuseLimits("entropy.rate_limiter", config.Entropy?.RateLimiter);
         BalloonConfigValidator.Validate(config.Balloon, config.Machine);
+        VsockConfigValidator.Validate(config.Vsock, checkFiles);
         int devices = config.VirtioDeviceCount;
         int room = config.Machine.VirtioTransport == VirtioTransport.Mmio ? VirtioMmioLayout.MaxDevices : MaxPciDevices;
         if (devices > room)

@@ -84,6 +84,7 @@ public class FirecrackerApiBootTests
     [InlineData("PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap0" }""")]
     [InlineData("PUT", "/entropy", "{}")]
     [InlineData("PUT", "/balloon", """{ "amount_mib": 0, "deflate_on_oom": false }""")]
+    [InlineData("PUT", "/vsock", """{ "guest_cid": 3, "uds_path": "KERNEL.sock" }""")]
     [InlineData("PUT", "/actions", """{ "action_type": "InstanceStart" }""")]
     public void A_pre_boot_request_after_instance_start_is_refused(string method, string path, string body)
     {

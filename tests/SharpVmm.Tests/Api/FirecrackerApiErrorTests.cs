@@ -95,7 +95,6 @@ public class FirecrackerApiErrorTests
 
     [Theory]
     [InlineData("PATCH", "/balloon/hinting/start", """{ "acknowledge_on_stop": true }""")]
-    [InlineData("PUT", "/vsock", """{ "guest_cid": 3, "uds_path": "/tmp/v.sock" }""")]
     [InlineData("PUT", "/mmds", "{}")]
     [InlineData("PUT", "/mmds/config", """{ "network_interfaces": ["eth0"] }""")]
     [InlineData("PUT", "/hotplug/memory", """{ "total_size_mib": 1024 }""")]

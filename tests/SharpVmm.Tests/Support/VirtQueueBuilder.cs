@@ -25,12 +25,19 @@ internal sealed class VirtQueueBuilder : IDisposable
     private const ulong DescBase = 0x1000;
     private const ulong DataBase = 0x20000;
 
-    private ulong _nextData = DataBase;
+    private readonly ulong _dataBase;
+    private readonly ulong _dataEnd;
+    private ulong _nextData;
     private ushort _nextDesc;
 
-    public VirtQueueBuilder(ushort size = 16, GuestMemory? memory = null)
+    /// <summary>A queue of <paramref name="size"/> in <paramref name="memory"/> (a new 1 MiB one by default); its
+    /// buffers go in [<paramref name="dataBase"/>, <paramref name="dataEnd"/>) when given (queues sharing a memory).</summary>
+    public VirtQueueBuilder(ushort size = 16, GuestMemory? memory = null, ulong dataBase = DataBase, ulong dataEnd = MemorySize)
     {
         Memory = memory ?? GuestMemory.CreateFlat(MemorySize);
+        _dataBase = dataBase;
+        _dataEnd = dataEnd;
+        _nextData = dataBase;
         Size = size;
         ulong avail = DescBase + (16UL * size);
         ulong used = (avail + 6 + (2UL * size) + 3) & ~3UL;
@@ -87,9 +94,9 @@ internal sealed class VirtQueueBuilder : IDisposable
     public GuestAddress Allocate(uint length)
     {
         ulong aligned = (length + 15UL) & ~15UL;
-        if (_nextData + aligned > MemorySize)
+        if (_nextData + aligned > _dataEnd)
         {
-            _nextData = DataBase;
+            _nextData = _dataBase;
         }
 
         var address = new GuestAddress(_nextData);

@@ -150,11 +150,7 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         Span<byte> config = stackalloc byte[ConfigLength];
         _mac.CopyTo(config[ConfigMacOffset..]);
         BinaryPrimitives.WriteUInt16LittleEndian(config[ConfigStatusOffset..], VirtioNetFeatures.StatusLinkUp);
-        for (int i = 0; i < data.Length; i++)
-        {
-            ulong at = offset + (ulong)i;
-            data[i] = at < ConfigLength ? config[(int)at] : (byte)0;
-        }
+        VirtioConfigSpace.Read(config, offset, data);
     }
 
     /// <inheritdoc />
