@@ -124,7 +124,8 @@ public sealed partial class VirtioVsockDevice
         !c.HostReadable && CanReadHost(c) && _rxMayHaveBuffers && _control.Count < MaxControlBacklog;
 
     private static bool CanReadHost(VsockConnection c) =>
-        c.State == VsockConnectionState.Established && (c.PeerShutdown & VsockShutdownFlags.Receive) == 0 && c.PeerFreeSpace > 0;
+        c.State == VsockConnectionState.Established && !c.HostReadShut && (c.PeerShutdown & VsockShutdownFlags.Receive) == 0
+        && c.PeerFreeSpace > 0;
 
     private void AcceptHostConnections()
     {
@@ -250,12 +251,25 @@ public sealed partial class VirtioVsockDevice
         }
     }
 
-    // The host process closed its end (or its socket failed): tell the guest both directions are done, as Firecracker does.
+    // The host process's stream ended. A half-close (shutdown(SHUT_WR): EOF, no hang-up) tells the guest that the host
+    // sends no more, SHUTDOWN(SEND), and guest data still flows to the host (a request and its reply on one
+    // connection). A hang-up (close, or a failed socket) tells it both directions are done.
     private void HostEnded(VsockConnection c)
     {
         c.HostReadable = false;
         if (c.State != VsockConnectionState.Established)
         {
+            return;
+        }
+
+        if (!c.HostHungUp)
+        {
+            if (!c.HostReadShut)
+            {
+                c.HostReadShut = true;
+                _control.Enqueue(new VsockControlPacket(c.LocalPort, c.PeerPort, VsockOp.Shutdown, (uint)VsockShutdownFlags.Send));
+            }
+
             return;
         }
 

@@ -64,6 +64,9 @@ internal sealed class VsockConnection : IDisposable
     /// <summary>The host socket hung up (poll reported POLLHUP).</summary>
     public bool HostHungUp { get; set; }
 
+    /// <summary>The host process shut down its sending side (read gave EOF): the guest was sent SHUTDOWN(SEND).</summary>
+    public bool HostReadShut { get; set; }
+
     /// <summary>A CREDIT_UPDATE for this connection is queued and not yet delivered.</summary>
     public bool CreditUpdateQueued { get; set; }
 

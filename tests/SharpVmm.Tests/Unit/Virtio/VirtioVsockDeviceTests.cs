@@ -187,6 +187,26 @@ public sealed class VirtioVsockDeviceTests : IDisposable
     }
 
     [Fact]
+    public void A_host_half_close_sends_the_guest_shutdown_send_only_and_the_guest_reply_still_reaches_the_host()
+    {
+        _guest.Activate();
+        _guest.PostRx(8);
+        using Socket host = _guest.HostConnect(92);
+        uint hostPort = _guest.Establish(host, 92);
+
+        host.Send("request"u8);
+        host.Shutdown(SocketShutdown.Send); // a request, then EOF: the host still waits for the reply
+
+        Assert.Equal("request"u8.ToArray(), _guest.Expect(p => p.Op == VsockOp.ReadWrite, "RW").Payload);
+        VsockPacket shutdown = _guest.Expect(p => p.Op == VsockOp.Shutdown, "SHUTDOWN");
+        Assert.Equal((uint)VsockShutdownFlags.Send, shutdown.Header.Flags);
+        _guest.Send(_guest.Header(VsockOp.ReadWrite, 92, hostPort, length: 5), "reply"u8);
+        Assert.Equal("reply"u8.ToArray(), VsockDriver.ReadExactly(host, 5));
+        _guest.Send(_guest.Header(VsockOp.Shutdown, 92, hostPort, flags: (uint)VsockShutdownFlags.Both));
+        Assert.Equal(0, host.Receive(new byte[1])); // the guest's end of the stream
+    }
+
+    [Fact]
     public void A_hundred_host_connections_at_once_each_carry_their_own_bytes()
     {
         _guest.Activate();
