@@ -17,7 +17,7 @@ public sealed partial class I8042Controller
                 PendingCommand = _pendingCommand,
                 LastRead = _lastRead,
                 LastWriteWasCommand = _lastWriteWasCommand,
-                Output = [.. _output.Select(b => new I8042OutputByteState { Value = b.Value, Source = (byte)b.Source, Timeout = b.Timeout })],
+                Output = [.. _output.Select(b => new I8042OutputByteState { Value = b.Value, Source = (byte)b.Source, Timeout = b.Timeout, Written = b.Written })],
                 Keyboard = _keyboard.SaveState(),
             };
         }
@@ -49,7 +49,7 @@ public sealed partial class I8042Controller
             (_outputPort, _pendingCommand, _lastRead, _lastWriteWasCommand) =
                 (state.OutputPort, state.PendingCommand, state.LastRead, state.LastWriteWasCommand);
             _output.Clear();
-            _output.AddRange(output.Select(b => new OutputByte(b.Value, (OutputSource)b.Source, b.Timeout)));
+            _output.AddRange(output.Select(b => new OutputByte(b.Value, (OutputSource)b.Source, b.Timeout, b.Written)));
             _keyboard.Apply(keyboard);
             UpdateInterrupts();
         }

@@ -299,10 +299,13 @@ public sealed partial class I8042Controller : IBusDevice
                 _outputPort = value;
                 return (value & OutputPortReset) == 0; // the reset line is active low
             case CmdWriteKeyboardBuffer:
-                Push(value, OutputSource.Keyboard);
+                Push(value, OutputSource.Keyboard, written: true);
                 return false;
             case CmdWriteAuxBuffer:
-                Push(value, OutputSource.Aux);
+                // The controller loads the byte into its output buffer itself, as if the mouse had sent it; no device
+                // clocks it in, so a disabled aux interface does not hold it back. Linux's AUX loopback probe
+                // (i8042_check_aux) relies on that: held back, its read waits 10 000 polls for nothing.
+                Push(value, OutputSource.Aux, written: true);
                 return false;
             case CmdWriteAux:
                 // No mouse is attached: the controller times out and answers for it, so probes end at once.
@@ -322,7 +325,7 @@ public sealed partial class I8042Controller : IBusDevice
         }
     }
 
-    private void Push(byte value, OutputSource source, bool timeout = false)
+    private void Push(byte value, OutputSource source, bool timeout = false, bool written = false)
     {
         if (_output.Count >= OutputBufferDepth)
         {
@@ -330,7 +333,7 @@ public sealed partial class I8042Controller : IBusDevice
             return;
         }
 
-        _output.Add(new OutputByte(value, source, timeout));
+        _output.Add(new OutputByte(value, source, timeout, written));
     }
 
     // The byte in the output buffer. A disabled interface holds its device's bytes back (they wait in the
@@ -340,7 +343,7 @@ public sealed partial class I8042Controller : IBusDevice
         for (int i = 0; i < _output.Count; i++)
         {
             OutputByte b = _output[i];
-            bool held = b.Source switch
+            bool held = !b.Written && b.Source switch
             {
                 OutputSource.Keyboard => (_ram[0] & CtrKeyboardDisabled) != 0,
                 OutputSource.Aux => (_ram[0] & CtrAuxDisabled) != 0 && !b.Timeout,
@@ -402,5 +405,5 @@ public sealed partial class I8042Controller : IBusDevice
         Aux,
     }
 
-    private readonly record struct OutputByte(byte Value, OutputSource Source, bool Timeout);
+    private readonly record struct OutputByte(byte Value, OutputSource Source, bool Timeout, bool Written);
 }

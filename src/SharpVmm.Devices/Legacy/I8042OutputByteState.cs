@@ -12,6 +12,9 @@ public sealed record I8042OutputByteState
     /// <summary>Whether it reads with the status register's timeout bit (an answer for the absent mouse).</summary>
     public bool Timeout { get; set; }
 
+    /// <summary>Whether the guest put it there itself (commands 0xD2 and 0xD3), so no disabled interface holds it back.</summary>
+    public bool Written { get; set; }
+
     /// <summary><see cref="Source"/> of a controller reply.</summary>
     public const byte FromController = 0;
 

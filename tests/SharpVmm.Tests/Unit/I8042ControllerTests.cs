@@ -326,6 +326,33 @@ public class I8042ControllerTests
     }
 
     [Fact]
+    public void Aux_loopback_answers_at_once_while_the_aux_interface_is_disabled_as_linux_mux_probe_expects()
+    {
+        var c = NewController();
+        ControllerCommand(c, 0xA7); // i8042_check_aux ends with AUX disabled; i8042_check_mux then loops three bytes
+
+        foreach (byte b in new byte[] { 0xF0, 0x56, 0xA4 })
+        {
+            WritePort(c, Command, 0xD3);
+            WritePort(c, Data, b);
+            Assert.Equal(Obf | AuxData, Status(c) & (Obf | AuxData)); // no wait: Linux polls 10 000 times for it otherwise
+            Assert.Equal(b, ReadPort(c, Data)); // a plain controller echoes the third byte too: not a multiplexer
+        }
+    }
+
+    [Fact]
+    public void Keyboard_buffer_write_shows_at_once_even_with_the_keyboard_interface_disabled()
+    {
+        var c = NewController();
+        ControllerCommand(c, 0xAD);
+
+        WritePort(c, Command, 0xD2);
+        WritePort(c, Data, 0x9C);
+
+        Assert.Equal(0x9C, ReadPort(c, Data));
+    }
+
+    [Fact]
     public void Keyboard_buffer_write_returns_the_byte_as_keyboard_data()
     {
         var c = NewController();
