@@ -34,6 +34,27 @@ public static class RawImageLoader
         }
     }
 
+    /// <summary>
+    /// Maps a whole image file read-only (<see cref="Sys.MappedFile"/>): a loader copies only the parts it loads, from
+    /// the page cache, instead of the whole file being read first. Failures are reported as by <see cref="ReadFile"/>.
+    /// </summary>
+    /// <exception cref="BootImageException">The file is missing or cannot be read or mapped.</exception>
+    public static Sys.MappedFile MapFile(string path, string what = "image")
+    {
+        try
+        {
+            return Sys.MappedFile.Open(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BootImageException(path, BootImageError.Missing, $"{what} file not found", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new BootImageException(path, BootImageError.Unreadable, $"cannot read {what}: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Copies <paramref name="image"/> (named <paramref name="name"/> in errors) to <paramref name="loadAddress"/>.</summary>
     public static int Load(string name, ReadOnlySpan<byte> image, GuestMemory memory, GuestAddress loadAddress)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using SharpVmm.Cli;
 
+StartupClock.MainStartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false, NewLine = "\n" };
 var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
 using var serial = new SerialOutputStream(stdout);

@@ -17,6 +17,7 @@ public static partial class Mman
     public const int MAP_PRIVATE = 0x02;
     public const int MAP_ANONYMOUS = 0x20;
     public const int MAP_NORESERVE = 0x4000;
+    public const int MAP_POPULATE = 0x8000;
     public const int MAP_HUGETLB = 0x40000;
     public const int MADV_DONTNEED = 4;
     public const int MADV_HUGEPAGE = 14;

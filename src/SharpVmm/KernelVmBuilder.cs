@@ -20,9 +20,12 @@ internal static class KernelVmBuilder
         BootSourceConfig source = config.BootSource!;
         // The files first: a bad path or a broken image is reported before KVM or any device is touched. A restored
         // VM's kernel is already in its memory.
-        byte[] kernel = restore is null ? RawImageLoader.ReadFile(source.KernelImagePath, "kernel") : [];
-        byte[] initrd = restore is not null || source.InitrdPath is null ? [] : RawImageLoader.ReadFile(source.InitrdPath, "initrd");
-        KernelFormat format = restore is null ? DirectKernelBoot.Inspect(kernel, source.KernelImagePath, source.Format) : default;
+        // The images are mapped, not read: loading copies only their loadable parts, straight from the page cache.
+        using Sys.MappedFile? kernelFile = restore is null ? RawImageLoader.MapFile(source.KernelImagePath, "kernel") : null;
+        using Sys.MappedFile? initrdFile = restore is not null || source.InitrdPath is null ? null : RawImageLoader.MapFile(source.InitrdPath, "initrd");
+        ReadOnlyMemory<byte> kernel = kernelFile?.Memory ?? ReadOnlyMemory<byte>.Empty;
+        ReadOnlyMemory<byte> initrd = initrdFile?.Memory ?? ReadOnlyMemory<byte>.Empty;
+        KernelFormat format = restore is null ? DirectKernelBoot.Inspect(kernel.Span, source.KernelImagePath, source.Format) : default;
         bool virtioConsole = config.Console.Kind == ConsoleKind.Virtio;
 
         CappedOutputStream? consoleFile = ConsoleOutputFile.Open(config.Console);
