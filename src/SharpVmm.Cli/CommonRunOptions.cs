@@ -13,6 +13,18 @@ internal sealed class CommonRunOptions
     {
         Description = "At the end, print exits by reason and the 10 ports or MMIO addresses whose exits cost the VMM most time",
     };
+    private readonly Option<bool> _bootTimer = new("--boot-timer")
+    {
+        Description = "At the end, print how long after the process started the guest's first instruction ran (the first KVM_RUN), in parts",
+    };
+    private readonly Option<string?> _gdb = new("--gdb")
+    {
+        Description = "Listen for gdb on tcp:HOST:PORT (an empty host is 127.0.0.1) or unix:PATH; gdb attaches with target remote, which stops the guest",
+    };
+    private readonly Option<bool> _gdbWait = new("--gdb-wait")
+    {
+        Description = "With --gdb: stop every vCPU before its first instruction until gdb attaches and continues (QEMU's -S)",
+    };
     private readonly Option<long?> _maxExits = new("--max-exits") { Description = "Stop after N exits (exit code 0)" };
     private readonly Option<double?> _timeLimit = new("--time-limit") { Description = "Stop after this many seconds; a guest still running then ends with exit code 124, as timeout(1)" };
     private readonly Option<string> _logLevel = new("--log-level")
@@ -48,6 +60,9 @@ internal sealed class CommonRunOptions
         }
 
         command.Options.Add(_exitStats);
+        command.Options.Add(_bootTimer);
+        command.Options.Add(_gdb);
+        command.Options.Add(_gdbWait);
         command.Options.Add(_logLevel);
         command.Options.Add(_maxExits);
         command.Options.Add(_timeLimit);
@@ -74,10 +89,29 @@ internal sealed class CommonRunOptions
     {
         (_, _, bool trace, long? maxExits, TimeSpan? timeLimit) = Read(parse);
         string level = parse.GetValue(_logLevel)!;
+        SharpVmm.Gdb.GdbEndpoint? gdb;
+        try
+        {
+            gdb = parse.GetValue(_gdb) is string endpoint ? SharpVmm.Gdb.GdbEndpoint.Parse(endpoint) : null;
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"--gdb: {ex.Message}");
+        }
+
+        bool gdbWait = parse.GetValue(_gdbWait);
+        if (gdbWait && gdb is null)
+        {
+            throw new UsageException("--gdb-wait needs --gdb (where gdb attaches)");
+        }
+
         return new RunControls
         {
             TraceIo = traceIo || trace || _traceAlwaysOn,
             ExitStats = parse.GetValue(_exitStats),
+            BootTimer = parse.GetValue(_bootTimer),
+            Gdb = gdb,
+            GdbWait = gdbWait,
             MaxExits = maxExits,
             TimeLimit = timeLimit,
             LogLevel = level switch

@@ -41,6 +41,7 @@ public sealed class KernelRunner
             KvmDevicePath = RawGuestRunner.KvmDevicePath(),
             ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,
         });
+        long builtAt = System.Diagnostics.Stopwatch.GetTimestamp();
         VirtualMachine vm = micro.Machine;
         KernelBootResult boot = micro.KernelBoot!;
         _err.WriteLine($"sharpvmm: booting {config.BootSource!.KernelImagePath} ({FormatName(boot.Format)}, entry 0x{boot.EntryPoint.Value:x}) " +
@@ -57,6 +58,9 @@ public sealed class KernelRunner
             _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
         }
 
+        // gdb sees a 32-bit register set for a Multiboot kernel, whose ELF it would not match with x86-64.
+        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, vm,
+            boot.Format == KernelFormat.Multiboot ? Gdb.GdbRegisterLayout.I386 : Gdb.GdbRegisterLayout.X86_64, logging, _err);
         input?.Start();
         Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? vm.CollectExitStatistics() : null;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -69,6 +73,11 @@ public sealed class KernelRunner
         if (exitStats is not null)
         {
             ExitStatisticsReport.Write(exitStats, _err);
+        }
+
+        if (controls.BootTimer)
+        {
+            _err.WriteLine(StartupClock.Describe(builtAt, vm.Vcpus[0].FirstRunAt)); // the boot CPU runs the first instruction
         }
 
         if (vm.EmulationFailures.Summary() is string emulated)

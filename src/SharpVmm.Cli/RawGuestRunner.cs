@@ -38,8 +38,11 @@ public sealed class RawGuestRunner
             KvmDevicePath = KvmDevicePath(),
             ExitTracer = controls.TraceIo ? new IoTraceWriter(_out) : null,
         });
+        long builtAt = System.Diagnostics.Stopwatch.GetTimestamp();
         using var shutdown = new SignalShutdown(micro);
         using SerialConsoleInput? input = serialInput ? new SerialConsoleInput(micro.SendConsoleInput, micro.Stop, _err) : null;
+        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, micro.Machine,
+            config.RawGuest!.Mode == X86.CpuMode.Long64 ? Gdb.GdbRegisterLayout.X86_64 : Gdb.GdbRegisterLayout.I386, logging, _err);
         input?.Start();
         Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? micro.Machine.CollectExitStatistics() : null;
         VmRunResult result = micro.Run(controls.ToRunOptions());
@@ -47,6 +50,11 @@ public sealed class RawGuestRunner
         if (exitStats is not null)
         {
             ExitStatisticsReport.Write(exitStats, _err);
+        }
+
+        if (controls.BootTimer)
+        {
+            _err.WriteLine(StartupClock.Describe(builtAt, micro.Machine.Vcpus[0].FirstRunAt));
         }
 
         return shutdown.Finish(result, _err) ?? Report(result);

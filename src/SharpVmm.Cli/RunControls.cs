@@ -11,6 +11,15 @@ public sealed record RunControls
     /// <summary>Count and time exits by site and print the figures at the end (<c>--exit-stats</c>).</summary>
     public bool ExitStats { get; init; }
 
+    /// <summary>Print the start-up times at the end (<c>--boot-timer</c>).</summary>
+    public bool BootTimer { get; init; }
+
+    /// <summary>Where the gdb stub listens (<c>--gdb</c>); null for no stub.</summary>
+    public SharpVmm.Gdb.GdbEndpoint? Gdb { get; init; }
+
+    /// <summary>Hold every vCPU before its first instruction until gdb lets it run (<c>--gdb-wait</c>).</summary>
+    public bool GdbWait { get; init; }
+
     /// <summary>Stop after this many exits.</summary>
     public long? MaxExits { get; init; }
 
@@ -25,5 +34,5 @@ public sealed record RunControls
         Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel).AddProvider(new StderrLoggerProvider(error)));
 
     /// <summary>The limits as the library takes them.</summary>
-    public VmRunOptions ToRunOptions() => new() { MaxExits = MaxExits, TimeLimit = TimeLimit };
+    public VmRunOptions ToRunOptions() => new() { MaxExits = MaxExits, TimeLimit = TimeLimit, StartPaused = GdbWait };
 }

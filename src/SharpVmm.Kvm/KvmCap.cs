@@ -22,6 +22,9 @@ public enum KvmCap
     PitState2 = 35,
     VcpuEvents = 41,
     Debugregs = 50,
+    SetGuestDebug = 23,
+    /// <summary><c>KVM_CAP_SET_GUEST_DEBUG2</c>: <c>KVM_CHECK_EXTENSION</c> returns the <c>KVM_GUESTDBG_*</c> flags KVM supports.</summary>
+    SetGuestDebug2 = 195,
     Xsave = 55,
     Xcrs = 56,
     TscControl = 60,

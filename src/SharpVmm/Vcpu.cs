@@ -19,6 +19,7 @@ public sealed class Vcpu : IDisposable
     private bool _dispatching; // set around each exit's dispatch, so a failure can be laid at the device's door
     private long _exitCount;
     private long _firstExitAt;
+    private long _firstRunAt;
     private long _handlingTicks;
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
@@ -35,6 +36,10 @@ public sealed class Vcpu : IDisposable
 
     /// <summary>Exits this vCPU has handled.</summary>
     public long ExitCount => Interlocked.Read(ref _exitCount);
+
+    /// <summary>When this vCPU first entered <c>KVM_RUN</c>, about its first guest instruction
+    /// (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 before it ran.</summary>
+    public long FirstRunAt => Volatile.Read(ref _firstRunAt);
 
     /// <summary>When this vCPU's first exit came (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 before it has had one.</summary>
     public long FirstExitAt => Volatile.Read(ref _firstExitAt);
@@ -137,6 +142,11 @@ public sealed class Vcpu : IDisposable
             }
 
             exitPending = false;
+            if (_firstRunAt == 0)
+            {
+                Volatile.Write(ref _firstRunAt, System.Diagnostics.Stopwatch.GetTimestamp()); // single writer
+            }
+
             if (!Kvm.Run())
             {
                 // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
@@ -155,6 +165,11 @@ public sealed class Vcpu : IDisposable
             }
 
             Interlocked.Increment(ref _exitCount);
+            if (_vm.Debugger is { } debugger && debugger.TryTakeExit(this, Kvm.Exit))
+            {
+                continue; // a breakpoint, a watchpoint or a single step the gdb stub asked for: the stub stops the VM
+            }
+
             _dispatching = true;
             ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
             _dispatching = false;

@@ -27,6 +27,39 @@ public sealed partial class VirtualMachine : IVmControl
         }
     }
 
+    /// <summary>The gdb stub's side of the VM, when one is attached (<see cref="Gdb.GuestDebugger"/>); its vCPUs hand it their debug exits.</summary>
+    internal Gdb.GuestDebugger? Debugger { get; set; }
+
+    /// <summary>The run's result once it has ended; null while it runs.</summary>
+    internal VmRunResult? EndResult
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a pause from a vCPU thread (a debug exit): closes the pause gate and kicks every vCPU, without waiting. The
+    /// debugger's own thread completes it with <see cref="Pause"/>, which waits for every vCPU to park.
+    /// </summary>
+    internal void BreakIn()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        PauseGate.Close();
+        foreach (Vcpu vcpu in _vcpus)
+        {
+            vcpu.Kick();
+        }
+    }
+
     /// <summary>
     /// Wakes a suspended guest as PC firmware does after S3: once every vCPU has parked, each is reset, the boot vCPU
     /// (0) starts in real mode at <paramref name="vector"/> (<c>vector &gt;&gt; 4 : vector &amp; 0xF</c>) and the others wait

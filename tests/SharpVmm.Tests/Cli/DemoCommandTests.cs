@@ -64,6 +64,28 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public void Boot_timer_reports_when_the_first_instruction_ran_without_touching_the_guests_output()
+    {
+        KvmTestEnvironment.RequireKvm();
+        double before = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+
+        var result = CliProcess.Run(["run", GuestBin("demo-add.bin"), "--load-address", "0x1000", "--entry", "0x0:0x1000", "--reg", "rax=2", "--reg", "rbx=2", "--boot-timer"]);
+
+        double after = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+        Assert.Equal("4\nKVM_EXIT_HLT\n", result.Stdout);
+        var line = System.Text.RegularExpressions.Regex.Match(result.Stderr,
+            @"sharpvmm: boot timer: first KVM_RUN (\d+\.\d) ms after the process started \(runtime start-up to Main (-?\d+\.\d) ms.*; " +
+            @"Main to VM built (\d+\.\d\d) ms; VM built to first KVM_RUN (\d+\.\d\d) ms\); first KVM_RUN at Unix time (\d+\.\d+)");
+        Assert.True(line.Success, result.Stderr);
+        double firstRun = double.Parse(line.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(firstRun, before - 0.1, after + 0.1); // by the host's clock, while the process ran
+        double total = double.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double built = double.Parse(line.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(total >= built, result.Stderr); // the whole span holds the part after Main
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+    }
+
+    [Fact]
     public void Registers_change_what_demo_add_computes()
     {
         KvmTestEnvironment.RequireKvm();
