@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpVmm.Configuration;
@@ -23,6 +24,7 @@ public sealed partial class FirecrackerVmm : IDisposable
     private VmConfig _config = new() { Machine = new MachineConfig { MemSizeMib = 128 } };
     private bool _configured;
     private MicroVm? _vm;
+    private Gdb.GdbServer? _gdb;
 
     /// <summary>Creates a VMM with nothing configured (1 vCPU, 128 MiB, as Firecracker starts).</summary>
     public FirecrackerVmm(FirecrackerVmmOptions options)
@@ -262,7 +264,23 @@ public sealed partial class FirecrackerVmm : IDisposable
                 throw new ApiRequestException($"Failed to start microVM: {ex.Message}");
             }
 
-            _vm.Start();
+            // With gdb_socket_path the guest waits, before its first instruction, for gdb to attach and continue it.
+            bool waitForGdb = _config.Machine.GdbSocketPath is not null;
+            if (_config.Machine.GdbSocketPath is { } gdbSocket)
+            {
+                try
+                {
+                    _gdb = Gdb.GdbServer.Start(_vm, Gdb.GdbEndpoint.Unix(gdbSocket), Log.CreateFactory().CreateLogger("SharpVmm.Gdb"));
+                }
+                catch (System.Net.Sockets.SocketException ex)
+                {
+                    _vm.Dispose();
+                    _vm = null;
+                    throw new ApiRequestException($"Failed to start microVM: gdb socket {gdbSocket}: {ex.Message}");
+                }
+            }
+
+            _vm.Start(new VmRunOptions { StartPaused = waitForGdb });
             WatchForExit(_vm);
         }
     }
@@ -273,6 +291,7 @@ public sealed partial class FirecrackerVmm : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _gdb?.Dispose();
         _vm?.Dispose();
         Metrics.Dispose();
         Log.Dispose();

@@ -33,6 +33,7 @@ public sealed class KernelRunner
     /// </summary>
     public int Run(VmConfig config, RunControls controls)
     {
+        controls = GdbStub.WithConfiguredStub(controls, config);
         using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
         using MicroVm micro = MicroVm.Create(config, new MicroVmOptions
         {
@@ -58,9 +59,7 @@ public sealed class KernelRunner
             _err.Write("sharpvmm: console on this terminal; Ctrl-A x quits, Ctrl-A h for help\r\n");
         }
 
-        // gdb sees a 32-bit register set for a Multiboot kernel, whose ELF it would not match with x86-64.
-        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, vm,
-            boot.Format == KernelFormat.Multiboot ? Gdb.GdbRegisterLayout.I386 : Gdb.GdbRegisterLayout.X86_64, logging, _err);
+        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, micro, logging, _err);
         input?.Start();
         Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? vm.CollectExitStatistics() : null;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -30,6 +30,7 @@ public sealed class RawGuestRunner
     /// </summary>
     public int Run(VmConfig config, RunControls controls, bool serialInput)
     {
+        controls = GdbStub.WithConfiguredStub(controls, config);
         using Microsoft.Extensions.Logging.ILoggerFactory logging = controls.CreateLoggerFactory(_err);
         using MicroVm micro = MicroVm.Create(config, new MicroVmOptions
         {
@@ -41,8 +42,7 @@ public sealed class RawGuestRunner
         long builtAt = System.Diagnostics.Stopwatch.GetTimestamp();
         using var shutdown = new SignalShutdown(micro);
         using SerialConsoleInput? input = serialInput ? new SerialConsoleInput(micro.SendConsoleInput, micro.Stop, _err) : null;
-        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, micro.Machine,
-            config.RawGuest!.Mode == X86.CpuMode.Long64 ? Gdb.GdbRegisterLayout.X86_64 : Gdb.GdbRegisterLayout.I386, logging, _err);
+        using Gdb.GdbServer? gdb = GdbStub.StartIfAsked(controls, micro, logging, _err);
         input?.Start();
         Diagnostics.ExitStatistics? exitStats = controls.ExitStats ? micro.Machine.CollectExitStatistics() : null;
         VmRunResult result = micro.Run(controls.ToRunOptions());

@@ -49,6 +49,14 @@ public sealed record MachineConfig
     [JsonPropertyName("cpu_template")]
     public string? CpuTemplate { get; set; }
 
+    /// <summary>
+    /// A Unix socket where a gdb stub waits for gdb before the guest's first instruction (Firecracker's
+    /// <c>gdb_socket_path</c>, of its <c>gdb</c> build); null for none.
+    /// </summary>
+    [JsonPropertyName("gdb_socket_path")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? GdbSocketPath { get; set; }
+
     /// <summary>Guest RAM in bytes.</summary>
     [JsonIgnore]
     public ulong MemorySize => MemSizeMib << 20;

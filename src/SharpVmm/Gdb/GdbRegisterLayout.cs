@@ -53,6 +53,19 @@ public sealed class GdbRegisterLayout
     /// </summary>
     public static GdbRegisterLayout I386 { get; } = Create32();
 
+    /// <summary>
+    /// The layout gdb should see for <paramref name="vm"/>: <see cref="I386"/> for a Multiboot kernel or a raw guest in
+    /// real or protected mode (gdb refuses a 32-bit ELF against an x86-64 description), <see cref="X86_64"/> otherwise.
+    /// </summary>
+    public static GdbRegisterLayout For(MicroVm vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        bool is32 = vm.KernelBoot is { } boot
+            ? boot.Format == Platform.KernelFormat.Multiboot
+            : vm.Config.RawGuest is { } raw && raw.Mode != X86.CpuMode.Long64;
+        return is32 ? I386 : X86_64;
+    }
+
     /// <summary>The BFD architecture name in the target description (<c>i386:x86-64</c> or <c>i386</c>).</summary>
     public string Architecture { get; }
 

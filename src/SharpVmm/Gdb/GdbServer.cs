@@ -18,11 +18,14 @@ public sealed class GdbServer : IDisposable
     private readonly ILogger _log;
     private readonly GdbEndpoint _endpoint;
     private readonly Thread _acceptor;
+    private readonly IReadOnlyList<Platform.KernelSegment> _kernelSegments;
     private int _sessions; // 0 or 1
     private volatile bool _disposed;
 
-    private GdbServer(Socket listener, VirtualMachine vm, GdbRegisterLayout layout, GdbEndpoint endpoint, ILogger log)
+    private GdbServer(Socket listener, VirtualMachine vm, GdbRegisterLayout layout, GdbEndpoint endpoint, ILogger log,
+        IReadOnlyList<Platform.KernelSegment> kernelSegments)
     {
+        _kernelSegments = kernelSegments;
         _listener = listener;
         _vm = vm;
         _layout = layout;
@@ -38,12 +41,25 @@ public sealed class GdbServer : IDisposable
     public bool HasClient => Volatile.Read(ref _sessions) != 0;
 
     /// <summary>
+    /// Listens on <paramref name="endpoint"/> for gdb to debug <paramref name="vm"/>: the register layout its guest
+    /// needs (<see cref="GdbRegisterLayout.For"/>), and an ELF kernel's segments, so that a breakpoint at a kernel
+    /// address can be set before the kernel turns paging on.
+    /// </summary>
+    /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
+    public static GdbServer Start(MicroVm vm, GdbEndpoint endpoint, ILogger? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        return Start(vm.Machine, endpoint, GdbRegisterLayout.For(vm), log, vm.KernelBoot?.Segments);
+    }
+
+    /// <summary>
     /// Listens on <paramref name="endpoint"/> for gdb. <paramref name="layout"/> is the register set gdb is told about:
     /// <see cref="GdbRegisterLayout.I386"/> for a 32-bit guest (gdb refuses a 32-bit ELF against an x86-64 description),
     /// <see cref="GdbRegisterLayout.X86_64"/> otherwise.
     /// </summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static GdbServer Start(VirtualMachine vm, GdbEndpoint endpoint, GdbRegisterLayout layout, ILogger? log = null)
+    public static GdbServer Start(VirtualMachine vm, GdbEndpoint endpoint, GdbRegisterLayout layout, ILogger? log = null,
+        IReadOnlyList<Platform.KernelSegment>? kernelSegments = null)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -71,7 +87,7 @@ public sealed class GdbServer : IDisposable
             throw;
         }
 
-        var server = new GdbServer(listener, vm, layout, endpoint, log ?? NullLogger.Instance);
+        var server = new GdbServer(listener, vm, layout, endpoint, log ?? NullLogger.Instance, kernelSegments ?? []);
         server._acceptor.Start();
         return server;
     }
@@ -103,7 +119,7 @@ public sealed class GdbServer : IDisposable
             }
 
             _log.LogInformation("gdb: client attached on {Endpoint}", _endpoint);
-            var session = new GdbSession(client, _vm, _layout, _log);
+            var session = new GdbSession(client, _vm, _layout, _kernelSegments, _log);
             var thread = new Thread(() =>
             {
                 session.Run();

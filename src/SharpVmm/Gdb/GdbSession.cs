@@ -30,8 +30,11 @@ internal sealed partial class GdbSession
     private int _resumeVcpu = -1; // Hc: -1 for all
     private byte[] _lastSent = [];
 
-    public GdbSession(Socket socket, VirtualMachine vm, GdbRegisterLayout layout, ILogger log)
+    private readonly IReadOnlyList<Platform.KernelSegment> _kernelSegments;
+
+    public GdbSession(Socket socket, VirtualMachine vm, GdbRegisterLayout layout, IReadOnlyList<Platform.KernelSegment> kernelSegments, ILogger log)
     {
+        _kernelSegments = kernelSegments;
         _socket = socket;
         _vm = vm;
         _layout = layout;
@@ -44,7 +47,7 @@ internal sealed partial class GdbSession
         var reader = new Thread(ReadSocket) { Name = "gdb-reader", IsBackground = true };
         try
         {
-            _debugger = new GuestDebugger(_vm, stop => _stops.Writer.TryWrite(stop));
+            _debugger = new GuestDebugger(_vm, stop => _stops.Writer.TryWrite(stop), _kernelSegments);
         }
         catch (InvalidOperationException ex)
         {

@@ -27,6 +27,7 @@ public sealed class GuestDebugger
     private readonly Dictionary<ulong, (ulong Physical, byte Original)> _software = [];
     private readonly HardwareBreakpointSlots _hardware = new();
     private readonly bool _canBlockIrqs;
+    private readonly IReadOnlyList<Platform.KernelSegment> _kernelSegments;
     private int _steppingVcpu = -1;
     private bool _stopTaken;
     private long _generation;
@@ -36,8 +37,9 @@ public sealed class GuestDebugger
     /// <paramref name="onStop"/> (on the vCPU thread that stopped; it must not block).
     /// </summary>
     /// <exception cref="InvalidOperationException">Another debugger is attached, or KVM cannot debug guests here.</exception>
-    public GuestDebugger(VirtualMachine vm, Action<GuestStop> onStop)
+    public GuestDebugger(VirtualMachine vm, Action<GuestStop> onStop, IReadOnlyList<Platform.KernelSegment>? kernelSegments = null)
     {
+        _kernelSegments = kernelSegments ?? [];
         if (vm.Kvm.CheckExtension(KvmCap.SetGuestDebug) == 0)
         {
             throw new InvalidOperationException("this host's KVM does not support guest debugging (KVM_CAP_SET_GUEST_DEBUG)");
@@ -299,8 +301,8 @@ public sealed class GuestDebugger
 
     /// <summary>
     /// Inserts a gdb breakpoint or watchpoint (a <c>Z</c> packet). A software breakpoint at an address no page maps yet
-    /// (a kernel's high addresses before it turns paging on) takes a debug register instead, which works on linear
-    /// addresses. Returns null when the type is not supported (<see cref="GdbBreakpointType.ReadWatchpoint"/>), false
+    /// (a kernel's high addresses before it turns paging on) goes where the kernel's ELF segments put that address,
+    /// or, outside them (a bzImage places itself), into a debug register, which works on linear addresses. Returns null when the type is not supported (<see cref="GdbBreakpointType.ReadWatchpoint"/>), false
     /// when it cannot be inserted.
     /// </summary>
     public bool? InsertBreakpoint(int vcpu, GdbBreakpointType type, ulong address, int kind)
@@ -322,7 +324,10 @@ public sealed class GuestDebugger
                 return true;
             }
 
-            if (Translate(vcpu, address) is not { } physical || !_vm.Memory.Contains(physical, 1))
+            // Unmapped now (a kernel's virtual address before it turns paging on): where the kernel's ELF says that
+            // address lives, else a debug register.
+            GuestAddress? at = Translate(vcpu, address) ?? KernelSegmentAddress(address);
+            if (at is not { } physical || !_vm.Memory.Contains(physical, 1))
             {
                 return _hardware.Add(GdbBreakpointType.Hardware, address, 1);
             }
@@ -410,6 +415,19 @@ public sealed class GuestDebugger
         events.ExceptionHasErrorCode = 0;
         events.ExceptionErrorCode = 0;
         vcpu.Kvm.SetVcpuEvents(events);
+    }
+
+    private GuestAddress? KernelSegmentAddress(ulong linear)
+    {
+        foreach (Platform.KernelSegment segment in _kernelSegments)
+        {
+            if (segment.Physical(linear) is { } physical)
+            {
+                return physical;
+            }
+        }
+
+        return null;
     }
 
     // Through the vCPU's page tables while paging is on; otherwise a linear address is physical, and one above 4 GiB

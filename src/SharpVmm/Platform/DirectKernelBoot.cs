@@ -162,7 +162,9 @@ public static class DirectKernelBoot
                     PvhBootLayout.Default with { AcpiRsdp = rsdp }, e820, options.KernelName, options.InitrdName);
                 CpuModeSetup.EnterProtectedMode(boot, vm.Memory, checked((uint)info.EntryPoint.Value));
                 SetBootRegisters(boot, rbx: info.StartInfo.Value);
-                return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused, rsdp);
+                KernelSegment[] segments = [.. info.Image.LoadSegments.Select(p =>
+                    new KernelSegment(p.VirtualAddress, new GuestAddress(p.PhysicalAddress), p.MemorySize))];
+                return new KernelBootResult(format, info.EntryPoint, info.StartInfo, info.InitrdAddress, info.MemoryMap, refused, rsdp, segments);
             }
 
             case KernelFormat.Multiboot:

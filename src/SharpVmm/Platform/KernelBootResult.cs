@@ -11,6 +11,7 @@ namespace SharpVmm.Platform;
 /// <param name="MemoryMap">The memory map the kernel was given.</param>
 /// <param name="RefusedMsrs">Boot MSRs this host's KVM did not accept (reported, not fatal).</param>
 /// <param name="AcpiRsdp">Where the ACPI RSDP was written, when ACPI tables were.</param>
+/// <param name="Segments">An ELF kernel's loaded segments (PVH); empty for a bzImage, which places itself.</param>
 public sealed record KernelBootResult(
     KernelFormat Format,
     GuestAddress EntryPoint,
@@ -18,4 +19,5 @@ public sealed record KernelBootResult(
     GuestAddress? InitrdAddress,
     IReadOnlyList<E820Entry> MemoryMap,
     IReadOnlyList<uint> RefusedMsrs,
-    GuestAddress? AcpiRsdp = null);
+    GuestAddress? AcpiRsdp = null,
+    IReadOnlyList<KernelSegment>? Segments = null);

@@ -21,6 +21,7 @@ public class GdbStubTests
     public void Gdb_stops_at_a_breakpoint_reads_registers_and_memory_steps_and_sees_the_guest_exit()
     {
         KvmTestEnvironment.RequireKvm();
+        GdbBatch.RequireBreakpointsInGuests();
         string kernel = TestKernel.Path;
 
         var outcome = GdbBatch.Run(Boot(kernel), kernel,
@@ -53,6 +54,7 @@ public class GdbStubTests
     public void A_hardware_watchpoint_stops_the_guest_where_it_writes_the_variable_or_is_refused_with_the_reason_on_kvm_pvm()
     {
         KvmTestEnvironment.RequireKvm();
+        GdbBatch.RequireBreakpointsInGuests();
         string kernel = TestKernel.Path;
 
         var outcome = GdbBatch.Run(Boot(kernel), kernel,

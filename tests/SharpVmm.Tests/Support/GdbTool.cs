@@ -33,6 +33,9 @@ public static class GdbTool
         var psi = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.ArgumentList.Add("-nx");
         psi.ArgumentList.Add("-batch");
+        // gdb resends a packet it saw no ack for within 2 s: on a loaded 2-core host that desynchronises the exchange.
+        psi.ArgumentList.Add("-ex");
+        psi.ArgumentList.Add("set remotetimeout 30");
         foreach (string command in commands)
         {
             psi.ArgumentList.Add("-ex");
