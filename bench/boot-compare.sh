@@ -5,11 +5,12 @@
 # Usage: boot-compare.sh CLI KERNEL INITRD RUNS [QEMU]
 set -u
 cli=$1 kernel=$2 initrd=$3 runs=$4 qemu=${5:-}
-append="console=ttyS0 reboot=k panic=-1 printk.time=1"
+append="console=ttyS0 reboot=t panic=-1 printk.time=1"   # reboot=t: microvm has no i8042 to reset through
 out=${TMPDIR:-/tmp}/boot-compare.$$
 mkdir -p "$out"
 
-ms_now() { date +%s%N | cut -c1-13; }
+# Milliseconds from /proc/uptime (10 ms steps): busybox's date has no %N.
+ms_now() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # The guest's clock at "Run /init" from the printk time stamp, in ms.
 guest_ms() { sed -n 's/^\[ *\([0-9]*\)\.\([0-9][0-9][0-9]\)[0-9]*\] Run \/init as init process.*/\1\2/p' "$1" | head -1 | sed 's/^0*//'; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR+1)/2]; else print int((v[NR/2]+v[NR/2+1])/2)}'; }
@@ -29,7 +30,7 @@ while [ "$i" -le "$runs" ]; do
     echo $((end - start)) >>"$out/sharpvmm.whole"
     if [ -n "$qemu" ]; then
         start=$(ms_now)
-        "$qemu" -M microvm,x-option-roms=off -enable-kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-config \
+        timeout 120 "$qemu" -L /usr/share/qemu -M microvm,x-option-roms=off -enable-kvm -cpu host -m 256M -smp 1 -nodefaults -no-user-config \
             -display none -serial stdio -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append" \
             </dev/null >"$out/qemu.out" 2>"$out/qemu.err"
         end=$(ms_now)
@@ -47,4 +48,5 @@ for vmm in sharpvmm qemu; do
         "$(grep . "$out/$vmm.guest" | median)" "$(median <"$out/$vmm.whole")"
 done
 [ ! -s "$out/qemu.err" ] || { echo "qemu's stderr (last run):"; head -5 "$out/qemu.err"; }
+[ ! -f "$out/qemu.out" ] || grep -q "Run /init" "$out/qemu.out" || { echo "qemu's console (last run, no 'Run /init'):"; tail -15 "$out/qemu.out"; }
 rm -rf "$out"

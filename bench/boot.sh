@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot to init, SharpVmm beside QEMU's microvm: both boot the same bzImage of the project's guest kernel with the same
-# initramfs (its /init prints a line and reboots), 1 vCPU, 256 MiB, command line "console=ttyS0 reboot=k panic=-1
+# initramfs (its /init prints a line and reboots), 1 vCPU, 256 MiB, command line "console=ttyS0 reboot=t panic=-1
 # printk.time=1", alternating, RUNS runs each (bench/boot-compare.sh). Per run it prints the guest's clock at
 # "Run /init as init process" (printk's time stamp, so the host's start-up is not in it), the whole process's wall
 # time, and for SharpVmm its exits and the VMM's share of vCPU time (time outside KVM_RUN, from its closing line).
