@@ -85,9 +85,18 @@ internal sealed partial class GdbSession
         finally
         {
             _vm.StateChanged -= onState;
-            if (!_closing || !_debugger.HasEnded)
+            try
             {
-                _debugger.Detach();
+                if (!_closing || !_debugger.HasEnded)
+                {
+                    _debugger.Detach();
+                }
+            }
+#pragma warning disable CA1031 // the VM may be ending or disposed under a detach: that must not end the process
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _log.LogInformation("gdb: detach after the run: {Reason}", ex.Message);
             }
 
             CloseGracefully(reader);

@@ -18,7 +18,7 @@ public sealed class GuestDebugger
         GuestDebugUseHardwareBp = 0x20000, GuestDebugBlockIrq = 0x100000;
 
     private const uint DebugVector = 1, BreakpointVector = 3, InternalErrorEmulation = 1;
-    private const ulong Dr6SingleStep = 1UL << 14, Cr0Paging = 1UL << 31;
+    private const ulong Dr6SingleStep = 1UL << 14;
     private const byte Int3 = 0xCC;
 
     private readonly VirtualMachine _vm;
@@ -27,8 +27,9 @@ public sealed class GuestDebugger
     private readonly Dictionary<ulong, (ulong Physical, byte Original)> _software = [];
     private readonly HardwareBreakpointSlots _hardware = new();
     private readonly bool _canBlockIrqs;
-    private readonly IReadOnlyList<Platform.KernelSegment> _kernelSegments;
+    private readonly LinearMemory _memory;
     private int _steppingVcpu = -1;
+    private int _softwareCount; // _software.Count, readable without the lock
     private bool _stopTaken;
     private long _generation;
 
@@ -39,7 +40,7 @@ public sealed class GuestDebugger
     /// <exception cref="InvalidOperationException">Another debugger is attached, or KVM cannot debug guests here.</exception>
     public GuestDebugger(VirtualMachine vm, Action<GuestStop> onStop, IReadOnlyList<Platform.KernelSegment>? kernelSegments = null)
     {
-        _kernelSegments = kernelSegments ?? [];
+        _memory = new LinearMemory(vm, kernelSegments ?? []);
         if (vm.Kvm.CheckExtension(KvmCap.SetGuestDebug) == 0)
         {
             throw new InvalidOperationException("this host's KVM does not support guest debugging (KVM_CAP_SET_GUEST_DEBUG)");
@@ -177,7 +178,7 @@ public sealed class GuestDebugger
             return true;
         }
 
-        if (exit.Reason != KvmExitReason.InternalError || exit.InternalSuberror != InternalErrorEmulation)
+        if (exit.Reason != KvmExitReason.InternalError || exit.InternalSuberror != InternalErrorEmulation || Volatile.Read(ref _softwareCount) == 0)
         {
             return false;
         }
@@ -270,34 +271,13 @@ public sealed class GuestDebugger
     }
 
     /// <summary>
-    /// Reads guest memory at linear address <paramref name="address"/>, translated page by page through vCPU
-    /// <paramref name="vcpu"/>'s page tables (<c>KVM_TRANSLATE</c>; identity while paging is off). Returns the bytes read
-    /// before the first unmapped page or the end of guest memory.
+    /// Reads guest memory at linear address <paramref name="address"/> as vCPU <paramref name="vcpu"/> sees it
+    /// (<see cref="LinearMemory.Read"/>); returns the bytes read.
     /// </summary>
-    public int ReadMemory(int vcpu, ulong address, Span<byte> into)
-    {
-        int done = 0;
-        while (done < into.Length && NextPiece(vcpu, address + (ulong)done, into.Length - done) is (GuestAddress physical, int count))
-        {
-            _vm.Memory.GetSpan(physical, count).CopyTo(into.Slice(done, count));
-            done += count;
-        }
-
-        return done;
-    }
+    public int ReadMemory(int vcpu, ulong address, Span<byte> into) => _memory.Read(vcpu, address, into);
 
     /// <summary>Writes guest memory at a linear address, as <see cref="ReadMemory"/> reads it; returns the bytes written.</summary>
-    public int WriteMemory(int vcpu, ulong address, ReadOnlySpan<byte> data)
-    {
-        int done = 0;
-        while (done < data.Length && NextPiece(vcpu, address + (ulong)done, data.Length - done) is (GuestAddress physical, int count))
-        {
-            data.Slice(done, count).CopyTo(_vm.Memory.GetSpan(physical, count));
-            done += count;
-        }
-
-        return done;
-    }
+    public int WriteMemory(int vcpu, ulong address, ReadOnlySpan<byte> data) => _memory.Write(vcpu, address, data);
 
     /// <summary>
     /// Inserts a gdb breakpoint or watchpoint (a <c>Z</c> packet). A software breakpoint at an address no page maps yet
@@ -326,7 +306,7 @@ public sealed class GuestDebugger
 
             // Unmapped now (a kernel's virtual address before it turns paging on): where the kernel's ELF says that
             // address lives, else a debug register.
-            GuestAddress? at = Translate(vcpu, address) ?? KernelSegmentAddress(address);
+            GuestAddress? at = _memory.Translate(vcpu, address) ?? _memory.KernelSegmentAddress(address);
             if (at is not { } physical || !_vm.Memory.Contains(physical, 1))
             {
                 return _hardware.Add(GdbBreakpointType.Hardware, address, 1);
@@ -334,6 +314,7 @@ public sealed class GuestDebugger
 
             Span<byte> code = _vm.Memory.GetSpan(physical, 1);
             _software[address] = (physical.Value, code[0]);
+            Volatile.Write(ref _softwareCount, _software.Count);
             code[0] = Int3;
             return true;
         }
@@ -351,6 +332,7 @@ public sealed class GuestDebugger
 
             if (_software.Remove(address, out var bp))
             {
+                Volatile.Write(ref _softwareCount, _software.Count);
                 _vm.Memory.GetSpan(new GuestAddress(bp.Physical), 1)[0] = bp.Original;
                 return true;
             }
@@ -367,6 +349,7 @@ public sealed class GuestDebugger
         }
 
         _software.Clear();
+        Volatile.Write(ref _softwareCount, 0);
         _hardware.Clear();
     }
 
@@ -415,40 +398,6 @@ public sealed class GuestDebugger
         events.ExceptionHasErrorCode = 0;
         events.ExceptionErrorCode = 0;
         vcpu.Kvm.SetVcpuEvents(events);
-    }
-
-    private GuestAddress? KernelSegmentAddress(ulong linear)
-    {
-        foreach (Platform.KernelSegment segment in _kernelSegments)
-        {
-            if (segment.Physical(linear) is { } physical)
-            {
-                return physical;
-            }
-        }
-
-        return null;
-    }
-
-    // Through the vCPU's page tables while paging is on; otherwise a linear address is physical, and one above 4 GiB
-    // (a kernel's virtual address before it turns paging on) is not mapped yet.
-    private GuestAddress? Translate(int vcpu, ulong linear)
-    {
-        KvmVcpu kvm = _vm.Vcpus[vcpu].Kvm;
-        if ((kvm.GetSregs().Cr0 & Cr0Paging) == 0)
-        {
-            return linear <= 0xFFFF_FFFF ? new GuestAddress(linear) : null;
-        }
-
-        return kvm.Translate(linear) is { } physical ? new GuestAddress(physical) : null;
-    }
-
-    // The guest-physical address of linear and how many bytes from there lie in the same page (at most left); null when
-    // the page is unmapped or outside guest memory.
-    private (GuestAddress Physical, int Count)? NextPiece(int vcpu, ulong linear, int left)
-    {
-        int count = (int)Math.Min((ulong)left, 0x1000 - (linear & 0xFFF));
-        return Translate(vcpu, linear) is { } physical && _vm.Memory.Contains(physical, (ulong)count) ? (physical, count) : null;
     }
 
     private static bool Same<T>(in T a, in T b) where T : unmanaged =>
