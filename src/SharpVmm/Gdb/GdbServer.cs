@@ -46,7 +46,7 @@ public sealed class GdbServer : IDisposable
     /// address can be set before the kernel turns paging on.
     /// </summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static GdbServer Start(MicroVm vm, GdbEndpoint endpoint, ILogger? log = null)
+    public static GdbServer Start(MicroVm vm, GdbEndpoint endpoint, ILogger? log)
     {
         ArgumentNullException.ThrowIfNull(vm);
         return Start(vm.Machine, endpoint, GdbRegisterLayout.For(vm), log, vm.KernelBoot?.Segments);
@@ -58,8 +58,8 @@ public sealed class GdbServer : IDisposable
     /// <see cref="GdbRegisterLayout.X86_64"/> otherwise.
     /// </summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static GdbServer Start(VirtualMachine vm, GdbEndpoint endpoint, GdbRegisterLayout layout, ILogger? log = null,
-        IReadOnlyList<Platform.KernelSegment>? kernelSegments = null)
+    public static GdbServer Start(VirtualMachine vm, GdbEndpoint endpoint, GdbRegisterLayout layout, ILogger? log,
+        IReadOnlyList<Platform.KernelSegment>? kernelSegments)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(endpoint);
