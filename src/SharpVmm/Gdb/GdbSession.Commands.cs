@@ -10,6 +10,9 @@ internal sealed partial class GdbSession
     // Thread ids are vCPU numbers plus one: gdb reserves 0 (any thread) and -1 (all threads).
     private const int SigInt = 2, SigTrap = 5;
 
+    // What one reply may carry within the PacketSize announced to gdb, less room for framing.
+    private const ulong MaxReplyBytes = GdbPacketReader.MaxPacketSize - 32;
+
     // Returns the reply, "" for a packet the stub does not support, or null for none.
     private string? Handle(string packet, byte[] raw)
     {
@@ -237,7 +240,7 @@ internal sealed partial class GdbSession
         }
 
         // A reply holds two hex digits a byte; gdb asks for no more than PacketSize allows, this enforces it.
-        byte[] bytes = new byte[(int)Math.Min(length, (GdbPacketReader.MaxPacketSize - 32) / 2)];
+        byte[] bytes = new byte[(int)Math.Min(length, MaxReplyBytes / 2)];
         int read = _debugger.ReadMemory(_registerVcpu, address, bytes);
         return read == 0 && bytes.Length > 0 ? "E14" : GdbPacket.ToHex(bytes.AsSpan(0, read));
     }
@@ -305,15 +308,7 @@ internal sealed partial class GdbSession
             return "E22";
         }
 
-        string xml = _layout.TargetXml;
-        if (offset >= (ulong)xml.Length)
-        {
-            return "l";
-        }
-
-        int count = (int)Math.Min(Math.Min(length, (ulong)xml.Length - offset), (GdbPacketReader.MaxPacketSize - 32) / 2);
-        bool last = offset + (ulong)count >= (ulong)xml.Length;
-        return (last ? "l" : "m") + xml.Substring((int)offset, count);
+        return GdbPacket.XferReply(_layout.TargetXml, offset, Math.Min(length, MaxReplyBytes));
     }
 
     private string StopReply(GuestStop stop)

@@ -51,7 +51,7 @@ public sealed class HardwareBreakpointSlots
             return false;
         }
 
-        int length1 = type == GdbBreakpointType.Hardware ? 1 : length;
+        int length1 = LengthOf(type, length);
         int free = -1;
         for (int i = 0; i < Count; i++)
         {
@@ -78,7 +78,7 @@ public sealed class HardwareBreakpointSlots
     /// <summary>Frees the slot holding this breakpoint or watchpoint; false when none does.</summary>
     public bool Remove(GdbBreakpointType type, ulong address, int length)
     {
-        int length1 = type == GdbBreakpointType.Hardware ? 1 : length;
+        int length1 = LengthOf(type, length);
         for (int i = 0; i < Count; i++)
         {
             if (_slots[i] is { } bp && bp.Type == type && bp.Address == address && bp.Length == length1)
@@ -107,6 +107,9 @@ public sealed class HardwareBreakpointSlots
 
         return null;
     }
+
+    // gdb's kind for an x86 instruction breakpoint is the breakpoint's size; the debug register covers one byte.
+    private static int LengthOf(GdbBreakpointType type, int length) => type == GdbBreakpointType.Hardware ? 1 : length;
 
     private static bool IsExpressible(GdbBreakpointType type, ulong address, int length) => type switch
     {

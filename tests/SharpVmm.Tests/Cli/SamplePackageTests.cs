@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpVmm.Tests.Support;
 using Xunit;
 
@@ -20,7 +19,7 @@ public class SamplePackageTests
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
         string feed = dir.File("feed");
-        Run(["pack", Path.Combine(RepoPaths.Root, "SharpVmm.slnx"), "-c", "Release", "-o", feed, "--artifacts-path", dir.File("build"), "--nologo"], dir.Path);
+        CliProcess.RunProgram(CliProcess.Dotnet, ["pack", Path.Combine(RepoPaths.Root, "SharpVmm.slnx"), "-c", "Release", "-o", feed, "--artifacts-path", dir.File("build"), "--nologo"], dir.Path, Limit);
         string package = Assert.Single(Directory.GetFiles(feed, "SharpVmm.*.nupkg"), f => char.IsAsciiDigit(Path.GetFileName(f)["SharpVmm.".Length]));
         string version = Path.GetFileNameWithoutExtension(package)["SharpVmm.".Length..];
 
@@ -29,7 +28,7 @@ public class SamplePackageTests
         CopyTree(Path.Combine(RepoPaths.Root, "samples"), samples);
         string config = File.ReadAllText(Path.Combine(samples, "nuget.config")).Replace("../artifacts/packages", feed, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(samples, "nuget.config"), config);
-        var run = Run(["run", "--project", Path.Combine(samples, "GuestFunction"), "-c", "Release", $"-p:SharpVmmVersion={version}", "--", "200"], samples,
+        var run = CliProcess.RunProgram(CliProcess.Dotnet, ["run", "--project", Path.Combine(samples, "GuestFunction"), "-c", "Release", $"-p:SharpVmmVersion={version}", "--", "200"], samples, Limit,
             new Dictionary<string, string> { ["NUGET_PACKAGES"] = dir.File("nuget-packages") });
 
         Assert.Contains("HELLO FROM .NET, THROUGH GUEST MEMORY", run.Stdout, StringComparison.Ordinal);
@@ -51,24 +50,5 @@ public class SamplePackageTests
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private static CliProcess.Result Run(string[] args, string workingDirectory, IDictionary<string, string>? environment = null)
-    {
-        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var psi = new ProcessStartInfo(dotnet) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            psi.Environment[key] = value;
-        }
-
-        var result = CliProcess.Collect(Process.Start(psi)!, $"dotnet {string.Join(' ', args)}", Limit);
-        Assert.True(result.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited with {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
-        return result;
     }
 }

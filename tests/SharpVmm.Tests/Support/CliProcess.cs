@@ -37,7 +37,7 @@ public static class CliProcess
         IReadOnlyList<string>? wrapper = null)
     {
         string dll = Path.Combine(runAsUser is null ? AppContext.BaseDirectory : WorldReadableCopy(), "SharpVmm.Cli.dll");
-        string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        string dotnet = Dotnet;
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true };
         if (runAsUser is not null)
         {
@@ -108,5 +108,38 @@ public static class CliProcess
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The dotnet host running the tests, else the one on PATH.</summary>
+    public static string Dotnet => Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+
+    /// <summary>
+    /// Runs <paramref name="file"/> (dotnet, an installed tool) in <paramref name="workingDirectory"/> and fails the test
+    /// unless it exits with 0 within <paramref name="limit"/>. DOTNET_ROOT points at the running dotnet, so an installed
+    /// tool's apphost finds the runtime where dotnet is not in a standard place.
+    /// </summary>
+    public static Result RunProgram(string file, string[] args, string workingDirectory, TimeSpan limit,
+        IDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (Path.IsPathRooted(Dotnet) && Environment.GetEnvironmentVariable("DOTNET_ROOT") is null)
+        {
+            psi.Environment["DOTNET_ROOT"] = Path.GetDirectoryName(Dotnet);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
+        using var process = Process.Start(psi)!;
+        var result = Collect(process, $"{file} {string.Join(' ', args)}", limit);
+        Assert.True(result.ExitCode == 0, $"{file} {string.Join(' ', args)} exited with {result.ExitCode}:\n{result.Stdout}\n{result.Stderr}");
+        return result;
     }
 }
