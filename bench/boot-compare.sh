@@ -1,10 +1,11 @@
 #!/bin/sh
 # The measuring half of bench/boot.sh, in POSIX sh so that it also runs inside tools/nested-kvm's busybox VM.
-# Boots KERNEL (a bzImage) with INITRD under SharpVmm (CLI) and, when QEMU is given, QEMU's microvm, alternating,
+# Boots KERNEL (a bzImage) with INITRD under SharpVmm (CLI) and, when given, QEMU's microvm and kvmtool, alternating,
 # RUNS times each, 1 vCPU, 256 MiB, the same command line; prints one line per run and the medians.
-# Usage: boot-compare.sh CLI KERNEL INITRD RUNS [QEMU]
+# Usage: boot-compare.sh CLI KERNEL INITRD RUNS [QEMU|-] [LKVM]
 set -u
-cli=$1 kernel=$2 initrd=$3 runs=$4 qemu=${5:-}
+cli=$1 kernel=$2 initrd=$3 runs=$4 qemu=${5:-} lkvm=${6:-}
+[ "$qemu" != - ] || qemu=""
 append="console=ttyS0 reboot=t panic=-1 printk.time=1"   # reboot=t: microvm has no i8042 to reset through
 out=${TMPDIR:-/tmp}/boot-compare.$$
 mkdir -p "$out"
@@ -39,14 +40,28 @@ while [ "$i" -le "$runs" ]; do
         echo "${g:-}" >>"$out/qemu.guest"
         echo $((end - start)) >>"$out/qemu.whole"
     fi
+    if [ -n "$lkvm" ]; then
+        # kvmtool as its users run it: its own command line first (noapic noacpi pci=conf1 i8042.* ...), then ours;
+        # no network device (its default is user-mode networking), the 8250 console. It keeps a socket under $HOME.
+        start=$(ms_now)
+        HOME=$out timeout 120 "$lkvm" run -k "$kernel" -i "$initrd" -c 1 -m 256 -n mode=none --console serial \
+            -p "$append" </dev/null >"$out/kvmtool.out" 2>"$out/kvmtool.err"
+        end=$(ms_now)
+        g=$(guest_ms "$out/kvmtool.out")
+        printf '%-9s %-4s %-32s %-19s %-7s %s\n' kvmtool "$i" "${g:--}" $((end - start)) - -
+        echo "${g:-}" >>"$out/kvmtool.guest"
+        echo $((end - start)) >>"$out/kvmtool.whole"
+    fi
     i=$((i + 1))
 done
 echo "medians:"
-for vmm in sharpvmm qemu; do
+for vmm in sharpvmm qemu kvmtool; do
     [ -f "$out/$vmm.whole" ] || continue
     printf '  %-9s Run /init at %s ms (guest clock), whole process %s ms\n' "$vmm" \
         "$(grep . "$out/$vmm.guest" | median)" "$(median <"$out/$vmm.whole")"
 done
 [ ! -s "$out/qemu.err" ] || { echo "qemu's stderr (last run):"; head -5 "$out/qemu.err"; }
-[ ! -f "$out/qemu.out" ] || grep -q "Run /init" "$out/qemu.out" || { echo "qemu's console (last run, no 'Run /init'):"; tail -15 "$out/qemu.out"; }
+for vmm in qemu kvmtool; do
+    [ ! -f "$out/$vmm.out" ] || grep -q "Run /init" "$out/$vmm.out" || { echo "$vmm's console (last run, no 'Run /init'):"; tail -15 "$out/$vmm.out"; tail -5 "$out/$vmm.err"; }
+done
 rm -rf "$out"

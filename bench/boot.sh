@@ -6,13 +6,23 @@
 # time, and for SharpVmm its exits and the VMM's share of vCPU time (time outside KVM_RUN, from its closing line).
 # QEMU is Debian's qemu-system-x86 (-M microvm,x-option-roms=off -enable-kvm -cpu host); without it SharpVmm runs alone.
 #
-# Usage: bench/boot.sh [--nested] [RUNS]        (default 5 runs)
+# With --lkvm PATH, kvmtool's lkvm (built by hand; the project neither ships nor builds it) boots the same way too, with
+# its own default command line before the shared one and no network device. Inside nested KVM it must be static
+# (make lkvm-static).
+#
+# Usage: bench/boot.sh [--nested] [--lkvm PATH] [RUNS]        (default 5 runs)
 # Runs directly where /dev/kvm exists, hardware virtualization or kvm_pvm (there a boot takes minutes: --nested gives
 # figures comparable with other hosts); inside tools/nested-kvm where there is no /dev/kvm, or with --nested.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-nested=0
-if [ "${1:-}" = --nested ]; then nested=1; shift; fi
+nested=0 lkvm=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --nested) nested=1; shift ;;
+        --lkvm) lkvm=$(readlink -f "$2"); shift 2 ;;
+        *) break ;;
+    esac
+done
 [ -e /dev/kvm ] || nested=1
 runs=${1:-5}
 work=$(mktemp -d)
@@ -28,7 +38,7 @@ printf '#!/bin/sh\necho SHARPVMM-BENCH-INIT\nreboot -f\n' >"$work/init"
 if [ $nested = 0 ]; then
     echo "bench/boot.sh: directly on this host's KVM ($([ -d /sys/module/kvm_pvm ] && echo kvm_pvm || echo hardware virtualization))"
     "$cli" initramfs "$work/initramfs.cpio" --init "$work/init" 2>/dev/null
-    exec sh "$root/bench/boot-compare.sh" "$cli" "$kernel_dir/bzImage" "$work/initramfs.cpio" "$runs" $qemu
+    exec sh "$root/bench/boot-compare.sh" "$cli" "$kernel_dir/bzImage" "$work/initramfs.cpio" "$runs" "${qemu:--}" $lkvm
 fi
 
 echo "bench/boot.sh: inside tools/nested-kvm (QEMU TCG with an SVM CPU model, kvm_amd inside)"
@@ -36,7 +46,13 @@ mkdir -p "$work/bench" "$work/kernel"
 cp "$root/bench/boot-compare.sh" "$work/init" "$work/bench/"
 cp "$kernel_dir/bzImage" "$work/kernel/"
 adds=(-a "$work/bench=/bench" -a "$work/kernel=/bench-kernel")
-qemu_in_vm=""
+qemu_in_vm=- lkvm_in_vm=""
+if [ -n "$lkvm" ]; then
+    mkdir -p "$work/lkvm"
+    cp "$lkvm" "$work/lkvm/lkvm"
+    adds+=(-a "$work/lkvm=/opt/lkvm")
+    lkvm_in_vm=/opt/lkvm/lkvm
+fi
 if [ -n "$qemu" ]; then
     # QEMU with its libraries (run-in-vm copies what ldd lists), and the one firmware microvm loads, dereferenced.
     mkdir -p "$work/qemu-bin" "$work/qemu-share"
@@ -48,6 +64,6 @@ fi
 cat >"$work/run.sh" <<SCRIPT
 #!/bin/sh
 /bin/SharpVmm.Cli initramfs /tmp/init.cpio --init /bench/init 2>/dev/null
-sh /bench/boot-compare.sh /bin/SharpVmm.Cli /bench-kernel/bzImage /tmp/init.cpio $runs $qemu_in_vm
+sh /bench/boot-compare.sh /bin/SharpVmm.Cli /bench-kernel/bzImage /tmp/init.cpio $runs $qemu_in_vm $lkvm_in_vm
 SCRIPT
 "$root/tools/nested-kvm/run-in-vm.sh" -t 1800 "${adds[@]}" "$work/run.sh" | sed -n '/===== NESTED-KVM BEGIN/,/===== NESTED-KVM END/p'

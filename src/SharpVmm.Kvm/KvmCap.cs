@@ -10,6 +10,11 @@ public enum KvmCap
     SetTssAddr = 4,
     ExtCpuid = 7,
     MpState = 14,
+    /// <summary><c>KVM_CAP_COALESCED_MMIO</c>: <c>KVM_CHECK_EXTENSION</c> returns the page offset of the coalesced
+    /// write ring in a vCPU's mapping, or 0.</summary>
+    CoalescedMmio = 15,
+    /// <summary><c>KVM_CAP_COALESCED_PIO</c>: coalesced zones may be port ranges.</summary>
+    CoalescedPio = 162,
     NrVcpus = 9,
     NrMemslots = 10,
     Pit = 11,

@@ -41,6 +41,8 @@ public static class KvmIoctl
     public static readonly uint GetClock = IoR<KvmClockData>(0x7c);
     public static readonly uint GetPit2 = IoR<KvmPitState2>(0x9f);
     public static readonly uint SetPit2 = IoW<KvmPitState2>(0xa0);
+    public static readonly uint RegisterCoalescedMmio = IoW<KvmCoalescedMmioZone>(0x67);
+    public static readonly uint UnregisterCoalescedMmio = IoW<KvmCoalescedMmioZone>(0x68);
 
     // vCPU ioctls.
     public static readonly uint Run = Io(0x80);

@@ -202,6 +202,33 @@ public sealed unsafe partial class KvmVm : IDisposable
         }
     }
 
+    /// <summary>
+    /// Queues the guest's writes to <paramref name="size"/> bytes at <paramref name="address"/> in the coalesced write
+    /// ring instead of exiting (<c>KVM_REGISTER_COALESCED_MMIO</c>); reads still exit. The VMM must replay the ring
+    /// (<see cref="CoalescedWriteRing"/>) before it handles any exit, so that the device sees every access in order.
+    /// </summary>
+    /// <param name="address">A port (<paramref name="isPortIo"/>) or a guest-physical MMIO address.</param>
+    /// <param name="size">Length of the zone in bytes.</param>
+    /// <param name="isPortIo">A port range (needs <see cref="KvmCap.CoalescedPio"/>).</param>
+    /// <exception cref="KvmException">KVM refused (no coalesced I/O, too many zones, overlap).</exception>
+    public void RegisterCoalescedZone(ulong address, uint size, bool isPortIo) =>
+        CoalescedZone(KvmIoctl.RegisterCoalescedMmio, address, size, isPortIo, "KVM_REGISTER_COALESCED_MMIO");
+
+    /// <summary>Ends coalescing for a zone registered by <see cref="RegisterCoalescedZone"/>; writes already queued
+    /// stay in the ring until they are replayed.</summary>
+    /// <param name="address">The zone's first port or address.</param>
+    /// <param name="size">The zone's length.</param>
+    /// <param name="isPortIo">A port range.</param>
+    public void UnregisterCoalescedZone(ulong address, uint size, bool isPortIo) =>
+        CoalescedZone(KvmIoctl.UnregisterCoalescedMmio, address, size, isPortIo, "KVM_UNREGISTER_COALESCED_MMIO");
+
+    private void CoalescedZone(uint request, ulong address, uint size, bool isPortIo, string operation)
+    {
+        var zone = new KvmCoalescedMmioZone { Addr = address, Size = size, Pio = isPortIo ? 1u : 0u };
+        // SAFETY: zone is a local that outlives the synchronous ioctl, which only reads it.
+        KvmSystem.Checked(Libc.Ioctl(_fd.Fd, request, &zone), operation);
+    }
+
     private void IoEventFd(SafeHandle eventFd, ulong address, uint length, bool isPortIo, ulong? dataMatch, uint flags, string operation)
     {
         ArgumentNullException.ThrowIfNull(eventFd);

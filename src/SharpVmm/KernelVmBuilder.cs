@@ -69,6 +69,11 @@ internal static class KernelVmBuilder
             {
                 tracer.Serial = pc.Serial;
             }
+            else
+            {
+                _ = SerialWriteCoalescing.Attach(vm, pc.Serial, PcPlatform.Com1Port); // --trace-io wants every access as an exit
+            }
+
             AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.Attach(devices, wakeAlarm: pc.Rtc) : null;
             VirtioPlatform? virtio = AttachVirtio(devices, config, unattached);
             if (config.Machine.TestDevices)

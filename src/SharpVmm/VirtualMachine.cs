@@ -170,7 +170,13 @@ public sealed partial class VirtualMachine : IDisposable
         }
 
         // A guest stopped by the time limit may be hung: where it was is the first thing its user needs.
-        if (JoinAll() && _result!.Reason == VmStopReason.TimeLimitReached && _result.Report is null)
+        bool joined = JoinAll();
+        if (joined)
+        {
+            ReplayCoalescedWrites(); // the last bytes a guest wrote before it stopped
+        }
+
+        if (joined && _result!.Reason == VmStopReason.TimeLimitReached && _result.Report is null)
         {
             lock (_stateLock)
             {
@@ -236,6 +242,8 @@ public sealed partial class VirtualMachine : IDisposable
             PauseGate.Open(() => 0, () => { }, TimeSpan.Zero);
             throw new TimeoutException("the vCPUs did not leave KVM_RUN within 10 seconds; the VM goes on running");
         }
+
+        ReplayCoalescedWrites();
 
         foreach (IDisposable resource in Devices.Owned)
         {

@@ -73,6 +73,20 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
     /// </summary>
     public Exception? OutputError => _transmitter.Error;
 
+    /// <summary>
+    /// Whether the guest's driver depends on each THR write reaching the UART at once: the THR-empty interrupt is
+    /// enabled (an interrupt-driven driver fills the transmitter, then waits for that interrupt), or loopback mode
+    /// routes transmitted bytes to the receiver. While it is false the guest polls LSR before each byte, so a VMM may
+    /// queue THR writes and deliver them before the UART's next read (coalesced port I/O).
+    /// </summary>
+    public bool NeedsImmediateWrites => (Volatile.Read(ref _ier) & IerThrEmpty) != 0 || (Volatile.Read(ref _mcr) & McrLoop) != 0;
+
+    /// <summary>
+    /// Raised when <see cref="NeedsImmediateWrites"/> turns true, on the thread that wrote IER or MCR, after the
+    /// UART's lock is released.
+    /// </summary>
+    public event Action? ImmediateWritesNeeded;
+
     /// <summary>Called once, on the writer thread, with the error that stopped output (for a log line).</summary>
     public Action<Exception>? OutputFailed { get; set; }
 
@@ -136,10 +150,18 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
             return;
         }
 
+        bool neededBefore, neededAfter;
         lock (_lock)
         {
+            neededBefore = NeedsImmediateWrites;
             WriteRegister((int)offset, data[0]);
             UpdateInterrupt();
+            neededAfter = NeedsImmediateWrites;
+        }
+
+        if (neededAfter && !neededBefore)
+        {
+            ImmediateWritesNeeded?.Invoke();
         }
     }
 

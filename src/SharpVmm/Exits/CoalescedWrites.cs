@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using SharpVmm.Devices.Bus;
+using SharpVmm.Kvm;
+
+namespace SharpVmm.Exits;
+
+/// <summary>
+/// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
+/// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
+/// the ring before it handles an exit (<see cref="Vcpu"/>), and a timer replays it every <see cref="ReplayPeriod"/>
+/// so that a guest that writes and then waits without exiting is not left unheard. The VM also replays it when its
+/// vCPUs park (before a snapshot) and when they have stopped.
+/// </summary>
+internal sealed class CoalescedWrites : IDisposable
+{
+    /// <summary>How long a queued write can wait for an exit before the timer delivers it.</summary>
+    public static readonly TimeSpan ReplayPeriod = TimeSpan.FromMilliseconds(20);
+
+    private readonly KvmVm _vm;
+    private readonly CoalescedWriteRing _ring;
+    private readonly IoBus _io;
+    private readonly MmioBus _mmio;
+    private readonly Lock _replayLock = new();
+    private readonly Lock _zoneLock = new();
+    private readonly Timer _timer;
+    private long _replayed;
+    private int _zones;
+    private bool _disposed;
+
+    private CoalescedWrites(KvmVm vm, CoalescedWriteRing ring, IoBus io, MmioBus mmio)
+    {
+        _vm = vm;
+        _ring = ring;
+        _io = io;
+        _mmio = mmio;
+        _timer = new Timer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Called on the timer's thread after each periodic replay, while any zone is registered or was.</summary>
+    public event Action? Tick;
+
+    /// <summary>What a device threw when the timer replayed a write to it (the timer has stopped then), or null.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Writes delivered from the ring so far.</summary>
+    public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>The replayer for <paramref name="vm"/>, or null where KVM has no coalesced port I/O.</summary>
+    public static CoalescedWrites? Open(KvmVm vm, KvmVcpu anyVcpu, IoBus io, MmioBus mmio)
+    {
+        if (vm.CheckExtension(KvmCap.CoalescedPio) <= 0 || CoalescedWriteRing.Open(vm, anyVcpu) is not { } ring)
+        {
+            return null;
+        }
+
+        return new CoalescedWrites(vm, ring, io, mmio);
+    }
+
+    /// <summary>Registers a zone; false when KVM refuses it (the writes then exit as before).</summary>
+    public bool TryAdd(ulong address, uint size, bool isPortIo)
+    {
+        lock (_zoneLock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            try
+            {
+                _vm.RegisterCoalescedZone(address, size, isPortIo);
+            }
+            catch (KvmException)
+            {
+                return false;
+            }
+
+            if (_zones++ == 0)
+            {
+                _timer.Change(ReplayPeriod, ReplayPeriod);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Unregisters a zone added by <see cref="TryAdd"/>, then delivers what it queued.</summary>
+    public void Remove(ulong address, uint size, bool isPortIo)
+    {
+        lock (_zoneLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _vm.UnregisterCoalescedZone(address, size, isPortIo);
+            _zones--;
+        }
+
+        Replay();
+    }
+
+    /// <summary>
+    /// Delivers every queued write to its bus, oldest first. Allocation-free, and nearly free when the ring is empty;
+    /// any thread may call it.
+    /// </summary>
+    public void Replay()
+    {
+        if (_ring.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_replayLock)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            while (_ring.TryTake(out CoalescedWrite write))
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, write.Data);
+                ReadOnlySpan<byte> data = bytes[..write.Length];
+                if (write.IsPortIo)
+                {
+                    _io.Write(write.Address, data);
+                }
+                else
+                {
+                    _mmio.Write(write.Address, data);
+                }
+
+                _replayed++;
+            }
+        }
+    }
+
+    /// <summary>Stops the timer (waiting for a replay in progress), then delivers what is left. Call once the vCPUs
+    /// have stopped and before their mappings, where the ring lives, are released.</summary>
+    public void Dispose()
+    {
+        lock (_zoneLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        using (var done = new ManualResetEvent(false))
+        {
+            if (_timer.Dispose(done))
+            {
+                done.WaitOne();
+            }
+        }
+
+        Replay();
+    }
+
+    private void OnTimer()
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            Replay();
+            Tick?.Invoke();
+        }
+#pragma warning disable CA1031 // a timer thread's last resort: a device's failure must not end the process
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // The vCPUs still replay before each exit, and the same failure stops the VM there with a report.
+            Failure = ex;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text;
+using SharpVmm.Devices.Legacy;
+using SharpVmm.Platform;
+using SharpVmm.Tests.Support;
+using SharpVmm.X86;
+using Xunit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace SharpVmm.Tests.Kvm;
+
+[Tier(TestTiers.KvmFast)]
+public class CoalescedWriteTests
+{
+    private const ushort DevicePort = 0x500;
+    private const int Bytes = 200;
+
+    [Fact]
+    public void Coalesced_port_writes_reach_the_device_in_the_guests_order_and_only_the_reads_exit()
+    {
+        var device = new RecordingDevice((_, _) => 0x20);
+        using var vm = TestVm.Create(b => b.AddIoDevice(DevicePort, 2, device));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            var next = a.CreateLabel();
+            a.xor(ecx, ecx);
+            a.Label(ref next);
+            a.mov(dx, DevicePort);
+            a.mov(al, cl);
+            a.@out(dx, al); // coalesced: queued by KVM
+            a.mov(dx, DevicePort + 1);
+            a.@in(al, dx); // exits: the queued write must reach the device first
+            a.inc(ecx);
+            a.cmp(ecx, Bytes);
+            a.jne(next);
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+        Assert.True(vm.TryCoalesceWrites(DevicePort, 1, isPortIo: true), "KVM refused a coalesced port zone (KVM_CAP_COALESCED_PIO)");
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+
+        (ulong, bool, ulong)[] expected = [.. Enumerable.Range(0, Bytes).SelectMany(i => new[] { (0UL, true, (ulong)i), (1UL, false, 0x20UL) })];
+        Assert.Equal(expected, device.Accesses.Select(x => (x.Offset, x.IsWrite, x.Value)).ToArray());
+        Assert.Equal(Bytes, vm.CoalescedWriteCount);
+        Assert.InRange(vm.ExitCount, Bytes, Bytes + 2); // the reads and the HLT; none of the writes
+    }
+
+    [Fact]
+    public void A_coalesced_write_that_no_exit_follows_reaches_the_device_while_the_guest_spins()
+    {
+        var device = new RecordingDevice();
+        using var vm = TestVm.Create(b => b.AddIoDevice(DevicePort, 1, device));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            var spin = a.CreateLabel();
+            a.mov(dx, DevicePort);
+            a.mov(al, 0x41);
+            a.@out(dx, al);
+            a.mov(al, 0x42);
+            a.@out(dx, al);
+            a.Label(ref spin);
+            a.jmp(spin); // no exit ever follows
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+        Assert.True(vm.TryCoalesceWrites(DevicePort, 1, isPortIo: true), "KVM refused a coalesced port zone (KVM_CAP_COALESCED_PIO)");
+
+        vm.Start(new VmRunOptions { TimeLimit = TestVm.DefaultTimeLimit });
+        bool arrived = SpinWait.SpinUntil(() => device.Accesses.Count == 2, TimeSpan.FromSeconds(10));
+        VmState stateWhenArrived = vm.State;
+        vm.Stop();
+        vm.WaitForExit();
+
+        Assert.True(arrived, "the queued writes never reached the device while the guest ran");
+        Assert.Equal(VmState.Running, stateWhenArrived);
+        Assert.Equal([0x41UL, 0x42UL], device.Writes.Select(w => w.Value).ToArray());
+    }
+
+    [Fact]
+    public void A_uart_polled_before_each_byte_gets_its_bytes_without_exits_until_the_guest_enables_the_thr_empty_interrupt()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, uart));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (char c in "polled")
+            {
+                SendPolled(a, c);
+            }
+
+            a.mov(dx, PcPlatform.Com1Port + 1);
+            a.mov(al, 0x02); // IER: THR empty
+            a.@out(dx, al);
+            foreach (char c in "irq")
+            {
+                a.mov(dx, PcPlatform.Com1Port);
+                a.mov(al, (byte)c);
+                a.@out(dx, al); // must exit now: an interrupt-driven driver waits for THRE after it
+            }
+
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+        uart.FlushOutput(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("polledirq", Encoding.ASCII.GetString(output.ToArray()));
+        Assert.Equal("polled".Length, vm.CoalescedWriteCount);
+    }
+
+    private static void SendPolled(Iced.Intel.Assembler a, char c)
+    {
+        a.mov(dx, PcPlatform.Com1Port + 5);
+        a.@in(al, dx); // LSR: the transmitter is always empty here
+        a.mov(dx, PcPlatform.Com1Port);
+        a.mov(al, (byte)c);
+        a.@out(dx, al);
+    }
+}
