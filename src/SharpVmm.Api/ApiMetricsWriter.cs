@@ -180,11 +180,14 @@ public sealed class ApiMetricsWriter : IDisposable
         ("block", "written") => "write_bytes",
         ("block", "flushes") => "flush_count",
         ("block", "errors") => "execute_fails",
+        ("block", "throttled") => "rate_limiter_throttled_events",
         ("net", "tx_frames") => "tx_packets_count",
         ("net", "tx_bytes") => "tx_bytes_count",
         ("net", "rx_frames") => "rx_packets_count",
         ("net", "rx_bytes") => "rx_bytes_count",
         ("net", "dropped") => "dropped_frames_count",
+        ("net", "rx_throttled") => "rx_rate_limiter_throttled",
+        ("net", "tx_throttled") => "tx_rate_limiter_throttled",
         _ => reason is null ? name : $"{name}_{reason}",
     };
 

@@ -125,15 +125,11 @@ public sealed partial class FirecrackerVmm : IDisposable
         Change(c => c with { Console = c.Console with { OutputPath = serial.SerialOutPath } });
     }
 
-    /// <summary><c>PATCH /drives/{id}</c> after start: a new backing file, the guest told of the new size.</summary>
+    /// <summary><c>PATCH /drives/{id}</c> after start: a new backing file (the guest told of the new size), new rate limiter buckets, or both.</summary>
     public void PatchDrive(string id, PartialDrive patch)
     {
         RequireSameId(id, patch.DriveId, "drive_id");
-        if (patch.RateLimiter is { LimitsAnything: true })
-        {
-            throw new ApiRequestException("rate limiting is not supported by SharpVmm yet");
-        }
-
+        ValidateLimiter("rate_limiter", patch.RateLimiter);
         lock (_lock)
         {
             MicroVm vm = _vm ?? throw new ApiRequestException(NotBeforeStart);
@@ -143,48 +139,81 @@ public sealed partial class FirecrackerVmm : IDisposable
                 throw new ApiRequestException($"Invalid block device ID: no drive '{id}'.");
             }
 
-            if (patch.PathOnHost is not { } path)
-            {
-                return;
-            }
-
             DriveConfig drive = _config.DrivesInGuestOrder()[index];
             VirtioBlockDevice device = vm.Virtio!.Devices.OfType<VirtioBlockDevice>().ElementAt(index);
-            RawDiskImage image;
-            try
+            if (patch.PathOnHost is { } path)
             {
-                // The same file again (to see its new size): this VMM's own lock must not refuse it.
-                image = System.IO.Path.GetFullPath(path) == System.IO.Path.GetFullPath(device.Image.Path)
-                    ? device.Image.Reopen() : new RawDiskImage(path, drive.IsReadOnly);
-            }
-            catch (DiskImageException ex)
-            {
-                throw new ApiRequestException($"Unable to patch the block device: {ex.Message}");
+                RawDiskImage image;
+                try
+                {
+                    // The same file again (to see its new size): this VMM's own lock must not refuse it.
+                    image = System.IO.Path.GetFullPath(path) == System.IO.Path.GetFullPath(device.Image.Path)
+                        ? device.Image.Reopen() : new RawDiskImage(path, drive.IsReadOnly);
+                }
+                catch (DiskImageException ex)
+                {
+                    throw new ApiRequestException($"Unable to patch the block device: {ex.Message}");
+                }
+
+                device.ReplaceImage(image);
+                _config = _config with { Drives = [.. _config.Drives.Select(d => d.DriveId == id ? d with { PathOnHost = path } : d)] };
             }
 
-            device.ReplaceImage(image);
-            _config = _config with { Drives = [.. _config.Drives.Select(d => d.DriveId == id ? d with { PathOnHost = path } : d)] };
+            if (patch.RateLimiter is { } limiter)
+            {
+                limiter.ApplyTo(device.RateLimiter);
+                _config = _config with { Drives = [.. _config.Drives.Select(d => d.DriveId == id ? d with { RateLimiter = Merge(d.RateLimiter, limiter) } : d)] };
+            }
         }
     }
 
-    /// <summary><c>PATCH /network-interfaces/{id}</c> after start: rate limiters only, which SharpVmm does not have.</summary>
+    /// <summary><c>PATCH /network-interfaces/{id}</c> after start: new receive and transmit rate limiters, in effect at once.</summary>
     public void PatchNetworkInterface(string id, PartialNetworkInterface patch)
     {
         RequireSameId(id, patch.IfaceId, "iface_id");
+        ValidateLimiter("rx_rate_limiter", patch.RxRateLimiter);
+        ValidateLimiter("tx_rate_limiter", patch.TxRateLimiter);
         lock (_lock)
         {
-            _ = _vm ?? throw new ApiRequestException(NotBeforeStart);
-            if (!_config.NetworkInterfaces.Any(n => n.IfaceId == id))
+            MicroVm vm = _vm ?? throw new ApiRequestException(NotBeforeStart);
+            int index = _config.NetworkInterfaces.ToList().FindIndex(n => n.IfaceId == id);
+            if (index < 0)
             {
                 throw new ApiRequestException($"Invalid network interface ID: no interface '{id}'.");
             }
-        }
 
-        if (patch.RxRateLimiter is { LimitsAnything: true } || patch.TxRateLimiter is { LimitsAnything: true })
-        {
-            throw new ApiRequestException("rate limiting is not supported by SharpVmm yet");
+            Devices.Virtio.Net.VirtioNetDevice device = vm.Virtio!.Devices.OfType<Devices.Virtio.Net.VirtioNetDevice>().ElementAt(index);
+            patch.RxRateLimiter?.ApplyTo(device.RxRateLimiter);
+            patch.TxRateLimiter?.ApplyTo(device.TxRateLimiter);
+            _config = _config with
+            {
+                NetworkInterfaces = [.. _config.NetworkInterfaces.Select(n => n.IfaceId != id ? n : n with
+                {
+                    RxRateLimiter = Merge(n.RxRateLimiter, patch.RxRateLimiter),
+                    TxRateLimiter = Merge(n.TxRateLimiter, patch.TxRateLimiter),
+                })],
+            };
         }
     }
+
+    private static void ValidateLimiter(string field, RateLimiterConfig? limiter)
+    {
+        try
+        {
+            limiter?.Validate(field);
+        }
+        catch (VmConfigurationException ex)
+        {
+            throw new ApiRequestException(ex.Message);
+        }
+    }
+
+    // The configuration after a PATCH: each bucket the patch names replaces the old one, the others stay.
+    private static RateLimiterConfig? Merge(RateLimiterConfig? current, RateLimiterConfig? patch) => patch is null ? current : new RateLimiterConfig
+    {
+        Bandwidth = patch.Bandwidth ?? current?.Bandwidth,
+        Ops = patch.Ops ?? current?.Ops,
+    };
 
     /// <summary><c>PUT /actions</c>.</summary>
     public void Act(InstanceActionInfo action)

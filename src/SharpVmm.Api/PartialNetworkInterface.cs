@@ -10,11 +10,11 @@ public sealed record PartialNetworkInterface
     [JsonPropertyName("iface_id")]
     public required string IfaceId { get; set; }
 
-    /// <summary>A new receive limiter (refused when it limits anything).</summary>
+    /// <summary>New receive buckets, applied as in <see cref="PartialDrive.RateLimiter"/>.</summary>
     [JsonPropertyName("rx_rate_limiter")]
     public RateLimiterConfig? RxRateLimiter { get; set; }
 
-    /// <summary>A new transmit limiter (refused when it limits anything).</summary>
+    /// <summary>New transmit buckets, applied as in <see cref="PartialDrive.RateLimiter"/>.</summary>
     [JsonPropertyName("tx_rate_limiter")]
     public RateLimiterConfig? TxRateLimiter { get; set; }
 }

@@ -105,7 +105,8 @@ public sealed class KernelRunner
             string? line = device switch
             {
                 VirtioBlockDevice b => $"{b.Name}: {b.Counters.Requests} requests, {b.Counters.BytesRead} bytes read, {b.Counters.BytesWritten} bytes written, " +
-                    $"{b.Counters.Flushes} flushes, {b.Counters.Errors} errors" + (b.QueueState is { } q ? $"; queue: {q}" : ""),
+                    $"{b.Counters.Flushes} flushes, {b.Counters.Errors} errors" +
+                    (b.RateLimiter.ThrottledEvents > 0 ? $", {b.RateLimiter.ThrottledEvents} throttled" : "") + (b.QueueState is { } q ? $"; queue: {q}" : ""),
                 VirtioNetDevice n => $"net: {n.TxFrames} frames ({n.TxBytes} bytes) sent, {n.RxFrames} frames ({n.RxBytes} bytes) received, {n.RxDropped + n.TxDropped} dropped",
                 VirtioEntropyDevice r => $"rng: {r.Requests} requests, {r.BytesProvided} bytes provided",
                 VirtioBalloonDevice l => $"balloon: {l.InflatedPages} pages inflated, {l.DeflatedPages} pages deflated, " +

@@ -158,19 +158,26 @@ internal static class KernelVmBuilder
         {
             DriveConfig drive = drives[i];
             string name = "vd" + (char)('a' + (i % 26));
-            devices.Enqueue(new VirtioBlockDevice(new RawDiskImage(drive.PathOnHost, drive.IsReadOnly), name, drive.Serial));
+            var disk = new VirtioBlockDevice(new RawDiskImage(drive.PathOnHost, drive.IsReadOnly), name, drive.Serial);
+            drive.RateLimiter?.ApplyTo(disk.RateLimiter);
+            devices.Enqueue(disk);
         }
 
         for (int i = 0; i < config.NetworkInterfaces.Count; i++)
         {
             NetworkInterfaceConfig net = config.NetworkInterfaces[i];
             byte[] mac = MacAddress.ParseOrDefault(net.GuestMac, i, $"network-interfaces[{i}].guest_mac");
-            devices.Enqueue(new VirtioNetDevice(TapDevice.Open(net.HostDevName), mac));
+            var nic = new VirtioNetDevice(TapDevice.Open(net.HostDevName), mac);
+            net.RxRateLimiter?.ApplyTo(nic.RxRateLimiter);
+            net.TxRateLimiter?.ApplyTo(nic.TxRateLimiter);
+            devices.Enqueue(nic);
         }
 
         if (config.Entropy is not null)
         {
-            devices.Enqueue(new VirtioEntropyDevice());
+            var rng = new VirtioEntropyDevice();
+            config.Entropy.RateLimiter?.ApplyTo(rng.RateLimiter);
+            devices.Enqueue(rng);
         }
 
         if (config.Balloon is { } balloon)

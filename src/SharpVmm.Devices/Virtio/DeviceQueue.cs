@@ -30,13 +30,26 @@ internal sealed class DeviceQueue
     /// Pops chains while <paramref name="canHandle"/> says yes, hands each to <paramref name="handle"/> (which returns
     /// the used length), and loops until the ring is empty with notifications re-enabled.
     /// </summary>
-    public void Drain(Func<DescriptorChain, uint> handle, Func<bool> canHandle)
+    public void Drain(Func<DescriptorChain, uint> handle, Func<bool> canHandle) => Drain(handle, canHandle, null);
+
+    /// <summary>
+    /// <see cref="Drain(Func{DescriptorChain, uint}, Func{bool})"/>, asking <paramref name="admit"/> (when given) about
+    /// each chain first: a chain it refuses is put back (<see cref="VirtQueue.UndoPop"/>) and the drain stops there,
+    /// with notifications left off; whoever refused arranges to drain again (a rate limiter's retry).
+    /// </summary>
+    public void Drain(Func<DescriptorChain, uint> handle, Func<bool> canHandle, Func<DescriptorChain, bool>? admit)
     {
         do
         {
             Queue.DisableNotifications();
             while (canHandle() && Queue.TryPop(out DescriptorChain chain))
             {
+                if (admit is not null && !admit(chain))
+                {
+                    Queue.UndoPop();
+                    return;
+                }
+
                 uint used = handle(chain);
                 Queue.AddUsed(chain, used);
                 NotifyIfNeeded();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SharpVmm.Devices.Virtio.RateLimiting;
 
 namespace SharpVmm.Devices.Virtio;
 
@@ -11,14 +12,27 @@ internal sealed class SingleQueueService : IDisposable
 {
     private readonly VirtioWorker _worker;
     private readonly Func<DescriptorChain, uint> _handle;
+    private readonly Func<DescriptorChain, long> _bytesOf;
+    private readonly Func<DescriptorChain, bool> _admit;
+    private readonly Func<bool> _running;
     private DeviceQueue? _queue;
 
     /// <summary>Creates a stopped service whose thread is named <paramref name="threadName"/>; <paramref name="handle"/> answers one chain and returns its used length.</summary>
-    public SingleQueueService(string threadName, Func<DescriptorChain, uint> handle)
+    /// <param name="threadName">The thread's name.</param>
+    /// <param name="handle">Answers one chain; returns its used length.</param>
+    /// <param name="bytesOf">What a chain costs the <see cref="RateLimiter"/>'s bandwidth bucket (each chain is one operation).</param>
+    public SingleQueueService(string threadName, Func<DescriptorChain, uint> handle, Func<DescriptorChain, long> bytesOf)
     {
         _handle = handle;
+        _bytesOf = bytesOf;
+        _admit = Admit;
         _worker = new VirtioWorker(threadName, Service);
+        _running = () => !_worker.ShouldYield;
+        RateLimiter.OnChanged(_worker.Kick);
     }
+
+    /// <summary>The queue's rate limiter: a chain it cannot pay for waits in the ring until the bucket has refilled.</summary>
+    public RateLimiter RateLimiter { get; } = new();
 
     /// <summary>The active queue, or null before activation and after a reset.</summary>
     public DeviceQueue? Queue => _queue;
@@ -75,5 +89,16 @@ internal sealed class SingleQueueService : IDisposable
         _queue = null;
     }
 
-    private void Service() => _queue?.Drain(_handle, () => !_worker.ShouldYield);
+    private void Service() => _queue?.Drain(_handle, _running, RateLimiter.LimitsAnything ? _admit : null);
+
+    private bool Admit(DescriptorChain chain)
+    {
+        if (RateLimiter.TryConsume(_bytesOf(chain), 1, out TimeSpan retryAfter))
+        {
+            return true;
+        }
+
+        _worker.RetryAfter(retryAfter);
+        return false;
+    }
 }

@@ -114,6 +114,22 @@ public sealed partial class VirtQueue
         return true;
     }
 
+    /// <summary>
+    /// Puts the chain the last <see cref="TryPop"/> returned back at the head of the available ring, untouched, for a
+    /// later pop to return again (a device that may not serve it yet: its rate limiter is empty). Call only right
+    /// after a successful pop, before any other pop or <see cref="AddUsed"/>.
+    /// </summary>
+    public void UndoPop()
+    {
+        if (IsBroken)
+        {
+            return;
+        }
+
+        _lastAvailIdx--;
+        ChainsPopped--;
+    }
+
     /// <summary>Returns <paramref name="chain"/> to the driver: writes the used element, then publishes used.idx.</summary>
     public void AddUsed(DescriptorChain chain, uint bytesWritten)
     {

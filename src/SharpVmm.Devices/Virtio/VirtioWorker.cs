@@ -31,6 +31,7 @@ internal sealed class VirtioWorker : IDisposable
     private volatile bool _pauseRequested;
     private Thread? _abandoned;
     private Exception? _failure;
+    private long _retryAt; // Stopwatch timestamp at which the thread runs the service unkicked; 0 for none
 
     /// <summary>Creates a stopped worker whose thread is named <paramref name="threadName"/>.</summary>
     /// <param name="threadName">The thread's name.</param>
@@ -92,6 +93,7 @@ internal sealed class VirtioWorker : IDisposable
         }
 
         _stopRequested = false;
+        _retryAt = 0;
         _thread = new Thread(Run) { Name = _threadName, IsBackground = true };
         _kick.Kick();
         _thread.Start();
@@ -99,6 +101,17 @@ internal sealed class VirtioWorker : IDisposable
 
     /// <summary>Wakes the thread (an available buffer notification, or new host input).</summary>
     public void Kick() => _kick.Kick();
+
+    /// <summary>
+    /// Called by the service before it returns with work left that it may not do yet (a rate limiter's bucket is
+    /// empty): the thread runs the service again after <paramref name="delay"/>, unless a kick comes first. The
+    /// thread sleeps meanwhile; a pause or stop ends the wait as before.
+    /// </summary>
+    public void RetryAfter(TimeSpan delay)
+    {
+        long ticks = delay >= TimeSpan.FromDays(1) ? TimeSpan.FromDays(1).Ticks : Math.Max(delay.Ticks, 0);
+        _retryAt = System.Diagnostics.Stopwatch.GetTimestamp() + (long)((Int128)ticks * System.Diagnostics.Stopwatch.Frequency / TimeSpan.TicksPerSecond) + 1;
+    }
 
     /// <summary>
     /// Asks the thread to stop and waits, at most <see cref="StopTimeout"/>, until it no longer touches guest memory.
@@ -148,13 +161,19 @@ internal sealed class VirtioWorker : IDisposable
     {
         while (!_stopRequested) // checked before each wait: an abandoned thread never waits on the eventfd again
         {
-            bool kicked = _kick.Wait(-1); // false only when a signal interrupted the wait
+            bool kicked = _kick.Wait(RetryTimeoutMs()); // false on a retry's time-out, or when a signal interrupted the wait
             if (_stopRequested)
             {
                 return;
             }
 
-            if (kicked && !_pauseRequested)
+            if (!kicked && (_retryAt == 0 || System.Diagnostics.Stopwatch.GetTimestamp() < _retryAt))
+            {
+                continue;
+            }
+
+            _retryAt = 0; // the service sets a new one if it still has to wait
+            if (!_pauseRequested)
             {
                 lock (_serviceLock)
                 {
@@ -167,6 +186,18 @@ internal sealed class VirtioWorker : IDisposable
                 }
             }
         }
+    }
+
+    // The wait until the retry the service asked for (-1: none, sleep until kicked); rounded up to whole milliseconds.
+    private int RetryTimeoutMs()
+    {
+        if (_retryAt == 0)
+        {
+            return -1;
+        }
+
+        long left = _retryAt - System.Diagnostics.Stopwatch.GetTimestamp();
+        return left <= 0 ? 0 : (int)Math.Min(int.MaxValue, ((left * 1000) + System.Diagnostics.Stopwatch.Frequency - 1) / System.Diagnostics.Stopwatch.Frequency);
     }
 
     /// <summary>The exception that ended the thread (the service's, or the wait's), or a

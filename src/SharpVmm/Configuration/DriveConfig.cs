@@ -39,7 +39,7 @@ public sealed record DriveConfig
     [JsonPropertyName("io_engine")]
     public string? IoEngine { get; set; }
 
-    /// <summary>A rate limiter (parsed; one that limits anything is refused).</summary>
+    /// <summary>The device's rate limiter (token buckets for bytes and requests); null for none.</summary>
     [JsonPropertyName("rate_limiter")]
     public RateLimiterConfig? RateLimiter { get; set; }
 

@@ -24,11 +24,11 @@ public sealed record NetworkInterfaceConfig
     [JsonPropertyName("mtu")]
     public int? Mtu { get; set; }
 
-    /// <summary>A receive rate limiter (parsed; one that limits anything is refused).</summary>
+    /// <summary>Limits the frames delivered to the guest (bytes and frames); null for none.</summary>
     [JsonPropertyName("rx_rate_limiter")]
     public RateLimiterConfig? RxRateLimiter { get; set; }
 
-    /// <summary>A transmit rate limiter (parsed; one that limits anything is refused).</summary>
+    /// <summary>Limits the frames the guest sends (bytes and frames); null for none.</summary>
     [JsonPropertyName("tx_rate_limiter")]
     public RateLimiterConfig? TxRateLimiter { get; set; }
 }

@@ -15,4 +15,6 @@ namespace SharpVmm.Configuration;
     AllowTrailingCommas = true,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(VmConfig))]
+[JsonSerializable(typeof(RateLimiterConfig))]
+[JsonSerializable(typeof(TokenBucketConfig))]
 public sealed partial class VmConfigJsonContext : JsonSerializerContext;

@@ -30,7 +30,7 @@ internal static class VmConfigValidator
         ValidateDrives(config.Drives, checkFiles);
         ValidateNetworks(config.NetworkInterfaces);
         ValidateConsole(config.Console);
-        RefuseLimits("entropy.rate_limiter", config.Entropy?.RateLimiter);
+        config.Entropy?.RateLimiter?.Validate("entropy.rate_limiter");
         BalloonConfigValidator.Validate(config.Balloon, config.Machine);
         VsockConfigValidator.Validate(config.Vsock, checkFiles);
         int devices = config.VirtioDeviceCount;
@@ -165,7 +165,7 @@ internal static class VmConfigValidator
                 throw new VmConfigurationException($"{at}.io_engine", $"must be Sync or Async, not '{drive.IoEngine}'");
             }
 
-            RefuseLimits($"{at}.rate_limiter", drive.RateLimiter);
+            drive.RateLimiter?.Validate($"{at}.rate_limiter");
             if (drive.IsRootDevice && ++roots > 1)
             {
                 throw new VmConfigurationException($"{at}.is_root_device", "only one drive can be the root device");
@@ -203,8 +203,8 @@ internal static class VmConfigValidator
                 throw new VmConfigurationException($"{at}.mtu", "offering an MTU (VIRTIO_NET_F_MTU) is not supported yet; leave it out");
             }
 
-            RefuseLimits($"{at}.rx_rate_limiter", net.RxRateLimiter);
-            RefuseLimits($"{at}.tx_rate_limiter", net.TxRateLimiter);
+            net.RxRateLimiter?.Validate($"{at}.rx_rate_limiter");
+            net.TxRateLimiter?.Validate($"{at}.tx_rate_limiter");
             byte[] mac = MacAddress.ParseOrDefault(net.GuestMac, i, $"{at}.guest_mac");
             if (!macs.Add(Convert.ToHexString(mac)))
             {
@@ -236,14 +236,6 @@ internal static class VmConfigValidator
             {
                 throw new VmConfigurationException("console.output_path", "must name a file");
             }
-        }
-    }
-
-    private static void RefuseLimits(string field, RateLimiterConfig? limiter)
-    {
-        if (limiter is { LimitsAnything: true })
-        {
-            throw new VmConfigurationException(field, "rate limiting is not supported by SharpVmm yet");
         }
     }
 

@@ -49,11 +49,14 @@ public sealed class VmMetrics : IDisposable
         Counter("sharpvmm.virtio_blk.written", "By", blocks, (b, _) => b.Name, b => b.Counters.BytesWritten);
         Counter("sharpvmm.virtio_blk.flushes", "{flush}", blocks, (b, _) => b.Name, b => b.Counters.Flushes);
         Counter("sharpvmm.virtio_blk.errors", "{request}", blocks, (b, _) => b.Name, b => b.Counters.Errors);
+        Counter("sharpvmm.virtio_blk.throttled", "{event}", blocks, (b, _) => b.Name, b => b.RateLimiter.ThrottledEvents);
         Counter("sharpvmm.virtio_net.tx_frames", "{frame}", nets, NetName, n => n.TxFrames);
         Counter("sharpvmm.virtio_net.tx_bytes", "By", nets, NetName, n => n.TxBytes);
         Counter("sharpvmm.virtio_net.rx_frames", "{frame}", nets, NetName, n => n.RxFrames);
         Counter("sharpvmm.virtio_net.rx_bytes", "By", nets, NetName, n => n.RxBytes);
         Counter("sharpvmm.virtio_net.dropped", "{frame}", nets, NetName, n => n.RxDropped + n.TxDropped);
+        Counter("sharpvmm.virtio_net.rx_throttled", "{event}", nets, NetName, n => n.RxRateLimiter.ThrottledEvents);
+        Counter("sharpvmm.virtio_net.tx_throttled", "{event}", nets, NetName, n => n.TxRateLimiter.ThrottledEvents);
         Counter("sharpvmm.virtio_rng.bytes", "By", rngs, (_, i) => $"virtio-rng {i}", r => r.BytesProvided);
     }
 

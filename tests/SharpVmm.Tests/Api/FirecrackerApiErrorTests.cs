@@ -16,6 +16,7 @@ public class FirecrackerApiErrorTests
     [InlineData("PATCH", "/machine-config", """{ "memory": 64 }""", "memory")]
     [InlineData("PUT", "/actions", """{ "action_type": "FlushMetrics", "delay": 1 }""", "delay")]
     [InlineData("PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap0", "colour": "red" }""", "colour")]
+    [InlineData("PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap0", "rx_rate_limiter": { "ops": { "size": 1, "refill_time": 1, "rate": 2 } } }""", "rate")]
     public void A_body_with_an_unknown_field_is_refused_with_the_field_named(string method, string path, string body, string field)
     {
         using var dir = new TempDirectory();

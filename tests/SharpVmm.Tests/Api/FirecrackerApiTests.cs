@@ -77,9 +77,9 @@ public class FirecrackerApiTests
 
         fc.Expect(204, "PUT", "/machine-config", """{ "vcpu_count": 2, "mem_size_mib": 64 }""");
         fc.Expect(204, "PUT", "/boot-source", $$"""{ "kernel_image_path": "{{kernel}}", "boot_args": "console=ttyS0 quiet" }""");
-        fc.Expect(204, "PUT", "/drives/rootfs", $$"""{ "drive_id": "rootfs", "path_on_host": "{{disk}}", "is_root_device": true, "is_read_only": true }""");
-        fc.Expect(204, "PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap9", "guest_mac": "06:00:ac:10:00:02" }""");
-        fc.Expect(204, "PUT", "/entropy", "{}");
+        fc.Expect(204, "PUT", "/drives/rootfs", $$"""{ "drive_id": "rootfs", "path_on_host": "{{disk}}", "is_root_device": true, "is_read_only": true, "rate_limiter": { "bandwidth": { "size": 1048576, "one_time_burst": 8388608, "refill_time": 1000 } } }""");
+        fc.Expect(204, "PUT", "/network-interfaces/eth0", """{ "iface_id": "eth0", "host_dev_name": "tap9", "guest_mac": "06:00:ac:10:00:02", "tx_rate_limiter": { "ops": { "size": 1000, "refill_time": 100 } } }""");
+        fc.Expect(204, "PUT", "/entropy", """{ "rate_limiter": { "bandwidth": { "size": 4096, "refill_time": 1000 } } }""");
         JsonElement config = fc.Expect(200, "GET", "/vm/config").Json;
 
         Assert.Equal(2, config.GetProperty("machine-config").GetProperty("vcpu_count").GetInt32());
@@ -94,6 +94,9 @@ public class FirecrackerApiTests
         Assert.Equal("tap9", net.GetProperty("host_dev_name").GetString());
         Assert.Equal("06:00:ac:10:00:02", net.GetProperty("guest_mac").GetString());
         Assert.Equal(JsonValueKind.Object, config.GetProperty("entropy").ValueKind);
+        Assert.Equal(8388608, drive.GetProperty("rate_limiter").GetProperty("bandwidth").GetProperty("one_time_burst").GetInt64());
+        Assert.Equal(100, net.GetProperty("tx_rate_limiter").GetProperty("ops").GetProperty("refill_time").GetInt64());
+        Assert.Equal(4096, config.GetProperty("entropy").GetProperty("rate_limiter").GetProperty("bandwidth").GetProperty("size").GetInt64());
     }
 
     [Fact]

@@ -117,6 +117,8 @@ public class VmConfigTests
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, }, """, "(document)", "")]
     [InlineData("""[1, 2]""", "(document)", "")]
     [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "logger": {} }""", "logger", "unknown field")]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "drives": [ { "drive_id": "a", "path_on_host": "a", "rate_limiter": { "ops": { "size": 1, "refill_time": 1, "rate": 5 } } } ] }""", "drives[0].rate_limiter.ops.rate", "unknown field")]
+    [InlineData("""{ "boot-source": { "kernel_image_path": "k" }, "drives": [ { "drive_id": "a", "path_on_host": "a", "rate_limiter": { "bandwidth": { "size": 1 } } } ] }""", "drives[0].rate_limiter.bandwidth", "refill_time")]
     public void A_malformed_file_is_refused_naming_the_field(string json, string field, string reason)
     {
         var ex = Assert.Throws<VmConfigurationException>(() => VmConfigJson.Parse(json));
@@ -151,7 +153,11 @@ public class VmConfigTests
         { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "huge_pages": "2M" } }""", "machine-config.huge_pages" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "machine-config": { "cpu_template": "T2" } }""", "machine-config.cpu_template" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "cache_type": "Never" } ] }""", "drives[0].cache_type" },
-        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "rate_limiter": { "bandwidth": { "size": 1, "refill_time": 1 } } } ] }""", "drives[0].rate_limiter" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "rate_limiter": { "bandwidth": { "size": -1, "refill_time": 1 } } } ] }""", "drives[0].rate_limiter.bandwidth.size" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "path_on_host": "K", "rate_limiter": { "ops": { "size": 1, "one_time_burst": -5, "refill_time": 1 } } } ] }""", "drives[0].rate_limiter.ops.one_time_burst" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "tx_rate_limiter": { "ops": { "size": 1, "refill_time": 99999999999999 } } } ] }""", "network-interfaces[0].tx_rate_limiter.ops.refill_time" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "rx_rate_limiter": { "bandwidth": { "size": 1, "refill_time": -1 } } } ] }""", "network-interfaces[0].rx_rate_limiter.bandwidth.refill_time" },
+        { """{ "boot-source": { "kernel_image_path": "K" }, "entropy": { "rate_limiter": { "ops": { "size": -2, "refill_time": 100 } } } }""", "entropy.rate_limiter.ops.size" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "drives": [ { "drive_id": "a", "socket": "/s" } ] }""", "drives[0].socket" },
         { """{ "boot-source": { "kernel_image_path": "K" }, "network-interfaces": [ { "iface_id": "e", "host_dev_name": "tap0", "mtu": 1400 } ] }""", "network-interfaces[0].mtu" },
         { """{ "raw-guest": { "image_path": "K", "mode": "long", "entry": "0x10:0x0" } }""", "raw-guest.entry" },

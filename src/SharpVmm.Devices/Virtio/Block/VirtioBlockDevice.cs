@@ -81,7 +81,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
         Capacity = (ulong)image.Length / SectorSize;
         Counters = new VirtioBlockCounters();
         _handler = new VirtioBlockRequestHandler(image, Capacity, Serial, Counters);
-        _service = new SingleQueueService($"virtio-blk {name}", chain => _handler.Handle(chain));
+        _service = new SingleQueueService($"virtio-blk {name}", chain => _handler.Handle(chain), VirtioBlockRequestHandler.DataBytes);
 
         DeviceFeatures = VirtioFeatures.Common | FeatureSegMax | FeatureBlockSize | FeatureFlush | FeatureDiscard |
             FeatureWriteZeroes | (image.ReadOnly ? FeatureReadOnly : 0);
@@ -112,6 +112,13 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IVirtioNotificationSource
 
     /// <summary>What the device did so far.</summary>
     public VirtioBlockCounters Counters { get; }
+
+    /// <summary>
+    /// The disk's rate limiter (Firecracker's drive <c>rate_limiter</c>): the operations bucket pays one token per
+    /// request, the bandwidth bucket the data bytes of a READ or WRITE. A request it cannot pay for stays in the ring
+    /// until the buckets have refilled; no bucket is set until someone sets one.
+    /// </summary>
+    public RateLimiting.RateLimiter RateLimiter => _service.RateLimiter;
 
     /// <summary>Why the request queue stopped, when the driver broke it; else null.</summary>
     public string? QueueBrokenReason => _service.Queue?.Queue.BrokenReason;

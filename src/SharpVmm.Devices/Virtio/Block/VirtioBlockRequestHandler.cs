@@ -34,6 +34,26 @@ internal sealed class VirtioBlockRequestHandler
         _counters = counters;
     }
 
+    /// <summary>
+    /// The data bytes <paramref name="chain"/> moves, as a rate limiter's bandwidth bucket counts them (Firecracker's
+    /// rule): the data part of a READ or WRITE, 0 for every other request, and for one whose header is short.
+    /// </summary>
+    public static long DataBytes(DescriptorChain chain)
+    {
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (chain.CreateReader().Read(header) < HeaderSize)
+        {
+            return 0;
+        }
+
+        return BinaryPrimitives.ReadUInt32LittleEndian(header) switch
+        {
+            TypeIn => Math.Max(0, (long)chain.WritableLength - 1),
+            TypeOut => (long)chain.ReadableLength - HeaderSize,
+            _ => 0,
+        };
+    }
+
     /// <summary>Handles <paramref name="chain"/>; returns the used length (bytes written, status included).</summary>
     public uint Handle(DescriptorChain chain)
     {

@@ -26,8 +26,14 @@ public sealed class VirtioEntropyDevice : IVirtioDevice, IVirtioNotificationSour
 
         _source = source ?? new HostEntropySource();
         _queueSize = queueSize;
-        _service = new SingleQueueService("virtio-rng", Fill);
+        _service = new SingleQueueService("virtio-rng", Fill, chain => Math.Min(chain.WritableLength, MaxBytesPerRequest));
     }
+
+    /// <summary>
+    /// The device's rate limiter (Firecracker's entropy <c>rate_limiter</c>): one operation per request and, for the
+    /// bandwidth bucket, the bytes the request asks for (at most <see cref="MaxBytesPerRequest"/>).
+    /// </summary>
+    public RateLimiting.RateLimiter RateLimiter => _service.RateLimiter;
 
     /// <summary>Random bytes handed to the guest so far.</summary>
     public long BytesProvided => Interlocked.Read(ref _bytesProvided);

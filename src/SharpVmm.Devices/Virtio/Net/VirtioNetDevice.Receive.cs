@@ -34,6 +34,17 @@ public sealed partial class VirtioNetDevice
                 }
             }
 
+            if (!_pendingPaid)
+            {
+                if (!RxRateLimiter.TryConsume(_pending - VirtioNetHeader.Size, 1, out TimeSpan retryAfter))
+                {
+                    _rxWorker.RetryAfter(retryAfter); // the frame waits here, the ones after it in the back-end
+                    break;
+                }
+
+                _pendingPaid = true;
+            }
+
             if (!Gather(rx, _mergeable ? _pending : 1))
             {
                 break; // not enough buffers: leave the back-end alone until the guest posts more
@@ -48,6 +59,7 @@ public sealed partial class VirtioNetDevice
             Deliver(rx.Queue, _gathered, _rxFrame.AsSpan(0, _pending));
             _gathered.Clear();
             _pending = 0;
+            _pendingPaid = false;
             rx.NotifyIfNeeded();
         }
 

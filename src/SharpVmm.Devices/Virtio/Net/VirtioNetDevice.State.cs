@@ -70,6 +70,7 @@ public sealed partial class VirtioNetDevice
 
         restored.PendingFrame.CopyTo(_rxFrame, 0);
         _pending = restored.PendingFrame.Length;
+        _pendingPaid = false;
         foreach (int head in restored.GatheredReceiveHeads)
         {
             if (!rx.Queue.TryRetake((ushort)head, out DescriptorChain chain))

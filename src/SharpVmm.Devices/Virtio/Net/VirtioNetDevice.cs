@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SharpVmm.Devices.Virtio.RateLimiting;
 
 namespace SharpVmm.Devices.Virtio.Net;
 
@@ -41,12 +42,14 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
     private readonly VirtioWorker _rxWorker;
     private readonly Func<DescriptorChain, uint> _transmit;
     private readonly Func<bool> _transmitRunning;
+    private readonly Func<DescriptorChain, bool> _admitTransmit;
     private readonly byte[] _txFrame = new byte[MaxFrameSize];
     private readonly byte[] _rxFrame = new byte[MaxFrameSize];
     private readonly List<DescriptorChain> _gathered = [];
     private DeviceQueue? _tx, _rx;
     private bool _hostCsum, _hostTso, _mergeable, _guestCsum;
     private int _pending; // bytes of _rxFrame read from the back-end and not yet delivered
+    private bool _pendingPaid; // RxRateLimiter has let the pending frame through
     private bool _disposed;
     private long _rxFrames, _rxBytes, _rxDropped, _txFrames, _txBytes, _txDropped, _malformedChains;
 
@@ -75,7 +78,23 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         _rxWorker = new VirtioWorker("virtio-net rx", ServiceReceive, backend.Wake);
         _transmit = TransmitChain;
         _transmitRunning = () => !_txWorker.ShouldYield;
+        _admitTransmit = AdmitTransmit;
+        RxRateLimiter.OnChanged(_rxWorker.Kick);
+        TxRateLimiter.OnChanged(_txWorker.Kick);
     }
+
+    /// <summary>
+    /// Limits frames delivered to the guest (Firecracker's <c>rx_rate_limiter</c>): one operation per frame and its
+    /// bytes without the virtio-net header. A frame it cannot pay for waits in the device, and the ones behind it in
+    /// the back-end, until the buckets have refilled.
+    /// </summary>
+    public RateLimiter RxRateLimiter { get; } = new();
+
+    /// <summary>
+    /// Limits frames the guest sends (Firecracker's <c>tx_rate_limiter</c>), counted like <see cref="RxRateLimiter"/>:
+    /// a frame it cannot pay for stays in transmitq0 until the buckets have refilled.
+    /// </summary>
+    public RateLimiter TxRateLimiter { get; } = new();
 
     /// <inheritdoc />
     public VirtioDeviceType DeviceType => VirtioDeviceType.Net;
@@ -173,6 +192,7 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
             _mergeable = (features & VirtioNetFeatures.MrgRxbuf) != 0;
             _guestCsum = (features & VirtioNetFeatures.GuestCsum) != 0;
             _pending = 0;
+            _pendingPaid = false;
             _gathered.Clear();
             _tx = DeviceQueue.CreateIfReady(activation, TransmitQueue);
             _rx = DeviceQueue.CreateIfReady(activation, ReceiveQueue);
@@ -281,7 +301,18 @@ public sealed partial class VirtioNetDevice : IVirtioDevice, IVirtioNotification
         _rx = null;
     }
 
-    private void ServiceTransmit() => _tx?.Drain(_transmit, _transmitRunning);
+    private void ServiceTransmit() => _tx?.Drain(_transmit, _transmitRunning, TxRateLimiter.LimitsAnything ? _admitTransmit : null);
+
+    private bool AdmitTransmit(DescriptorChain chain)
+    {
+        if (TxRateLimiter.TryConsume(Math.Max(0, (long)chain.ReadableLength - VirtioNetHeader.Size), 1, out TimeSpan retryAfter))
+        {
+            return true;
+        }
+
+        _txWorker.RetryAfter(retryAfter);
+        return false;
+    }
 
     private uint TransmitChain(DescriptorChain chain)
     {

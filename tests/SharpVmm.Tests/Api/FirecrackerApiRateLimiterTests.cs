@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SharpVmm.Tests.Kvm.Snapshot;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Api;
+
+/// <summary>
+/// A drive's rate limiter on a running guest, through Firecracker's API: the test kernel with <c>exit=count</c> reads
+/// sector 0 of its disk on every 20 ms tick and prints a line after each read, so with an operations bucket of one
+/// request a second the lines come at most one a second. Only lower bounds on time are asserted.
+/// </summary>
+[Tier(TestTiers.KvmFast)]
+public class FirecrackerApiRateLimiterTests
+{
+    private const string OneReadASecond = """{ "ops": { "size": 1, "refill_time": 1000 } }""";
+
+    [Fact]
+    public void A_drive_limited_to_one_request_a_second_slows_the_guests_disk_reads_to_that_rate()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCountingGuest(dir, OneReadASecond);
+
+        TimeSpan fourReads = TimeFor(fc, lines: 4);
+
+        Assert.True(fourReads >= TimeSpan.FromSeconds(3), $"4 disk reads took {fourReads.TotalSeconds:F2} s through a bucket of 1 request a second\n{fc.Describe()}");
+        JsonElement ops = fc.Expect(200, "GET", "/vm/config").Json.GetProperty("drives")[0].GetProperty("rate_limiter").GetProperty("ops");
+        Assert.Equal((1, 1000), (ops.GetProperty("size").GetInt32(), ops.GetProperty("refill_time").GetInt32()));
+        Assert.DoesNotContain("FAIL", fc.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_limit_patched_onto_a_running_drive_takes_effect_at_once_and_a_zero_bucket_lifts_it()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCountingGuest(dir, limiter: null);
+        CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
+
+        fc.Expect(204, "PATCH", "/drives/disk", $$"""{ "drive_id": "disk", "rate_limiter": {{OneReadASecond}} }""");
+        TimeSpan fourReads = TimeFor(fc, lines: 4);
+
+        Assert.True(fourReads >= TimeSpan.FromSeconds(3), $"4 disk reads took {fourReads.TotalSeconds:F2} s after the patch\n{fc.Describe()}");
+        fc.Expect(204, "PATCH", "/drives/disk", """{ "drive_id": "disk", "rate_limiter": { "ops": { "size": 0, "refill_time": 0 } } }""");
+        JsonElement limiter = fc.Expect(200, "GET", "/vm/config").Json.GetProperty("drives")[0].GetProperty("rate_limiter");
+        Assert.Equal(0, limiter.GetProperty("ops").GetProperty("size").GetInt32());
+        CountingOutput.WaitForLines(() => fc.Stdout, CountingOutput.Values(fc.Stdout).Count + 3, fc.Describe);
+        Assert.DoesNotContain("FAIL", fc.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Patches_with_a_bad_bucket_or_an_unknown_device_are_refused_and_change_nothing()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCountingGuest(dir, OneReadASecond);
+
+        ApiResponse negative = fc.Expect(400, "PATCH", "/drives/disk", """{ "drive_id": "disk", "rate_limiter": { "ops": { "size": -1, "refill_time": 10 } } }""");
+        ApiResponse unknownField = fc.Expect(400, "PATCH", "/drives/disk", """{ "drive_id": "disk", "rate_limiter": { "ops": { "size": 1, "refill_time": 10, "burst": 1 } } }""");
+        ApiResponse noDrive = fc.Expect(400, "PATCH", "/drives/other", """{ "drive_id": "other", "rate_limiter": { "ops": { "size": 1, "refill_time": 10 } } }""");
+        ApiResponse noInterface = fc.Expect(400, "PATCH", "/network-interfaces/eth9", """{ "iface_id": "eth9", "tx_rate_limiter": { "ops": { "size": 1, "refill_time": 10 } } }""");
+
+        Assert.Contains("rate_limiter.ops.size", negative.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains("burst", unknownField.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains("no drive 'other'", noDrive.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains("no interface 'eth9'", noInterface.FaultMessage, StringComparison.Ordinal);
+        JsonElement ops = fc.Expect(200, "GET", "/vm/config").Json.GetProperty("drives")[0].GetProperty("rate_limiter").GetProperty("ops");
+        Assert.Equal(1000, ops.GetProperty("refill_time").GetInt32());
+    }
+
+    private static FirecrackerProcess StartCountingGuest(TempDirectory dir, string? limiter)
+    {
+        string disk = dir.File("disk.img");
+        File.WriteAllBytes(disk, new byte[1 << 20]);
+        string file = dir.File("vm.json");
+        File.WriteAllText(file, $$"""
+            {
+              "machine-config": { "vcpu_count": 2, "mem_size_mib": 128, "virtio_transport": "mmio" },
+              "boot-source": { "kernel_image_path": "{{TestKernel.Path}}", "boot_args": "mem=128 cpus=2 blk=rw exit=count" },
+              "drives": [ { "drive_id": "disk", "path_on_host": "{{disk}}", "is_root_device": false, "is_read_only": false{{(limiter is null ? "" : $", \"rate_limiter\": {limiter}")}} } ]
+            }
+            """);
+        return FirecrackerProcess.Start(dir, id: "rate", extra: ["--config-file", file]);
+    }
+
+    // From the next counter line the guest prints to the one lines later: each line follows one disk read.
+    private static TimeSpan TimeFor(FirecrackerProcess fc, int lines)
+    {
+        int seen = CountingOutput.Values(fc.Stdout).Count;
+        CountingOutput.WaitForLines(() => fc.Stdout, seen + 1, fc.Describe);
+        var clock = Stopwatch.StartNew();
+        CountingOutput.WaitForLines(() => fc.Stdout, seen + 1 + lines, fc.Describe);
+        return clock.Elapsed;
+    }
+}
