@@ -13,7 +13,15 @@ namespace SharpVmm.Kvm;
 /// </summary>
 public sealed unsafe class CoalescedWriteRing
 {
-    private const int HeaderSize = 8, EntrySize = 24;
+    /// <summary>Bytes before the first entry (<c>first</c> and <c>last</c>).</summary>
+    public const int HeaderSize = 8;
+
+    /// <summary>Bytes per entry (<c>struct kvm_coalesced_mmio</c>: address, length, pio, 8 data bytes).</summary>
+    public const int EntrySize = 24;
+
+    /// <summary>Where an entry's data bytes start.</summary>
+    public const int EntryDataOffset = 16;
+
     private readonly KvmVcpu _mapping; // keeps the mapping the ring lives in
     private readonly byte* _ring;
     private readonly uint _capacity;
@@ -76,7 +84,7 @@ public sealed unsafe class CoalescedWriteRing
         ulong address = *(ulong*)entry;
         uint length = *(uint*)(entry + 8);
         uint pio = *(uint*)(entry + 12);
-        ulong data = *(ulong*)(entry + 16);
+        ulong data = *(ulong*)(entry + EntryDataOffset);
         write = new CoalescedWrite(address, (int)Math.Min(length, 8u), pio != 0, data);
         Volatile.Write(ref *(uint*)_ring, (first + 1) % _capacity); // release: the entry is read before KVM may reuse it
         return true;

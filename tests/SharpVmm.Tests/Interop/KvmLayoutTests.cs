@@ -84,6 +84,14 @@ public class KvmLayoutTests
     }
 
     [Fact]
+    public void The_coalesced_write_ring_is_read_with_the_headers_layout()
+    {
+        Assert.Equal(CoalescedWriteRing.HeaderSize, CLayout.Value["ring header"]);
+        Assert.Equal(CoalescedWriteRing.EntrySize, CLayout.Value["ring entry"]);
+        Assert.Equal(CoalescedWriteRing.EntryDataOffset, CLayout.Value["ring entry.data"]);
+    }
+
+    [Fact]
     public void Emulation_failure_bytes_are_read_where_the_header_puts_them()
     {
         Assert.Equal(VcpuExit.EmulationInstructionBytesOffset, CLayout.Value["offset kvm_run.emulation_failure.insn_bytes"]);

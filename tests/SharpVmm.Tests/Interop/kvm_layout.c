@@ -14,7 +14,7 @@ int main(void)
     SIZE(kvm_run); SIZE(kvm_regs); SIZE(kvm_sregs); SIZE(kvm_segment); SIZE(kvm_dtable); SIZE(kvm_fpu);
     SIZE(kvm_userspace_memory_region); SIZE(kvm_cpuid2); SIZE(kvm_cpuid_entry2); SIZE(kvm_msrs); SIZE(kvm_msr_entry);
     SIZE(kvm_vcpu_events); SIZE(kvm_lapic_state); SIZE(kvm_pit_config); SIZE(kvm_irq_level); SIZE(kvm_guest_debug);
-    SIZE(kvm_translation); SIZE(kvm_mp_state); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_irqfd); SIZE(kvm_msi);
+    SIZE(kvm_translation); SIZE(kvm_mp_state); SIZE(kvm_enable_cap); SIZE(kvm_ioeventfd); SIZE(kvm_coalesced_mmio_zone); SIZE(kvm_irqfd); SIZE(kvm_msi);
     SIZE(kvm_irq_routing); SIZE(kvm_irq_routing_entry);
     SIZE(kvm_xsave); SIZE(kvm_xcrs); SIZE(kvm_xcr); SIZE(kvm_debugregs); SIZE(kvm_msr_list); SIZE(kvm_pit_state2);
     SIZE(kvm_pit_channel_state); SIZE(kvm_clock_data); SIZE(kvm_dirty_log);
@@ -62,6 +62,7 @@ int main(void)
     OFF(kvm_translation, writeable); OFF(kvm_translation, usermode);
     OFF(kvm_enable_cap, cap); OFF(kvm_enable_cap, flags); OFF(kvm_enable_cap, args);
     OFF(kvm_ioeventfd, datamatch); OFF(kvm_ioeventfd, addr); OFF(kvm_ioeventfd, len); OFF(kvm_ioeventfd, fd);
+    OFF(kvm_coalesced_mmio_zone, addr); OFF(kvm_coalesced_mmio_zone, size); OFF(kvm_coalesced_mmio_zone, pio);
     OFF(kvm_ioeventfd, flags); OFF(kvm_irqfd, fd); OFF(kvm_irqfd, gsi); OFF(kvm_irqfd, flags); OFF(kvm_irqfd, resamplefd);
     OFF(kvm_msi, address_lo); OFF(kvm_msi, address_hi); OFF(kvm_msi, data); OFF(kvm_msi, flags); OFF(kvm_msi, devid);
     OFF(kvm_irq_routing, nr); OFF(kvm_irq_routing, flags); OFF(kvm_irq_routing, entries);
@@ -92,6 +93,7 @@ int main(void)
     IOCTL(KVM_GET_CLOCK); IOCTL(KVM_SET_CLOCK); IOCTL(KVM_GET_PIT2); IOCTL(KVM_SET_PIT2); IOCTL(KVM_GET_CPUID2);
     IOCTL(KVM_GET_DEBUGREGS); IOCTL(KVM_SET_DEBUGREGS); IOCTL(KVM_GET_TSC_KHZ); IOCTL(KVM_SET_TSC_KHZ);
     IOCTL(KVM_GET_XSAVE); IOCTL(KVM_SET_XSAVE); IOCTL(KVM_GET_XSAVE2); IOCTL(KVM_GET_XCRS); IOCTL(KVM_SET_XCRS);
+    IOCTL(KVM_REGISTER_COALESCED_MMIO); IOCTL(KVM_UNREGISTER_COALESCED_MMIO);
 
     CONST(KVM_EXIT_UNKNOWN); CONST(KVM_EXIT_EXCEPTION); CONST(KVM_EXIT_IO); CONST(KVM_EXIT_HYPERCALL); CONST(KVM_EXIT_DEBUG);
     CONST(KVM_EXIT_HLT); CONST(KVM_EXIT_MMIO); CONST(KVM_EXIT_IRQ_WINDOW_OPEN); CONST(KVM_EXIT_SHUTDOWN); CONST(KVM_EXIT_FAIL_ENTRY);
@@ -109,6 +111,10 @@ int main(void)
     CONST(KVM_CAP_VCPU_EVENTS); CONST(KVM_CAP_XSAVE); CONST(KVM_CAP_XCRS); CONST(KVM_CAP_TSC_CONTROL); CONST(KVM_CAP_MAX_VCPUS);
     CONST(KVM_CAP_SIGNAL_MSI); CONST(KVM_CAP_IMMEDIATE_EXIT); CONST(KVM_CAP_SYNC_REGS); CONST(KVM_CAP_EXIT_ON_EMULATION_FAILURE); CONST(KVM_API_VERSION);
     CONST(KVM_CAP_MP_STATE); CONST(KVM_CAP_PIT_STATE2); CONST(KVM_CAP_DEBUGREGS); CONST(KVM_CAP_SET_GUEST_DEBUG); CONST(KVM_CAP_SET_GUEST_DEBUG2); CONST(KVM_CAP_GET_TSC_KHZ); CONST(KVM_CAP_XSAVE2);
+    CONST(KVM_CAP_COALESCED_MMIO); CONST(KVM_CAP_COALESCED_PIO);
+    printf("ring header %zu\n", offsetof(struct kvm_coalesced_mmio_ring, coalesced_mmio));
+    printf("ring entry %zu\n", sizeof(struct kvm_coalesced_mmio));
+    printf("ring entry.data %zu\n", offsetof(struct kvm_coalesced_mmio, data));
     printf("flag KvmIoeventfd.FlagDatamatch %d\n", KVM_IOEVENTFD_FLAG_DATAMATCH);
     printf("flag KvmIoeventfd.FlagPio %d\n", KVM_IOEVENTFD_FLAG_PIO);
     printf("flag KvmIoeventfd.FlagDeassign %d\n", KVM_IOEVENTFD_FLAG_DEASSIGN);

@@ -1,36 +1,46 @@
+using System.Diagnostics;
 using SharpVmm.Tests.Support;
 using Xunit;
 
 namespace SharpVmm.Tests.Kvm;
 
+/// <summary>
+/// Load in one process: many VMs one after another and sixteen at once, with the process's open files, threads and
+/// resident memory measured before and after (the figures are printed to the test output for docs/reliability.md).
+/// </summary>
 [Tier(TestTiers.KvmFast)]
 [Collection(ProcessWideCollection.Name)]
-public class VmResourceLeakTests
+public class VmResourceLeakTests(ITestOutputHelper output)
 {
-    [Fact]
-    public void Two_hundred_vms_started_stopped_and_disposed_leave_no_file_descriptor_or_thread_behind()
-    {
-        Cycle(); // the first VM loads what the process keeps for good (KVM's device fd is per VM; the runtime's are not)
-        Cycle();
-        Settle();
-        string[] fds = OpenFiles();
-        string[] threads = ThreadNames();
+    private const int AtOnce = 16;
+    private const int Cycles = 1000;
 
+    // Resident memory may move by what the runtime's heap and the allocator keep; one VM's guest memory (2 MiB), or
+    // even one 4 KiB page of it, kept per cycle would show as 4 MiB or more.
+    private const long ResidentSlackKiB = 4 * 1024;
+
+    [Fact]
+    public void A_thousand_vms_started_stopped_and_disposed_leave_no_file_descriptor_thread_or_memory_behind()
+    {
         for (int i = 0; i < 200; i++)
+        {
+            // The first VMs load what the process keeps for good: the signal handler, and the runtime's code for the
+            // VM's methods, which tiered compilation recompiles over the first hundred or so.
+            Cycle();
+        }
+
+        ProcessResources before = ProcessResources.Measure();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < Cycles; i++)
         {
             Cycle();
         }
 
-        Settle();
-        // Handles of earlier tests' processes and files may still be closed meanwhile by their finalizers; a handle
-        // kept by each VM would show as 200 more.
-        string[] open = OpenFiles();
-        Assert.True(open.Length <= fds.Length + 4, $"{fds.Length} open files before, {open.Length} after; now open: {string.Join(", ", open.Except(fds))}");
-        Assert.DoesNotContain(open, target => target.Contains("kvm", StringComparison.Ordinal) && !fds.Contains(target));
-        string[] now = ThreadNames();
-        Assert.DoesNotContain(now, name => name.StartsWith("vcpu", StringComparison.Ordinal));
-        // The runtime's own pools may come and go; a thread per VM would show as 200 more.
-        Assert.True(now.Length <= threads.Length + 8, $"{threads.Length} threads before, {now.Length} after: {string.Join(", ", now)}");
+        TimeSpan took = clock.Elapsed;
+        ProcessResources after = ProcessResources.Measure();
+        output.WriteLine($"{Cycles} create/run/dispose cycles in {took.TotalSeconds:F1} s ({took.TotalMilliseconds / Cycles:F2} ms each); before: {before}; after: {after}");
+
+        AssertNothingKept(before, after);
 
         static void Cycle()
         {
@@ -40,18 +50,76 @@ public class VmResourceLeakTests
             vm.Stop();
             Assert.Equal(VmStopReason.StopRequested, vm.WaitForExit(LifecycleTests.Patience).Reason);
         }
+    }
 
-        static void Settle()
+    [Fact]
+    public void Sixteen_vms_running_at_once_in_one_process_each_run_their_guest_and_leave_nothing_behind()
+    {
+        RunSixteen(); // warm-up: what the runtime keeps for good after the first run
+        ProcessResources before = ProcessResources.Measure();
+
+        (long peakKiB, int peakThreads) = RunSixteen();
+
+        ProcessResources after = ProcessResources.Measure();
+        output.WriteLine($"{AtOnce} VMs at once (2 vCPUs each): peak {peakThreads} threads, {peakKiB / 1024.0:F1} MiB resident; before: {before}; after: {after}");
+        Assert.True(peakThreads >= before.ThreadNames.Length + (AtOnce * 2), $"only {peakThreads} threads while {AtOnce} VMs of 2 vCPUs ran");
+        AssertNothingKept(before, after);
+    }
+
+    private static (long PeakKiB, int PeakThreads) RunSixteen()
+    {
+        var vms = new List<VirtualMachine>();
+        try
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+            for (int i = 0; i < AtOnce; i++)
+            {
+                vms.Add(LifecycleTests.CountingGuest(2));
+            }
+
+            foreach (VirtualMachine vm in vms)
+            {
+                vm.Start();
+            }
+
+            foreach (VirtualMachine vm in vms)
+            {
+                LifecycleTests.WaitForCounterAbove(vm, 1000); // every one of them runs its guest
+            }
+
+            ProcessResources running = ProcessResources.Measure();
+            foreach (VirtualMachine vm in vms)
+            {
+                vm.Stop();
+            }
+
+            foreach (VirtualMachine vm in vms)
+            {
+                Assert.Equal(VmStopReason.StopRequested, vm.WaitForExit(LifecycleTests.Patience).Reason);
+            }
+
+            return (running.ResidentKiB, running.ThreadNames.Length);
         }
+        finally
+        {
+            foreach (VirtualMachine vm in vms)
+            {
+                vm.Dispose();
+            }
+        }
+    }
 
-        static string[] OpenFiles() =>
-            [.. Directory.GetFiles("/proc/self/fd").Select(fd => { try { return File.ResolveLinkTarget(fd, false)?.FullName ?? fd; } catch (IOException) { return fd; } })];
-
-        static string[] ThreadNames() =>
-            [.. Directory.GetDirectories("/proc/self/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim())];
+    private static void AssertNothingKept(ProcessResources before, ProcessResources after)
+    {
+        // Handles of earlier tests' processes and files may still be closed meanwhile by their finalizers; a handle
+        // kept by each VM would show as hundreds more.
+        Assert.True(after.OpenFiles.Length <= before.OpenFiles.Length + 4,
+            $"{before.OpenFiles.Length} open files before, {after.OpenFiles.Length} after; now open: {string.Join(", ", after.OpenFiles.Except(before.OpenFiles))}");
+        Assert.DoesNotContain(after.OpenFiles, target => target.Contains("kvm", StringComparison.Ordinal) && !before.OpenFiles.Contains(target));
+        Assert.DoesNotContain(after.ThreadNames, name => name.StartsWith("vcpu", StringComparison.Ordinal));
+        // The runtime's own pools may come and go; a thread per VM would show as hundreds more.
+        Assert.True(after.ThreadNames.Length <= before.ThreadNames.Length + 8,
+            $"{before.ThreadNames.Length} threads before, {after.ThreadNames.Length} after: {string.Join(", ", after.ThreadNames)}");
+        Assert.True(after.ResidentKiB <= before.ResidentKiB + ResidentSlackKiB,
+            $"resident memory grew from {before.ResidentKiB} KiB to {after.ResidentKiB} KiB");
     }
 }
