@@ -3,7 +3,7 @@ using SharpVmm.Devices.Virtio.Balloon;
 
 namespace SharpVmm.Api;
 
-/// <summary>Firecracker's balloon operations: <c>/balloon</c> and <c>/balloon/statistics</c>.</summary>
+// Firecracker's balloon operations: /balloon and /balloon/statistics.
 public sealed partial class FirecrackerVmm
 {
     /// <summary>The answer when no balloon is configured.</summary>

@@ -2,7 +2,7 @@ using SharpVmm.Snapshot;
 
 namespace SharpVmm.Api;
 
-/// <summary><c>PUT /snapshot/create</c> and <c>PUT /snapshot/load</c>.</summary>
+// PUT /snapshot/create and PUT /snapshot/load.
 public sealed partial class FirecrackerVmm
 {
     /// <summary><c>PUT /snapshot/create</c>: the VM must be paused, as in Firecracker.</summary>

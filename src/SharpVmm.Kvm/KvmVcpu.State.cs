@@ -3,7 +3,7 @@ using SharpVmm.Sys;
 
 namespace SharpVmm.Kvm;
 
-/// <summary>The vCPU state ioctls a snapshot saves and restores, beyond the registers an exit handler needs.</summary>
+// The vCPU state ioctls a snapshot saves and restores, beyond the registers an exit handler needs.
 public sealed unsafe partial class KvmVcpu
 {
     /// <summary>The most MSRs one <c>KVM_GET_MSRS</c>/<c>KVM_SET_MSRS</c> call moves (below the kernel's MAX_IO_MSRS, 256).</summary>

@@ -2,7 +2,7 @@ using SharpVmm.Kvm.Structs;
 
 namespace SharpVmm.Kvm;
 
-/// <summary>The VM-wide state ioctls a snapshot saves and restores: the in-kernel irqchip and PIT, kvmclock, dirty pages.</summary>
+// The VM-wide state ioctls a snapshot saves and restores: the in-kernel irqchip and PIT, kvmclock, dirty pages.
 public sealed unsafe partial class KvmVm
 {
     /// <summary>Whether <see cref="CreateIrqchip"/> made the in-kernel PICs, IOAPIC and local APICs.</summary>

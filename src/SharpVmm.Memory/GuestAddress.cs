@@ -21,10 +21,15 @@ public readonly record struct GuestAddress(ulong Value) : IComparable<GuestAddre
     /// <summary>Formats as <c>0x…</c>.</summary>
     public override string ToString() => "0x" + Value.ToString("x", CultureInfo.InvariantCulture);
 
-#pragma warning disable CS1591 // comparison operators
+    /// <summary>Whether <paramref name="a"/> is below <paramref name="b"/>.</summary>
     public static bool operator <(GuestAddress a, GuestAddress b) => a.Value < b.Value;
+
+    /// <summary>Whether <paramref name="a"/> is above <paramref name="b"/>.</summary>
     public static bool operator >(GuestAddress a, GuestAddress b) => a.Value > b.Value;
+
+    /// <summary>Whether <paramref name="a"/> is at or below <paramref name="b"/>.</summary>
     public static bool operator <=(GuestAddress a, GuestAddress b) => a.Value <= b.Value;
+
+    /// <summary>Whether <paramref name="a"/> is at or above <paramref name="b"/>.</summary>
     public static bool operator >=(GuestAddress a, GuestAddress b) => a.Value >= b.Value;
-#pragma warning restore CS1591
 }

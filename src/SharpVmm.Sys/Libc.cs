@@ -9,15 +9,23 @@ namespace SharpVmm.Sys;
 /// </summary>
 public static unsafe partial class Libc
 {
-#pragma warning disable CS1591 // names follow the C headers
+    /// <summary>open: for reading and writing.</summary>
     public const int O_RDWR = 0x2;
+    /// <summary>open: reads and writes do not block.</summary>
     public const int O_NONBLOCK = 0x800;
+    /// <summary>open: closed across exec.</summary>
     public const int O_CLOEXEC = 0x80000;
+    /// <summary>eventfd: reads do not block.</summary>
     public const int EFD_NONBLOCK = 0x800;
+    /// <summary>eventfd: closed across exec.</summary>
     public const int EFD_CLOEXEC = 0x80000;
+    /// <summary>epoll_create1: closed across exec.</summary>
     public const int EPOLL_CLOEXEC = 0x80000;
+    /// <summary>epoll_ctl: watch a descriptor.</summary>
     public const int EPOLL_CTL_ADD = 1;
+    /// <summary>epoll_ctl: stop watching a descriptor.</summary>
     public const int EPOLL_CTL_DEL = 2;
+    /// <summary>epoll: the descriptor is readable.</summary>
     public const uint EPOLLIN = 0x1;
 
     /// <summary>fallocate: do not change the file size.</summary>
@@ -43,7 +51,6 @@ public static unsafe partial class Libc
 
     /// <summary>No lock.</summary>
     public const short F_UNLCK = 2;
-#pragma warning restore CS1591
 
     private const string Lib = "libc";
 

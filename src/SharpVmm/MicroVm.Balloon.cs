@@ -2,7 +2,7 @@ using SharpVmm.Devices.Virtio.Balloon;
 
 namespace SharpVmm;
 
-/// <summary>The balloon of a running VM, for embedders: its target, its counters and the guest's memory statistics.</summary>
+// The balloon of a running VM, for embedders: its target, its counters and the guest's memory statistics.
 public sealed partial class MicroVm
 {
     /// <summary>

@@ -7,7 +7,7 @@ using SharpVmm.Snapshot;
 
 namespace SharpVmm;
 
-/// <summary>Snapshot and restore: a paused VM to a state file and a memory file, and back in another process.</summary>
+// Snapshot and restore: a paused VM to a state file and a memory file, and back in another process.
 public sealed partial class MicroVm
 {
     private readonly Lock _snapshotLock = new();

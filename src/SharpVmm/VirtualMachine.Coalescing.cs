@@ -2,7 +2,7 @@ using SharpVmm.Exits;
 
 namespace SharpVmm;
 
-/// <summary>Coalesced writes: zones whose writes KVM queues instead of exiting, replayed in order.</summary>
+// Coalesced writes: zones whose writes KVM queues instead of exiting, replayed in order.
 public sealed partial class VirtualMachine
 {
     private readonly Lock _coalescingLock = new();

@@ -1,6 +1,6 @@
 namespace SharpVmm;
 
-/// <summary>The VM as its devices' <see cref="IVmControl"/>: the guest's own endings, and ACPI S3.</summary>
+// The VM as its devices' IVmControl: the guest's own endings, and ACPI S3.
 public sealed partial class VirtualMachine : IVmControl
 {
     /// <summary>Whether the guest is suspended to RAM (ACPI S3): its vCPUs are parked, its memory and devices kept.</summary>

@@ -1,6 +1,6 @@
 namespace SharpVmm;
 
-/// <summary>Releasing a VM: the vCPUs, the devices, then memory and the KVM descriptors, in an order no thread can outlive.</summary>
+// Releasing a VM: the vCPUs, the devices, then memory and the KVM descriptors, in an order no thread can outlive.
 public sealed partial class VirtualMachine
 {
     /// <inheritdoc />

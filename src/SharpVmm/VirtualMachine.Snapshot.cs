@@ -1,6 +1,6 @@
 namespace SharpVmm;
 
-/// <summary>What a snapshot needs of the VM beyond its memory and vCPUs.</summary>
+// What a snapshot needs of the VM beyond its memory and vCPUs.
 public sealed partial class VirtualMachine
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Legacy;
 
-/// <summary>Saving and restoring the clock's guest-visible state (<see cref="CmosRtcState"/>).</summary>
+// Saving and restoring the clock's guest-visible state (CmosRtcState).
 public sealed partial class CmosRtc
 {
     private const string StateDevice = "cmos-rtc";

@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Legacy;
 
-/// <summary>Saving and restoring the controller's guest-visible state (<see cref="I8042ControllerState"/>).</summary>
+// Saving and restoring the controller's guest-visible state (I8042ControllerState).
 public sealed partial class I8042Controller
 {
     private const string StateDevice = "i8042";

@@ -2,7 +2,7 @@ using SharpVmm.Memory;
 
 namespace SharpVmm.Devices.Virtio;
 
-/// <summary>Saving a queue's positions and recreating it from them (<see cref="VirtQueueState"/>).</summary>
+// Saving a queue's positions and recreating it from them (VirtQueueState).
 public sealed partial class VirtQueue
 {
     /// <summary>The device's positions in the ring. Call while the queue's worker is paused.</summary>

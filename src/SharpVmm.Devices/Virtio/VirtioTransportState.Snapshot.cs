@@ -2,7 +2,7 @@ using SharpVmm.Memory;
 
 namespace SharpVmm.Devices.Virtio;
 
-/// <summary>Saving and restoring the shared transport state (<see cref="VirtioTransportSavedState"/>).</summary>
+// Saving and restoring the shared transport state (VirtioTransportSavedState).
 public sealed partial class VirtioTransportState
 {
     /// <summary>

@@ -12,8 +12,13 @@ public unsafe struct KvmCpuidEntry2
     public uint Index;
     /// <summary><c>KVM_CPUID_FLAG_*</c>.</summary>
     public uint Flags;
-#pragma warning disable CS1591 // register names
-    public uint Eax, Ebx, Ecx, Edx;
-#pragma warning restore CS1591
+    /// <summary>EAX output.</summary>
+    public uint Eax;
+    /// <summary>EBX output.</summary>
+    public uint Ebx;
+    /// <summary>ECX output.</summary>
+    public uint Ecx;
+    /// <summary>EDX output.</summary>
+    public uint Edx;
     private fixed uint _padding[3];
 }

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace SharpVmm.Gdb;
 
-/// <summary>The packets the stub answers while the guest is stopped (GDB's remote protocol, "Packets").</summary>
+// The packets the stub answers while the guest is stopped (GDB's remote protocol, "Packets").
 internal sealed partial class GdbSession
 {
     // Thread ids are vCPU numbers plus one: gdb reserves 0 (any thread) and -1 (all threads).

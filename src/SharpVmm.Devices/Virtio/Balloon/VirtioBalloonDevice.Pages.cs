@@ -3,7 +3,7 @@ using SharpVmm.Memory;
 
 namespace SharpVmm.Devices.Virtio.Balloon;
 
-/// <summary>inflateq and deflateq: arrays of le32 page frame numbers (virtio 1.2, 5.5.6).</summary>
+// inflateq and deflateq: arrays of le32 page frame numbers (virtio 1.2, 5.5.6).
 public sealed partial class VirtioBalloonDevice
 {
     /// <summary>Most frame numbers taken from one request (Linux sends 256); the rest of a longer one is ignored.</summary>

@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Virtio.Balloon;
 
-/// <summary>Saving and restoring the balloon's target, size, statistics interval and held statistics buffer.</summary>
+// Saving and restoring the balloon's target, size, statistics interval and held statistics buffer.
 public sealed partial class VirtioBalloonDevice
 {
     private VirtioBalloonState? _restored;

@@ -2,10 +2,8 @@ using System.Buffers.Binary;
 
 namespace SharpVmm.Devices.Virtio.Balloon;
 
-/// <summary>
-/// statsq (virtio 1.2, 5.5.6.3): the driver posts one buffer of <c>(le16 tag, le64 val)</c> entries; the device keeps
-/// it and, every polling interval, returns it so the driver refills it and posts it again.
-/// </summary>
+// statsq (virtio 1.2, 5.5.6.3): the driver posts one buffer of (le16 tag, le64 val) entries; the device keeps
+// it and, every polling interval, returns it so the driver refills it and posts it again.
 public sealed partial class VirtioBalloonDevice
 {
     /// <summary>Most statistics entries read from one buffer (Linux sends 16).</summary>

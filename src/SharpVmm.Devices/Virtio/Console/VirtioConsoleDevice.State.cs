@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Virtio.Console;
 
-/// <summary>Saving and restoring the console's pending input (<see cref="VirtioConsoleState"/>) and its queue positions.</summary>
+// Saving and restoring the console's pending input (VirtioConsoleState) and its queue positions.
 public sealed partial class VirtioConsoleDevice
 {
     /// <inheritdoc />

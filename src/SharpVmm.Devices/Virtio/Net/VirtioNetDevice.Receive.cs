@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 
 namespace SharpVmm.Devices.Virtio.Net;
 
-/// <summary>The receive path (virtio 1.2, 5.1.6.3 and 5.1.6.4): back-end frames into the guest's receive buffers, with
-/// mergeable buffers when negotiated.</summary>
+// The receive path (virtio 1.2, 5.1.6.3 and 5.1.6.4): back-end frames into the guest's receive buffers, with
+// mergeable buffers when negotiated.
 public sealed partial class VirtioNetDevice
 {
     // Delivers back-end frames while the guest has receive buffers; returns (to sleep until Notify(0)) when it has none.

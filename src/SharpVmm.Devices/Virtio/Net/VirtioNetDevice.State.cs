@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Virtio.Net;
 
-/// <summary>Saving and restoring the receive path's in-flight frame (<see cref="VirtioNetState"/>) and the queue positions.</summary>
+// Saving and restoring the receive path's in-flight frame (VirtioNetState) and the queue positions.
 public sealed partial class VirtioNetDevice
 {
     private VirtioNetState? _restoredReceive;

@@ -1,7 +1,7 @@
 namespace SharpVmm.Devices.Virtio.Pci;
 
-/// <summary>The common configuration structure (virtio 1.2, 4.1.4.3): decodes its fields onto the shared
-/// <see cref="VirtioTransportState"/> (features, status, queues) and keeps the MSI-X vector fields.</summary>
+// The common configuration structure (virtio 1.2, 4.1.4.3): decodes its fields onto the shared
+// VirtioTransportState (features, status, queues) and keeps the MSI-X vector fields.
 public sealed partial class VirtioPciDevice
 {
     // struct virtio_pci_common_cfg field offsets and widths (4.1.4.3).

@@ -2,8 +2,8 @@ using L = SharpVmm.Devices.Virtio.Pci.VirtioPciLayout;
 
 namespace SharpVmm.Devices.Virtio.Pci;
 
-/// <summary>How the device reaches the driver (virtio 1.2, 4.1.4.5 and 4.1.5.1.2): with MSI-X enabled a queue's or the
-/// configuration's vector, otherwise the ISR status bits and the level INTx line, lowered when the driver reads the ISR.</summary>
+// How the device reaches the driver (virtio 1.2, 4.1.4.5 and 4.1.5.1.2): with MSI-X enabled a queue's or the
+// configuration's vector, otherwise the ISR status bits and the level INTx line, lowered when the driver reads the ISR.
 public sealed partial class VirtioPciDevice
 {
     /// <inheritdoc/>

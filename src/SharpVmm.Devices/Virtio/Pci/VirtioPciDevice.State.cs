@@ -2,7 +2,7 @@ using L = SharpVmm.Devices.Virtio.Pci.VirtioPciLayout;
 
 namespace SharpVmm.Devices.Virtio.Pci;
 
-/// <summary>Saving and restoring the transport's guest-visible state (<see cref="VirtioPciState"/>).</summary>
+// Saving and restoring the transport's guest-visible state (VirtioPciState).
 public sealed partial class VirtioPciDevice
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace SharpVmm.Devices.Virtio.Vsock;
 
-/// <summary>The end of connections: deadlines, RST, removal, and the count of guest bytes held for host processes.</summary>
+// The end of connections: deadlines, RST, removal, and the count of guest bytes held for host processes.
 public sealed partial class VirtioVsockDevice
 {
     private void ExpireDeadlines()

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace SharpVmm.Devices.Virtio.Vsock;
 
-/// <summary>The tx queue: packets from the guest, checked and acted on.</summary>
+// The tx queue: packets from the guest, checked and acted on.
 public sealed partial class VirtioVsockDevice
 {
     private bool _txProgress;

@@ -3,7 +3,7 @@ using SharpVmm.Sys;
 
 namespace SharpVmm.Devices.Virtio.Vsock;
 
-/// <summary>The device thread's loop and the host side: the listening socket, CONNECT lines, and poll(2) over every socket.</summary>
+// The device thread's loop and the host side: the listening socket, CONNECT lines, and poll(2) over every socket.
 public sealed partial class VirtioVsockDevice
 {
     private const short PollIn = 0x1, PollOut = 0x4, PollErr = 0x8, PollHup = 0x10;

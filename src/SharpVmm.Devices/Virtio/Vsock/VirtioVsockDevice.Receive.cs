@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace SharpVmm.Devices.Virtio.Vsock;
 
-/// <summary>The rx queue (packets for the guest) and the event queue.</summary>
+// The rx queue (packets for the guest) and the event queue.
 public sealed partial class VirtioVsockDevice
 {
     private const uint TransportResetEventId = 0; // VIRTIO_VSOCK_EVENT_TRANSPORT_RESET (5.10.6.7)
