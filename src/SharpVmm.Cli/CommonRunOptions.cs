@@ -1,3 +1,4 @@
+using SharpVmm.Sys;
 using System.CommandLine;
 using SharpVmm.Cli.Parsing;
 
@@ -33,6 +34,12 @@ internal sealed class CommonRunOptions
         DefaultValueFactory = _ => "warning",
     };
 
+    private readonly Option<string> _seccomp = new("--seccomp")
+    {
+        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (the default: it is allowed and logged by the kernel) or off",
+        DefaultValueFactory = _ => "log",
+    };
+
     private readonly bool _traceAlwaysOn;
 
     private CommonRunOptions(long? defaultMaxExits, bool traceIoAlwaysOn, string defaultMemory)
@@ -66,6 +73,7 @@ internal sealed class CommonRunOptions
         command.Options.Add(_logLevel);
         command.Options.Add(_maxExits);
         command.Options.Add(_timeLimit);
+        command.Options.Add(_seccomp);
     }
 
     /// <summary>Whether --mem or --cpus was given (they describe the VM, which a --config-file describes alone).</summary>
@@ -99,6 +107,7 @@ internal sealed class CommonRunOptions
             throw new UsageException($"--gdb: {ex.Message}");
         }
 
+        ConfigureSeccomp(parse.GetValue(_seccomp)!);
         bool gdbWait = parse.GetValue(_gdbWait);
         if (gdbWait && gdb is null)
         {
@@ -125,6 +134,28 @@ internal sealed class CommonRunOptions
                 _ => throw new UsageException($"--log-level must be trace, debug, info, warning, error or off, not '{level}'"),
             },
         };
+    }
+
+    // Process-wide, as in Firecracker: every vCPU and device thread this run starts confines itself as it starts.
+    private static void ConfigureSeccomp(string value)
+    {
+        SeccompMode mode = value switch
+        {
+            "enforce" => SeccompMode.Enforce,
+            "log" => SeccompMode.Log,
+            "off" => SeccompMode.Off,
+            _ => throw new UsageException($"--seccomp must be enforce, log or off, not '{value}'"),
+        };
+        try
+        {
+            SeccompPolicy.Probe(mode);
+        }
+        catch (SystemCallException ex)
+        {
+            throw new UsageException($"--seccomp {value}: this kernel refused a seccomp filter ({ex.Message}); run with --seccomp off");
+        }
+
+        SeccompPolicy.Configure(mode);
     }
 
     private (ulong Memory, int Cpus, bool TraceIo, long? MaxExits, TimeSpan? TimeLimit) Read(ParseResult parse)

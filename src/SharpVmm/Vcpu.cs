@@ -20,7 +20,7 @@ public sealed class Vcpu : IDisposable
     private long _exitCount;
     private long _firstExitAt;
     private long _firstRunAt;
-    private long _handlingTicks;
+    private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
     {
@@ -48,7 +48,7 @@ public sealed class Vcpu : IDisposable
     /// Time this vCPU's thread spent handling exits in the VMM, outside <c>KVM_RUN</c> (the VMM's own cost; the rest
     /// of the run is the guest, or KVM on the guest's behalf).
     /// </summary>
-    public TimeSpan TimeHandlingExits => System.Diagnostics.Stopwatch.GetElapsedTime(0, Volatile.Read(ref _handlingTicks));
+    public TimeSpan TimeHandlingExits => CycleClock.ToTimeSpan(Volatile.Read(ref _handlingCycles));
 
     internal void Start()
     {
@@ -85,6 +85,7 @@ public sealed class Vcpu : IDisposable
 
         try
         {
+            SeccompPolicy.ApplyToCurrentThread(SeccompThreadKind.Vcpu);
             _vm.OnVcpuFinished(this, Loop());
         }
         catch (Exception ex) when (ex is KvmException or SystemCallException)
@@ -158,10 +159,10 @@ public sealed class Vcpu : IDisposable
             }
 
             exitPending = true;
-            long handlingStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            long handlingStart = CycleClock.Now();
             if (_firstExitAt == 0)
             {
-                Volatile.Write(ref _firstExitAt, handlingStart); // single writer
+                Volatile.Write(ref _firstExitAt, System.Diagnostics.Stopwatch.GetTimestamp()); // single writer, once
             }
 
             Interlocked.Increment(ref _exitCount);
@@ -180,8 +181,8 @@ public sealed class Vcpu : IDisposable
             }
 
             _vm.OnExitHandled();
-            long spent = System.Diagnostics.Stopwatch.GetTimestamp() - handlingStart;
-            Volatile.Write(ref _handlingTicks, _handlingTicks + spent); // single writer: no lock prefix
+            long spent = CycleClock.Now() - handlingStart;
+            Volatile.Write(ref _handlingCycles, _handlingCycles + spent); // single writer: no lock prefix
             _vm.ExitStatistics?.Record(Kvm.Exit, spent);
         }
 

@@ -1,3 +1,4 @@
+using SharpVmm.Sys;
 namespace SharpVmm.Devices.Legacy;
 
 /// <summary>
@@ -114,6 +115,21 @@ internal sealed class SerialOutputQueue : IDisposable
 
     private void WriteLoop()
     {
+        try
+        {
+            SeccompPolicy.ApplyToCurrentThread(SeccompThreadKind.Device);
+        }
+        catch (SystemCallException ex)
+        {
+            // Unconfined output is not written: the error ends output as a failed stream would.
+            lock (_gate)
+            {
+                Volatile.Write(ref _error, ex);
+            }
+
+            _failed(ex);
+        }
+
         while (true)
         {
             int n;

@@ -1,3 +1,4 @@
+using SharpVmm.Sys;
 using System.Runtime.InteropServices;
 
 namespace SharpVmm.Devices.Virtio;
@@ -96,7 +97,7 @@ internal sealed class VirtioWorker : IDisposable
         _retryAt = 0;
         _thread = new Thread(Run) { Name = _threadName, IsBackground = true };
         _kick.Kick();
-        _thread.Start();
+        UnconfinedThreadStarter.Start(_thread); // activated on a vCPU's exit: not under the vCPU's seccomp filter
     }
 
     /// <summary>Wakes the thread (an available buffer notification, or new host input).</summary>
@@ -145,6 +146,7 @@ internal sealed class VirtioWorker : IDisposable
     {
         try
         {
+            SeccompPolicy.ApplyToCurrentThread(SeccompThreadKind.Device);
             ServeUntilStopped();
         }
 #pragma warning disable CA1031 // the device thread's last resort: a device bug stops this device, not the VMM and its other devices

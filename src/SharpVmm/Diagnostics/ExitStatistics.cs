@@ -26,7 +26,7 @@ public sealed class ExitStatistics
     private readonly long[] _ticks = new long[Capacity];
     private long _otherCount, _otherTicks;
 
-    /// <summary>Records one handled exit that took <paramref name="ticks"/> (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+    /// <summary>Records one handled exit that took <paramref name="ticks"/> (<see cref="SharpVmm.Sys.CycleClock"/> counts).</summary>
     public void Record(VcpuExit exit, long ticks)
     {
         uint reason = exit.Run.ExitReason;
@@ -70,7 +70,7 @@ public sealed class ExitStatistics
 
     /// <summary>Exits from sites the table had no room for, all together.</summary>
     public (long Count, TimeSpan Time) Other =>
-        (Interlocked.Read(ref _otherCount), System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _otherTicks)));
+        (Interlocked.Read(ref _otherCount), SharpVmm.Sys.CycleClock.ToTimeSpan(Interlocked.Read(ref _otherTicks)));
 
     /// <summary>Every site seen, the most expensive (total time) first.</summary>
     public IReadOnlyList<ExitSite> Sites()
@@ -87,7 +87,7 @@ public sealed class ExitStatistics
 
             long key = held - 1;
             sites.Add(new ExitSite((uint)(key >> ReasonShift), (key & (1L << WriteShift)) != 0, (ulong)(key & AddressMask), count,
-                System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks[slot]))));
+                SharpVmm.Sys.CycleClock.ToTimeSpan(Interlocked.Read(ref _ticks[slot]))));
         }
 
         return [.. sites.OrderByDescending(s => s.Time).ThenByDescending(s => s.Count)];

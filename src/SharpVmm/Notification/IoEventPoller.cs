@@ -133,6 +133,17 @@ public sealed class IoEventPoller : IDisposable
 
     private void Loop()
     {
+        try
+        {
+            SeccompPolicy.ApplyToCurrentThread(SeccompThreadKind.Device);
+        }
+        catch (SystemCallException ex)
+        {
+            LastFailure = ex; // the devices fall silent, the process lives; it is recorded
+            Interlocked.Increment(ref _callbackFailures);
+            return;
+        }
+
         Span<ulong> ready = stackalloc ulong[16];
         while (!_stopping)
         {

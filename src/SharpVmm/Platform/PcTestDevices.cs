@@ -28,6 +28,12 @@ public sealed class PcTestDevices
     /// <summary>The scratch register's second window (QEMU handles it a byte at a time; the bytes are the same).</summary>
     public const ushort ByteDataPort = 0xE8;
 
+    /// <summary>
+    /// The host-call port: a write makes the vCPU thread open and close a Unix socket, a system call no vCPU thread
+    /// needs, so that a test can see the seccomp filter stop it.
+    /// </summary>
+    public const ushort HostCallPort = 0xEC;
+
     /// <summary>The first interrupt-line port: line n is at this port + n.</summary>
     public const ushort IrqLinePort = 0x2000;
 
@@ -47,7 +53,15 @@ public sealed class PcTestDevices
         PageFlush = new TestPageFlushPort(page => memory.FlushSecondaryMappings(new GuestAddress(page)));
         IrqLines = new TestIrqLinePorts(lines);
         MemoryWindow = new TestMemoryWindow();
+        HostCall = new TestHostCallPort(static () =>
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                System.Net.Sockets.ProtocolType.Unspecified);
+        });
     }
+
+    /// <summary>The host-call port.</summary>
+    public TestHostCallPort HostCall { get; }
 
     /// <summary>The scratch register (both windows).</summary>
     public TestDataRegister Data { get; }
@@ -75,6 +89,7 @@ public sealed class PcTestDevices
             .AddIoDevice(DataPort, TestDataRegister.PortCount, tests.Data)
             .AddIoDevice(PageFlushPort, TestPageFlushPort.PortCount, tests.PageFlush)
             .AddIoDevice(ByteDataPort, TestDataRegister.PortCount, tests.Data)
+            .AddIoDevice(HostCallPort, TestHostCallPort.PortCount, tests.HostCall)
             .AddIoDevice(IrqLinePort, TestIrqLinePorts.PortCount, tests.IrqLines)
             .AddMmioDevice(MemoryWindowAddress, TestMemoryWindow.Length, tests.MemoryWindow);
         return tests;
