@@ -36,8 +36,8 @@ internal sealed class CommonRunOptions
 
     private readonly Option<string> _seccomp = new("--seccomp")
     {
-        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (the default: it is allowed and logged by the kernel) or off",
-        DefaultValueFactory = _ => "log",
+        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off",
+        DefaultValueFactory = _ => "enforce",
     };
 
     private readonly bool _traceAlwaysOn;
