@@ -26,35 +26,31 @@ public static class DeviceHealthCheck
         }
     }
 
-    /// <summary>
-    /// Waits, at most <paramref name="limit"/>, until the device's thread went idle after a notification (its idle
-    /// count moved on), so that what the guest queued is served before the input goes on.
-    /// </summary>
-    public static void Settle(IVirtioDevice device, TimeSpan limit)
+    /// <summary>How many times the device's thread went to sleep with nothing to do, all queues together.</summary>
+    public static long IdleCount(IVirtioDevice device)
     {
-        if (device is not IVirtioNotificationSource source)
+        ArgumentNullException.ThrowIfNull(device);
+        long total = 0;
+        if (device is IVirtioNotificationSource source)
         {
-            return;
-        }
-
-        int queues = device.QueueMaxSizes.Count;
-        Span<long> before = stackalloc long[queues];
-        for (int q = 0; q < queues; q++)
-        {
-            before[q] = source.IdleWaits(q);
-        }
-
-        long deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (Environment.TickCount64 < deadline)
-        {
-            for (int q = 0; q < queues; q++)
+            for (int q = 0; q < device.QueueMaxSizes.Count; q++)
             {
-                if (source.IdleWaits(q) != before[q])
-                {
-                    return;
-                }
+                total += source.IdleWaits(q);
             }
+        }
 
+        return total;
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until the device's thread went idle again after a kick made when its idle
+    /// count was <paramref name="idleBeforeKick"/>, so that what the guest queued is served before the input goes on.
+    /// </summary>
+    public static void Settle(IVirtioDevice device, long idleBeforeKick, TimeSpan limit)
+    {
+        long deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (IdleCount(device) == idleBeforeKick && Environment.TickCount64 < deadline)
+        {
             Thread.Yield();
         }
     }

@@ -27,6 +27,9 @@ public sealed class VirtioMmioTarget : VirtioTransportTarget
     protected override void Write(IVirtioTransport transport, ulong offset, ReadOnlySpan<byte> data) => Mmio(transport).Write(offset, data);
 
     /// <inheritdoc />
+    protected override bool Kicks(ulong offset) => offset is VirtioMmioRegister.QueueNotify or VirtioMmioRegister.Status;
+
+    /// <inheritdoc />
     protected override void ResetDevice(IVirtioTransport transport) => Mmio(transport).Write(VirtioMmioRegister.Status, [0, 0, 0, 0]);
 
     /// <inheritdoc />

@@ -53,6 +53,10 @@ public sealed class VirtioPciTarget : VirtioTransportTarget
     }
 
     /// <inheritdoc />
+    protected override bool Kicks(ulong offset) =>
+        offset == 0x14 || offset - VirtioPciLayout.NotifyOffset < VirtioPciLayout.NotifyMaxLength; // device_status, notify
+
+    /// <inheritdoc />
     protected override void ResetDevice(IVirtioTransport transport) => Pci(transport).Bars[0].Region.Write(0x14, [0]);
 
     /// <inheritdoc />

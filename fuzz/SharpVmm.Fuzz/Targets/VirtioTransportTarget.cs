@@ -16,8 +16,9 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
     public const int MemorySize = 1 << 20;
 
     private const int MaxSettles = 4;
-    private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(10);
     private readonly GuestMemory _memory = GuestMemory.CreateFlat(MemorySize);
+    private long? _idleBeforeKick; // the device thread's idle count before the first kick not waited for yet
 
     /// <inheritdoc />
     public abstract string Name { get; }
@@ -42,6 +43,9 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
     {
     }
 
+    /// <summary>Whether a write at <paramref name="offset"/> may wake the device's thread: a notification, or the status.</summary>
+    protected abstract bool Kicks(ulong offset);
+
     /// <summary>The driver writes 0 to the device status: the device stops and forgets its queues.</summary>
     protected abstract void ResetDevice(IVirtioTransport transport);
 
@@ -54,10 +58,11 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
         _memory.GetSpan(new GuestAddress(0), MemorySize).Clear();
         var script = new AccessScript(input);
         IVirtioTransport transport = Attach(FuzzVirtioDevices.Create(script.NextByte()), _memory);
+        _idleBeforeKick = null;
         try
         {
             Play(ref script, transport);
-            DeviceHealthCheck.Settle(transport.Device, SettleLimit);
+            Settle(transport);
             ResetDevice(transport);
             DeviceHealthCheck.Require(transport);
         }
@@ -90,7 +95,7 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
                         case 1:
                             if (settles++ < MaxSettles)
                             {
-                                DeviceHealthCheck.Settle(transport.Device, SettleLimit);
+                                Settle(transport);
                             }
 
                             break;
@@ -110,10 +115,27 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
 
                     break;
                 default:
+                    long idle = DeviceHealthCheck.IdleCount(transport.Device);
                     Write(transport, access.Offset, data[..access.Width]);
+                    if (Kicks(access.Offset))
+                    {
+                        _idleBeforeKick ??= idle;
+                    }
+
                     break;
             }
         }
+    }
+
+    // Waits only after a kick, and only for an active device: one that was never started has no thread to wait for.
+    private void Settle(IVirtioTransport transport)
+    {
+        if (_idleBeforeKick is long idle && transport.IsActivated)
+        {
+            DeviceHealthCheck.Settle(transport.Device, idle, SettleLimit);
+        }
+
+        _idleBeforeKick = null;
     }
 
     /// <inheritdoc />
