@@ -10,7 +10,8 @@
 # or a hang (the inputs are in artifacts/fuzz/TARGET/default/{crashes,hangs}: add them to fuzz/regressions/TARGET), 2
 # on a usage error, 3 when a tool is missing or afl-fuzz did not run. Installs nothing itself.
 # FUZZ_NICE (default 19) is the nice level of the build and of afl-fuzz; FUZZ_TIMEOUT_MS (default 5000) afl's limit
-# for one input, past which it counts a hang.
+# for one input, past which it counts a hang; FUZZ_PREBUILT=1 skips the build when an instrumented one is there (a
+# caller that runs several targets builds once, with --list).
 set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$root"
@@ -25,6 +26,7 @@ command -v dotnet >/dev/null 2>&1 || missing "the .NET SDK (dotnet)" "install th
 
 build() {   # publishes the harness into $work/bin and instruments it, unless the same build is already there
     local staged="$work/publish" bin="$work/bin" stamp
+    [ "${FUZZ_PREBUILT:-}" = 1 ] && [ -f "$bin/.instrumented" ] && return 0
     nice -n "$nice_level" dotnet publish "$project" -c Release -o "$staged" --nologo -v quiet >&2 \
         || { echo "fuzz/run.sh: building the harness failed" >&2; exit 3; }
     stamp=$(cd "$staged" && sha256sum SharpVmm*.dll | sha256sum | cut -d' ' -f1)
