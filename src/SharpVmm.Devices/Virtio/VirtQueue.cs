@@ -39,6 +39,7 @@ public sealed partial class VirtQueue
     private ushort _lastAvailIdx; // next avail ring entry the device will read
     private ushort _usedIdx; // next used ring entry the device will write
     private ushort _usedIdxAtLastCheck; // used.idx when NeedsNotification last decided
+    private readonly bool _ringsPlaced; // the rings passed CheckPlacement: they lie in guest memory and can be read
 
     /// <summary>Creates the device view of a queue the driver programmed in <paramref name="config"/>.</summary>
     /// <param name="memory">Guest memory holding the rings and buffers.</param>
@@ -56,6 +57,7 @@ public sealed partial class VirtQueue
         _avail = config.DriverArea;
         _used = config.DeviceArea;
         BrokenReason = CheckPlacement(config);
+        _ringsPlaced = BrokenReason is null;
     }
 
     /// <summary>The queue size the driver chose.</summary>
@@ -219,6 +221,11 @@ public sealed partial class VirtQueue
     /// </summary>
     public string DescribeRing()
     {
+        if (!_ringsPlaced)
+        {
+            return $"broken: {BrokenReason}"; // the rings are not in guest memory: there are no indices to read
+        }
+
         var c = System.Globalization.CultureInfo.InvariantCulture;
         string state = string.Create(c,
             $"avail.idx {Volatile.Read(ref Ref16(AvailIdx))}, device at {_lastAvailIdx}, used.idx {_usedIdx}, avail.flags {Volatile.Read(ref Ref16(_avail)):x}");

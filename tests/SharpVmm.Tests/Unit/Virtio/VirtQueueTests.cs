@@ -126,6 +126,23 @@ public class VirtQueueTests
     }
 
     [Fact]
+    public void A_queue_whose_rings_lie_outside_guest_memory_describes_itself_without_reading_them()
+    {
+        // Found by fuzzing (fuzz/regressions/virtqueue): DescribeRing read avail.idx through a used ring past the end of
+        // guest memory and threw, in the report meant to explain a stuck guest.
+        using var b = new VirtQueueBuilder();
+        b.Config.DeviceArea = new GuestAddress(VirtQueueBuilder.MemorySize + 0x1000);
+        VirtQueue queue = b.CreateQueue();
+
+        string description = queue.DescribeRing();
+
+        Assert.True(queue.IsBroken);
+        Assert.StartsWith("broken: ", description, StringComparison.Ordinal);
+        Assert.False(queue.EnableNotifications());
+        Assert.False(queue.NeedsNotification());
+    }
+
+    [Fact]
     public void An_empty_queue_pops_nothing()
     {
         using var b = new VirtQueueBuilder();
