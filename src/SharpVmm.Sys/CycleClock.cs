@@ -25,9 +25,15 @@ public static unsafe class CycleClock
     /// <summary>The counter now.</summary>
     public static long Now() => ReadCounter();
 
+    /// <summary>How many counts of <see cref="Now"/> <paramref name="time"/> lasts, at the rate measured so far (the
+    /// inverse of <see cref="ToTimeSpan"/>).</summary>
+    public static long FromTimeSpan(TimeSpan time) => (long)(time.Ticks * (CountsPerSecond() / TimeSpan.TicksPerSecond));
+
     /// <summary>How long <paramref name="cycles"/> counts of <see cref="Now"/> last, at the rate measured so far
     /// (waiting until 10 ms have passed since the first use, when less have).</summary>
-    public static TimeSpan ToTimeSpan(long cycles)
+    public static TimeSpan ToTimeSpan(long cycles) => TimeSpan.FromTicks((long)(cycles / CountsPerSecond() * TimeSpan.TicksPerSecond));
+
+    private static double CountsPerSecond()
     {
         long ticks = Stopwatch.GetTimestamp() - OriginTicks;
         while (ticks < Stopwatch.Frequency / 100)
@@ -37,7 +43,6 @@ public static unsafe class CycleClock
         }
 
         long elapsedCycles = Now() - OriginCycles;
-        double cyclesPerTick = elapsedCycles > 0 ? elapsedCycles / (double)ticks : 1;
-        return Stopwatch.GetElapsedTime(0, (long)(cycles / cyclesPerTick));
+        return elapsedCycles > 0 ? elapsedCycles * (double)Stopwatch.Frequency / ticks : Stopwatch.Frequency;
     }
 }
