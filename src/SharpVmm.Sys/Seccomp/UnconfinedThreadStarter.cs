@@ -22,7 +22,8 @@ public static class UnconfinedThreadStarter
             return;
         }
 
-        using var started = new ManualResetEventSlim();
+        // Not disposed: the starter may still be inside Set when this thread's Wait returns.
+        var started = new ManualResetEventSlim();
         lock (QueueLock)
         {
             if (_starter is null)
