@@ -2,19 +2,20 @@
 # Runs a shell script (busybox sh) inside a QEMU/TCG VM with an SVM-capable AMD CPU and kvm_amd loaded,
 # so the script sees a working /dev/kvm. Prints the serial console; exits with the script's exit code.
 #
-# usage: run-in-vm.sh [-m MEM] [-t TIMEOUT_S] [-c CPUS] [-d] [-o FILE] [-a SRC=DEST]... SCRIPT
+# usage: run-in-vm.sh [-m MEM] [-t TIMEOUT_S] [-c CPUS] [-d] [-o FILE] [-M SOCKET] [-a SRC=DEST]... SCRIPT
 #   -d           also include this machine's .NET runtime at /usr/share/dotnet
 #   -o FILE      the VM's second serial port (/dev/ttyS1) is written to FILE (a channel apart from the console)
+#   -M SOCKET    QEMU's monitor on the Unix socket SOCKET (vm-cpus.py asks it where the CPUs of a hung VM are)
 #   -a SRC=DEST  copy a file or folder SRC from this machine to DEST inside the VM
 # Inside the VM, where they have been built: /bin/SharpVmm.Cli (the Native AOT CLI), /guest/{vmlinux,bzImage,initramfs.cpio}.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work=${NESTED_KVM_WORK:-${SHARPVMM_CACHE:-$HOME/.cache/sharpvmm}/nested-kvm}
-mem=3G timeout=1800 cpus=2 dotnet=0 adds=() out=/dev/null
-while getopts m:t:c:do:a: opt; do
+mem=3G timeout=1800 cpus=2 dotnet=0 adds=() out=/dev/null monitor=none
+while getopts m:t:c:do:M:a: opt; do
     case $opt in
-        m) mem=$OPTARG ;; t) timeout=$OPTARG ;; c) cpus=$OPTARG ;; d) dotnet=1 ;; o) out=$OPTARG ;; a) adds+=("$OPTARG") ;;
+        m) mem=$OPTARG ;; t) timeout=$OPTARG ;; c) cpus=$OPTARG ;; d) dotnet=1 ;; o) out=$OPTARG ;; M) monitor=unix:$OPTARG,server,nowait ;; a) adds+=("$OPTARG") ;;
         *) sed -n '2,10p' "$0" >&2; exit 2 ;;
     esac
 done
@@ -107,11 +108,16 @@ cpu_model=${NESTED_KVM_CPU:-EPYC,+svm,-npt}
 echo "run-in-vm: initramfs $(du -h "$initrd" | cut -f1), booting QEMU (TCG thread=${NESTED_KVM_TCG_THREAD:-multi}, -cpu $cpu_model, $cpus CPU(s), $mem)" >&2
 
 log="$work/last-run.log"
+# For a VM that hangs (docs/testing.md, "A nested VM that hangs"): no KASLR, so that vm-cpus.py can name the functions
+# its CPUs are in from the kernel's System.map; warnings on the console (a soft lockup's stack traces are printed at
+# the default level, which `quiet` alone hides), every CPU's stack with a soft lockup; and an NMI from the monitor
+# (`nmi`) panics the kernel, which then prints the stack it was in.
+append='console=ttyS0 panic=-1 quiet loglevel=5 nokaslr softlockup_all_cpu_backtrace=1 unknown_nmi_panic'
 # NESTED_KVM_TCG_THREAD=single runs every emulated CPU on one host thread instead of one thread each (docs/testing.md,
 # "Known flaky failures": tried against the nested flakes, which it did not cure).
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=${NESTED_KVM_TCG_THREAD:-multi} -cpu "$cpu_model" -smp "$cpus" -m "$mem" \
-    -kernel "$vmlinuz" -initrd "$initrd" -append 'console=ttyS0 panic=-1 quiet' \
-    -nographic -no-reboot -nodefaults -serial stdio -serial "file:$out" -monitor none </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
+    -kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
+    -nographic -no-reboot -nodefaults -serial stdio -serial "file:$out" -monitor "$monitor" </dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) | tee "$log" || true
 rc=$(sed -n 's/.*===== NESTED-KVM END rc=\([0-9]*\).*/\1/p' "$log" | tail -1)
 [ -n "$rc" ] || { echo "run-in-vm: no END marker (VM crashed or timed out); log in $log" >&2; exit 125; }
 exit "$rc"

@@ -53,6 +53,8 @@ cat >"$tmp/run.sh" <<SCRIPT
 # The tests find the repository above their folder (global.json, guests/), so the build keeps its path under /repo.
 ${exports:+export$exports}
 cd /repo/$tests || exit 125
+# NESTED_KVM_MEMWATCH=N: the VM's free memory on the console every N seconds.
+[ -z "${NESTED_KVM_MEMWATCH:-}" ] || (while sleep ${NESTED_KVM_MEMWATCH:-0}; do echo "memwatch: \$(grep -E 'MemAvailable|Shmem:' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"; done) &
 rc=0
 for run in \$(seq $runs); do
     [ $runs -eq 1 ] || echo "----- run \$run of $runs"
@@ -64,12 +66,28 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exit \$rc
 SCRIPT
 set +e
-"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" "${adds[@]}" "$tmp/run.sh" >"$tmp/console.log" 2>&1 &
+"$here/run-in-vm.sh" -d -m 4G -c "$(nproc)" -t "$timeout" -o "$tmp/results.b64" -M "$tmp/monitor.sock" "${adds[@]}" "$tmp/run.sh" \
+    >"$tmp/console.log" 2>&1 &
 vm=$!
 # A live test run always says something within a few minutes (xunit reports a test running past 120 s every 120 s);
 # a console silent for longer means the VM itself hung (its kernel, or the emulator under it): stop it then rather
 # than at the time limit.
 silence=${NESTED_KVM_SILENCE:-360} last_size=-1 quiet=0
+# describe_hang: where the hung VM's CPUs are (their registers, five times), then an NMI, which the VM's kernel
+# answers with a panic and the stack it was in (on the console).
+describe_hang() {
+    python3 "$here/vm-cpus.py" sample "$tmp/monitor.sock" 5 nmi >"$tmp/cpus.log" 2>&1
+    sleep 20
+}
+# name_cpus: describe_hang's register lines, each named from the VM's kernel's symbols and the guest kernel's.
+name_cpus() {
+    local maps=() syms
+    syms=$("$here/kallsyms.sh" 2>/dev/null) && maps+=("vm=$syms")
+    if [ -n "${SHARPVMM_GUEST_KERNEL_DIR:-}" ] && nm "$SHARPVMM_GUEST_KERNEL_DIR/vmlinux" >"$tmp/guest.syms" 2>/dev/null; then
+        maps+=("guest=$tmp/guest.syms")
+    fi
+    python3 "$here/vm-cpus.py" name "${maps[@]}" <"$tmp/cpus.log"
+}
 while kill -0 "$vm" 2>/dev/null; do
     sleep 10
     size=$(stat -c %s "$tmp/console.log" 2>/dev/null || echo 0)
@@ -82,6 +100,7 @@ while kill -0 "$vm" 2>/dev/null; do
         else
             echo "run-tests-in-vm: the VM's console was silent for $silence s: the VM hung; stopping it" >&2
         fi
+        describe_hang
         pkill -P "$vm" 2>/dev/null; kill "$vm" 2>/dev/null
         pkill -f "qemu-system-x86_64.*$(basename "$tmp")" 2>/dev/null
         break
@@ -97,6 +116,14 @@ if [ -s "$tmp/results.b64" ] && tr -d '\r' <"$tmp/results.b64" | base64 -d -i | 
 fi
 rm -f "$results"
 echo "run-tests-in-vm: the VM returned no test results (exit $rc); its console ends with:" >&2
-tail -n 40 "$tmp/console.log" >&2
+# A hang's reports (soft lockups, RCU stalls, the panic after the NMI) come after the last test's name: from 20 lines
+# before the first of them, 300 lines at most; otherwise the last 40 lines. Then where the CPUs were.
+first=$(grep -n -a -m1 -E 'soft lockup|rcu_.*stall|Kernel panic|NMI' "$tmp/console.log" | cut -d: -f1)
+if [ -n "$first" ]; then
+    tail -n +"$((first > 20 ? first - 20 : 1))" "$tmp/console.log" | head -n 300 >&2
+else
+    tail -n 40 "$tmp/console.log" >&2
+fi
+[ ! -s "$tmp/cpus.log" ] || name_cpus >&2
 [ $rc -ne 0 ] || rc=125
 exit $rc
