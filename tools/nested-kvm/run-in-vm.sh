@@ -34,6 +34,13 @@ mkdir -p "$root"/{bin,usr/bin,sbin,etc,modules,guest,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
 install -m 755 "$script" "$root/run.sh"
+# kvm-hold keeps KVM VMs open for the VM's whole life (kvm-hold.c says why: without it the VM can hang when its first
+# KVM VM is created or its last destroyed). The VM has no compiler: it is built here, once, like the guests' tools.
+hold="$work/kvm-hold"
+if [ ! -x "$hold" ] || [ "$here/kvm-hold.c" -nt "$hold" ]; then
+    gcc -static -O2 -Wall -Wextra -Werror -o "$hold.tmp" "$here/kvm-hold.c" && mv "$hold.tmp" "$hold"
+fi
+cp "$hold" "$root/bin/kvm-hold"
 for m in irqbypass kvm ccp kvm-amd tun; do
     f=$(find "$kdir" -name "$m.ko*" | head -1)
     case $f in *.xz) xz -dc "$f" >"$root/modules/$m.ko" ;; *.zst) zstd -dcq "$f" >"$root/modules/$m.ko" ;; *) cp "$f" "$root/modules/$m.ko" ;; esac
