@@ -36,8 +36,8 @@ internal sealed class CommonRunOptions
 
     private readonly Option<string> _seccomp = new("--seccomp")
     {
-        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off (the default: enforce hangs a Linux guest's VMM under nested KVM once a virtio-blk device starts, not yet understood)",
-        DefaultValueFactory = _ => "off",
+        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off",
+        DefaultValueFactory = _ => "enforce",
     };
 
     private readonly bool _traceAlwaysOn;
