@@ -34,11 +34,7 @@ internal sealed class CommonRunOptions
         DefaultValueFactory = _ => "warning",
     };
 
-    private readonly Option<string> _seccomp = new("--seccomp")
-    {
-        Description = "seccomp filters on the vCPU and device threads: enforce (a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off",
-        DefaultValueFactory = _ => "enforce",
-    };
+    private readonly Option<string> _seccomp = SeccompOption.Create();
 
     private readonly bool _traceAlwaysOn;
 
@@ -107,7 +103,7 @@ internal sealed class CommonRunOptions
             throw new UsageException($"--gdb: {ex.Message}");
         }
 
-        ConfigureSeccomp(parse.GetValue(_seccomp)!);
+        SeccompOption.Apply(parse.GetValue(_seccomp)!);
         bool gdbWait = parse.GetValue(_gdbWait);
         if (gdbWait && gdb is null)
         {
@@ -134,28 +130,6 @@ internal sealed class CommonRunOptions
                 _ => throw new UsageException($"--log-level must be trace, debug, info, warning, error or off, not '{level}'"),
             },
         };
-    }
-
-    // Process-wide, as in Firecracker: every vCPU and device thread this run starts confines itself as it starts.
-    private static void ConfigureSeccomp(string value)
-    {
-        SeccompMode mode = value switch
-        {
-            "enforce" => SeccompMode.Enforce,
-            "log" => SeccompMode.Log,
-            "off" => SeccompMode.Off,
-            _ => throw new UsageException($"--seccomp must be enforce, log or off, not '{value}'"),
-        };
-        try
-        {
-            SeccompPolicy.Probe(mode);
-        }
-        catch (SystemCallException ex)
-        {
-            throw new UsageException($"--seccomp {value}: this kernel refused a seccomp filter ({ex.Message}); run with --seccomp off");
-        }
-
-        SeccompPolicy.Configure(mode);
     }
 
     private (ulong Memory, int Cpus, bool TraceIo, long? MaxExits, TimeSpan? TimeLimit) Read(ParseResult parse)

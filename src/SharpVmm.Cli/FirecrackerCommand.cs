@@ -23,8 +23,8 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         var showOrigin = new Option<bool>("--show-log-origin") { Description = "Show each line's origin" };
         var metricsPath = new Option<string?>("--metrics-path") { Description = "A file or named pipe for metrics lines" };
         var bootTimer = new Option<bool>("--boot-timer") { Description = "Print on stderr how long after the process started the API was listening and the guest was started" };
-        var seccompFilter = new Option<string?>("--seccomp-filter") { Description = "Accepted and ignored: SharpVmm installs no seccomp filter yet (docs/api.md)" };
-        var noSeccomp = new Option<bool>("--no-seccomp") { Description = "Accepted: SharpVmm installs no seccomp filter yet" };
+        var seccompFilter = new Option<string?>("--seccomp-filter") { Description = "Accepted, not read: SharpVmm's vCPU and device threads install its own filters (docs/api.md); --no-seccomp turns them off" };
+        var noSeccomp = new Option<bool>("--no-seccomp") { Description = "No seccomp filters on the vCPU and device threads (they enforce an allow-list otherwise)" };
         var maxPayload = new Option<int>("--http-api-max-payload-size") { Description = "Largest request body in bytes", DefaultValueFactory = _ => FirecrackerApiRouter.DefaultMaxPayloadBytes };
         // The jailer passes these; SharpVmm reads them as Firecracker does only for its boot-time metric, which it does not keep.
         var startTime = new Option<ulong?>("--start-time-us") { Hidden = true };
@@ -38,7 +38,11 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(apiSock)!, parse.GetValue(configFile), parse.GetValue(noApi), parse.GetValue(id)!,
             new LoggerConfig { LogPath = parse.GetValue(logPath), Level = parse.GetValue(level), ShowLevel = parse.GetValue(showLevel), ShowLogOrigin = parse.GetValue(showOrigin) },
-            parse.GetValue(metricsPath), parse.GetValue(maxPayload), parse.GetValue(bootTimer))));
+            parse.GetValue(metricsPath), parse.GetValue(maxPayload), parse.GetValue(bootTimer))
+        {
+            Seccomp = parse.GetValue(noSeccomp) ? "off" : SeccompOption.Default,
+            SeccompFilterFile = parse.GetValue(seccompFilter),
+        }));
         return command;
     }
 
@@ -46,6 +50,12 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
     internal sealed record Settings(string ApiSocket, string? ConfigFile, bool NoApi, string Id, LoggerConfig Logger, string? MetricsPath, int MaxPayload, bool BootTimer)
     {
         public Snapshot.RestoreRequest? Restore { get; init; }
+
+        /// <summary>The seccomp mode of the VM's threads: enforce, log or off (<see cref="SeccompOption"/>).</summary>
+        public string Seccomp { get; init; } = SeccompOption.Default;
+
+        /// <summary>Firecracker's <c>--seccomp-filter</c>, which SharpVmm does not read (it says so).</summary>
+        public string? SeccompFilterFile { get; init; }
     }
 
     private static double SinceProcessStart() =>
@@ -57,6 +67,20 @@ internal sealed class FirecrackerCommand(TextWriter output, TextWriter error, St
         if (settings.NoApi && settings.ConfigFile is null && settings.Restore is null)
         {
             return Fail(ExitCodes.Usage, "--no-api needs --config-file: without the API nothing could start the microVM");
+        }
+
+        try
+        {
+            SeccompOption.Apply(settings.Seccomp);
+        }
+        catch (UsageException ex)
+        {
+            return Fail(ExitCodes.Usage, ex.Message);
+        }
+
+        if (settings.SeccompFilterFile is string filterFile)
+        {
+            error.WriteLine($"sharpvmm: --seccomp-filter {filterFile} is not read: the vCPU and device threads install SharpVmm's own filters (--no-seccomp turns them off)");
         }
 
         var ended = new TaskCompletionSource<VmRunResult>(TaskCreationOptions.RunContinuationsAsynchronously);

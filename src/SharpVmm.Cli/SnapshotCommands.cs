@@ -43,9 +43,10 @@ internal sealed class SnapshotCommands(TextWriter output, TextWriter error, Stre
         var driveOverride = new Option<string[]>("--drive-override") { Description = "DRIVE_ID=PATH: back a drive with another file (a copy of the snapshotted one)" };
         var id = new Option<string>("--id") { Description = "The microVM's id", DefaultValueFactory = _ => "anonymous-instance" };
         var bootTimer = new Option<bool>("--boot-timer") { Description = "Print on stderr how long the restore took" };
+        Option<string> seccomp = SeccompOption.Create();
         var command = new Command("restore", "Run the VM a snapshot holds, continuing where it was paused; the serial console is on stdout, and stdin goes to its serial port")
         {
-            state, memory, apiSock, paused, copy, track, netOverride, driveOverride, id, bootTimer,
+            state, memory, apiSock, paused, copy, track, netOverride, driveOverride, id, bootTimer, seccomp,
         };
         command.SetAction(parse =>
         {
@@ -71,7 +72,7 @@ internal sealed class SnapshotCommands(TextWriter output, TextWriter error, Stre
 
             string? socket = parse.GetValue(apiSock);
             var settings = new FirecrackerCommand.Settings(socket ?? "", null, socket is null, parse.GetValue(id)!, new LoggerConfig(), null,
-                FirecrackerApiRouter.DefaultMaxPayloadBytes, parse.GetValue(bootTimer)) { Restore = request };
+                FirecrackerApiRouter.DefaultMaxPayloadBytes, parse.GetValue(bootTimer)) { Restore = request, Seccomp = parse.GetValue(seccomp)! };
             return new FirecrackerCommand(output, error, serialOut).Run(settings);
         });
         return command;

@@ -1,0 +1,90 @@
+using SharpVmm.Tests.Kvm.Snapshot;
+using SharpVmm.Tests.Support;
+using Xunit;
+
+namespace SharpVmm.Tests.Api;
+
+/// <summary>
+/// The seccomp filters of the API-driven commands, read from /proc while their guest runs: <c>firecracker</c> confines
+/// its vCPU thread unless given Firecracker's <c>--no-seccomp</c>, says that it does not read a
+/// <c>--seccomp-filter</c> file, and <c>restore</c> confines the restored VM's vCPU thread unless
+/// <c>--seccomp off</c>. The guest is the counter raw guest, which prints a line for each count.
+/// </summary>
+[Tier(TestTiers.KvmFast)]
+public class FirecrackerSeccompTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    private const string CountingGuest =
+        """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""";
+
+    [Fact]
+    public void The_firecracker_command_confines_its_vcpu_thread_with_a_seccomp_filter()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCounter(dir, []);
+
+        int seccomp = ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
+
+        Assert.True(seccomp == ProcessThreads.SeccompFilterMode, $"vcpu0 has seccomp mode {seccomp}, expected a filter\n{fc.Describe()}");
+    }
+
+    [Fact]
+    public void With_no_seccomp_no_thread_of_the_firecracker_command_is_confined()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCounter(dir, ["--no-seccomp"]);
+
+        ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
+        CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
+
+        Assert.All(ProcessThreads.Read(fc.Pid), t => Assert.True(t.Seccomp == 0, $"thread '{t.Name}' has seccomp mode {t.Seccomp}"));
+    }
+
+    [Fact]
+    public void A_seccomp_filter_file_is_not_read_and_the_built_in_filters_stay()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        string filter = dir.File("filter.bpf");
+        using FirecrackerProcess fc = StartCounter(dir, ["--seccomp-filter", filter]);
+
+        int seccomp = ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
+
+        Assert.Equal(ProcessThreads.SeccompFilterMode, seccomp);
+        Assert.Contains($"--seccomp-filter {filter} is not read", fc.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, ProcessThreads.SeccompFilterMode)]
+    [InlineData("off", 0)]
+    public void A_restored_vm_confines_its_vcpu_thread_unless_seccomp_is_off(string? mode, int expected)
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        string state = dir.File("vm.snap"), memory = dir.File("vm.mem");
+        using (FirecrackerProcess source = StartCounter(dir, []))
+        {
+            CountingOutput.WaitForLines(() => source.Stdout, 3, source.Describe);
+            source.Expect(204, "PATCH", "/vm", """{ "state": "Paused" }""");
+            source.Expect(204, "PUT", "/snapshot/create", $$"""{ "snapshot_type": "Full", "snapshot_path": "{{state}}", "mem_file_path": "{{memory}}" }""");
+            source.KillNow();
+        }
+
+        using FirecrackerProcess restored = FirecrackerProcess.StartRestore(state, memory, mode is null ? [] : ["--seccomp", mode]);
+        int seccomp = ProcessThreads.WaitForThread(restored.Pid, "vcpu0", Limit, restored.Describe);
+        CountingOutput.WaitForLines(() => restored.Stdout, 3, restored.Describe);
+
+        Assert.True(seccomp == expected, $"the restored vcpu0 has seccomp mode {seccomp}, expected {expected}\n{restored.Describe()}");
+        Assert.False(restored.HasExited, $"the restored VMM ended\n{restored.Describe()}");
+    }
+
+    private static FirecrackerProcess StartCounter(TempDirectory dir, string[] extra)
+    {
+        string config = dir.File("vm.json");
+        File.WriteAllText(config, CountingGuest);
+        return FirecrackerProcess.Start(dir, id: "seccomp", extra: ["--config-file", config, .. extra]);
+    }
+}
