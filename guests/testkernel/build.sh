@@ -11,9 +11,9 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 gcc -m32 -c -o "$tmp/boot.o" "$here/boot.S"
-for src in kernel virtio bench; do
+for src in kernel virtio bench hostile; do
     gcc -m32 -std=gnu11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector -nostdlib -O2 -Wall -Wextra -Werror \
         -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 -c -o "$tmp/$src.o" "$here/$src.c"
 done
 ld -m elf_i386 -nostdlib -z max-page-size=0x1000 --build-id=none --no-warn-rwx-segments -T "$here/link.ld" -o "$out" \
-    "$tmp/boot.o" "$tmp/kernel.o" "$tmp/virtio.o" "$tmp/bench.o"
+    "$tmp/boot.o" "$tmp/kernel.o" "$tmp/virtio.o" "$tmp/bench.o" "$tmp/hostile.o"

@@ -289,7 +289,12 @@ void kmain(uint32_t magic, const struct mb_info *mb)
     if (magic != 0x2BADB002) fail("multiboot magic in EAX");
     puts_("flags "); puthex(mb->flags); puts_(" mem_lower "); putdec(mb->mem_lower); puts_(" KiB mem_upper "); putdec(mb->mem_upper); puts_(" KiB\n");
     const char *name = (mb->flags & (1u << 9)) ? (const char *)mb->boot_loader_name : "(none)";
-    const char *cmdline = (mb->flags & (1u << 2)) ? (const char *)mb->cmdline : "";
+    /* The command line is kept in this kernel's own memory: hostile=1 lets devices loose on low memory, where the
+       boot loader may have put it. */
+    static char cmdline_copy[1024];
+    const char *boot_cmdline = (mb->flags & (1u << 2)) ? (const char *)mb->cmdline : "";
+    for (size_t i = 0; i < sizeof cmdline_copy - 1 && boot_cmdline[i]; i++) cmdline_copy[i] = boot_cmdline[i];
+    const char *cmdline = cmdline_copy;
     puts_("boot loader: "); puts_(name); puts_("\n");
     puts_("cmdline: "); puts_(cmdline); puts_("\n");
 
@@ -347,6 +352,12 @@ void kmain(uint32_t magic, const struct mb_info *mb)
     check_smp(cpus);
 
     check_virtio(cmdline);
+
+    if (word_is(cmdline_arg(cmdline, "hostile="), "1")) {
+        /* The FADT's reset register (a GAS at offset 116), where it is an I/O port */
+        uint16_t reset_port = fadt->length >= 129 && f[116] == 1 ? (uint16_t)*(const uint32_t *)(f + 120) : 0;
+        hostile(cmdline, pm1a_cnt, reset_port);
+    }
 
     const char *exit = cmdline_arg(cmdline, "exit=");
     if (word_is(exit, "debug")) {

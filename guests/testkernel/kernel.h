@@ -35,4 +35,7 @@ void check_virtio(const char *cmdline);
 /* Reads sector 0 of the first checked virtio-blk disk into buf (512 bytes); -1 when there is none or it failed. */
 int virtio_blk_read_sector0(void *buf);
 
+/* hostile.c: with hostile=1, extreme values written to every port and device register the VMM offers. */
+void hostile(const char *cmdline, uint16_t pm1a_cnt, uint16_t reset_port);
+
 #endif
