@@ -1,13 +1,15 @@
 /*
  * hostile=1: the test kernel as a hostile guest. It writes extreme values (0, all ones, the top bit alone, all but the
- * top bit) at every width to every I/O port, to every register of each virtio-mmio device and of each PCI function's
- * configuration space, moves each memory BAR and storms the registers behind it, and hands fw_cfg DMA descriptors
- * that point outside RAM; it reads every one of them back. Then it puts COM1 back as it was, prints
- * `hostile done ...` and leaves through exit= as usual: a VMM that survived it ends the run with that exit.
+ * top bit, 0x80, 0x7F) at every width to the I/O ports (every one below 0x1000, where the PC's devices and the VMM's
+ * ACPI blocks are, and every 64th above), to every register of each virtio-mmio device and of each PCI function's
+ * configuration space; it moves each memory BAR and storms the registers behind it, hands fw_cfg DMA descriptors that
+ * point outside RAM, and gives every virtqueue broken rings; it reads everything back. Then it puts COM1 back as it
+ * was, prints `hostile done ...` and leaves through exit= as usual: a VMM that survived ends the run with that exit.
  *
- * Left alone, because they end or reset the machine by design, not by accident: isa-debug-exit (0xF4-0xF7), the i8042 commands
- * that pulse the reset line (0xF0-0xFF, 0xD1), the SLP_EN bit of PM1a control, the FADT's reset register, port 0x92's
- * fast reset bit and 0xCF9's reset bits; the local APIC and I/O APIC (KVM's, where a write can INIT the CPU).
+ * Left alone, because they end or reset the machine by design, not by accident: isa-debug-exit (0xF4-0xF7), the
+ * i8042 commands that pulse the reset line (0xF0-0xFF, 0xD1), the SLP_EN bit of PM1a control, the FADT's reset
+ * register, port 0x92's fast reset bit and 0xCF9's reset bits; the local APIC and I/O APIC (KVM's, where a write can
+ * INIT the CPU).
  */
 #include "kernel.h"
 
@@ -55,9 +57,11 @@ static void storm_port(uint16_t port)
     reads += 3;
 }
 
+/* Every register of a small region; in a larger one (a BAR) the first 256 bytes of each 4 KiB page, where virtio-pci's
+   structures start, and a register every 64 bytes past them. */
 static void storm_mmio(uint32_t base, uint32_t size)
 {
-    for (uint32_t off = 0; off < size; off += 4) {
+    for (uint32_t off = 0; off < size; off += (size <= 0x1000 || (off & 0xFFF) < 0x100) ? 4 : 64) {
         for (uint32_t i = 0; i < EXTREMES; i++) {
             *(volatile uint8_t *)(base + off) = (uint8_t)extremes[i];
             *(volatile uint16_t *)(base + off) = (uint16_t)extremes[i];
@@ -274,7 +278,8 @@ void hostile(const char *cmdline, uint16_t pm1a_control, uint16_t acpi_reset_por
     storm_virtio_pci();
     uint32_t functions = storm_pci();
     for (uint32_t i = 0; i < devices; i++) storm_virtio_mmio(bases[i], 0x200);
-    for (uint32_t port = 0; port <= 0xFFFF; port++) storm_port((uint16_t)port);
+    /* Every port below 0x1000, where all of the PC's devices and the VMM's ACPI blocks are, and every 64th above */
+    for (uint32_t port = 0; port <= 0xFFFF; port += port < 0x1000 ? 1 : 64) storm_port((uint16_t)port);
 
     /* COM1 as it was: 8N1, no interrupts, no loopback, FIFO off */
     outb(COM1 + 3, 0x80); outb(COM1 + 0, 0x01); outb(COM1 + 1, 0x00);

@@ -7,11 +7,12 @@ namespace SharpVmm.Tests.Kvm;
 
 /// <summary>
 /// The test kernel as a hostile guest (<c>hostile=1</c>, guests/testkernel/hostile.c) against a VMM with every kind of
-/// virtio device: it writes 0, all ones, the top bit and the rest at every width to every I/O port, every virtio-mmio
-/// register, every PCI configuration register and every memory BAR (moved first, also over RAM); it hands fw_cfg DMA
-/// descriptors that point past RAM; it gives each device's virtqueues rings beyond 4 GiB, then rings whose avail index
-/// claims 65 535 requests, and notifies them. The VMM must come through all of it and end the run with the exit the guest asks
-/// for afterwards, and each device given broken rings must have said so with DEVICE_NEEDS_RESET rather than stopping anything.
+/// virtio device. It writes 0, all ones, the top bit and the rest at every width to the I/O ports (all below 0x1000,
+/// every 64th above), every virtio-mmio register, every PCI configuration register and every memory BAR (moved first,
+/// also over RAM); it hands fw_cfg DMA descriptors that point past RAM; it gives each device's virtqueues rings beyond
+/// 4 GiB, then rings whose avail index claims 65 535 requests, and notifies them. The VMM must come through all of it
+/// and end the run with the exit the guest asks for afterwards, and each device given broken rings must have said so
+/// with DEVICE_NEEDS_RESET rather than stopping anything.
 /// </summary>
 [Tier(TestTiers.KvmFast)]
 public class HostileGuestTests
@@ -44,7 +45,7 @@ public class HostileGuestTests
         Match done = Done.Match(result.Stdout);
         Assert.True(done.Success, $"no 'hostile done' line\n{describe}");
         int Count(int group) => int.Parse(done.Groups[group].Value, CultureInfo.InvariantCulture);
-        Assert.True(Count(1) > 1_000_000, $"only {Count(1)} writes");
+        Assert.True(Count(1) > 90_000, $"only {Count(1)} writes");
         Assert.Equal(transport == "pci" ? 6 : 0, Count(3)); // the host bridge and five virtio functions; none over MMIO
         Assert.Equal(transport == "mmio" ? 5 : 0, Count(4));
         Assert.True(Count(6) == 5, $"{Count(6)} devices were given broken rings, expected all five\n{describe}");
