@@ -24,6 +24,7 @@ public class FirecrackerSeccompTests
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
         using FirecrackerProcess fc = StartCounter(dir, []);
+        CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe); // the vCPU thread has run the guest: its filter is on
 
         int seccomp = ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
 
@@ -37,8 +38,8 @@ public class FirecrackerSeccompTests
         using var dir = new TempDirectory();
         using FirecrackerProcess fc = StartCounter(dir, ["--no-seccomp"]);
 
-        ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
         CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
+        ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
 
         Assert.All(ProcessThreads.Read(fc.Pid), t => Assert.True(t.Seccomp == 0, $"thread '{t.Name}' has seccomp mode {t.Seccomp}"));
     }
@@ -50,11 +51,19 @@ public class FirecrackerSeccompTests
         using var dir = new TempDirectory();
         string filter = dir.File("filter.bpf");
         using FirecrackerProcess fc = StartCounter(dir, ["--seccomp-filter", filter]);
+        CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
 
         int seccomp = ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
 
+        string said = $"--seccomp-filter {filter} is not read";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!fc.Stderr.Contains(said, StringComparison.Ordinal) && clock.Elapsed < Limit)
+        {
+            Thread.Sleep(50); // stderr arrives through the process's pipe, maybe after the vCPU thread is seen
+        }
+
         Assert.Equal(ProcessThreads.SeccompFilterMode, seccomp);
-        Assert.Contains($"--seccomp-filter {filter} is not read", fc.Stderr, StringComparison.Ordinal);
+        Assert.Contains(said, fc.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -74,8 +83,8 @@ public class FirecrackerSeccompTests
         }
 
         using FirecrackerProcess restored = FirecrackerProcess.StartRestore(state, memory, mode is null ? [] : ["--seccomp", mode]);
-        int seccomp = ProcessThreads.WaitForThread(restored.Pid, "vcpu0", Limit, restored.Describe);
         CountingOutput.WaitForLines(() => restored.Stdout, 3, restored.Describe);
+        int seccomp = ProcessThreads.WaitForThread(restored.Pid, "vcpu0", Limit, restored.Describe);
 
         Assert.True(seccomp == expected, $"the restored vcpu0 has seccomp mode {seccomp}, expected {expected}\n{restored.Describe()}");
         Assert.False(restored.HasExited, $"the restored VMM ended\n{restored.Describe()}");
