@@ -121,7 +121,6 @@ public sealed partial class VirtioBalloonDevice
 
     private void ParseStats(DescriptorChain chain)
     {
-        Interlocked.Increment(ref _statsUpdates);
         uint length = chain.ReadableLength;
         if (length == 0 || length % StatEntrySize != 0 || length / StatEntrySize > MaxStatsEntries)
         {
@@ -139,5 +138,6 @@ public sealed partial class VirtioBalloonDevice
         }
 
         Volatile.Write(ref _latest, stats);
+        Interlocked.Increment(ref _statsUpdates); // after the statistics: a reader that sees the count sees them
     }
 }
