@@ -15,8 +15,6 @@ public class FirecrackerSeccompTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
-    private const string CountingGuest =
-        """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""";
 
     [Fact]
     public void The_firecracker_command_confines_its_vcpu_thread_with_a_seccomp_filter()
@@ -93,7 +91,7 @@ public class FirecrackerSeccompTests
     private static FirecrackerProcess StartCounter(TempDirectory dir, string[] extra)
     {
         string config = dir.File("vm.json");
-        File.WriteAllText(config, CountingGuest);
+        File.WriteAllText(config, CountingOutput.CounterGuestConfig);
         return FirecrackerProcess.Start(dir, id: "seccomp", extra: ["--config-file", config, .. extra]);
     }
 }

@@ -13,15 +13,13 @@ namespace SharpVmm.Tests.Api;
 [Tier(TestTiers.KvmFast)]
 public class FirecrackerSnapshotApiTests
 {
-    private const string CountingGuest =
-        """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""";
 
     [Fact]
     public void A_counting_guest_snapshotted_and_killed_goes_on_from_the_next_value_in_a_new_process()
     {
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
-        string before = SnapshotAndKill(dir, CountingGuest, "vm", lines: 5);
+        string before = SnapshotAndKill(dir, CountingOutput.CounterGuestConfig, "vm", lines: 5);
 
         using var restored = FirecrackerProcess.Start(dir, id: "restored", socketPath: dir.File("restored.sock"));
         restored.Expect(204, "PUT", "/snapshot/load", Load(dir, "vm", resume: true));
@@ -88,7 +86,7 @@ public class FirecrackerSnapshotApiTests
     {
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
-        SnapshotAndKill(dir, CountingGuest, "vm", lines: 2);
+        SnapshotAndKill(dir, CountingOutput.CounterGuestConfig, "vm", lines: 2);
         string state = dir.File("vm.snap"), memory = dir.File("vm.mem");
         File.Copy(state, dir.File("bad.snap"));
         File.Copy(memory, dir.File("bad.mem"));
@@ -110,7 +108,7 @@ public class FirecrackerSnapshotApiTests
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
         string config = dir.File("vm.json");
-        File.WriteAllText(config, CountingGuest);
+        File.WriteAllText(config, CountingOutput.CounterGuestConfig);
         using var fc = FirecrackerProcess.Start(dir, id: "running", extra: ["--config-file", config]);
 
         ApiResponse running = fc.Expect(400, "PUT", "/snapshot/create", Create(dir, "x"));

@@ -48,7 +48,7 @@ public class SignalShutdownTests
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
         string config = dir.File("vm.json");
-        File.WriteAllText(config, """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""");
+        File.WriteAllText(config, CountingOutput.CounterGuestConfig);
 
         using var vmm = FirecrackerProcess.StartCommand(["run", "--config-file", config]);
         CountingOutput.WaitForLines(() => vmm.Stdout, 3, vmm.Describe);

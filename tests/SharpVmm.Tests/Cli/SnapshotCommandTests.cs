@@ -17,7 +17,7 @@ public class SnapshotCommandTests
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
         string config = dir.File("vm.json"), state = dir.File("vm.snap"), memory = dir.File("vm.mem");
-        File.WriteAllText(config, """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""");
+        File.WriteAllText(config, CountingOutput.CounterGuestConfig);
         string before;
         using (var fc = FirecrackerProcess.Start(dir, id: "counter", extra: ["--config-file", config]))
         {

@@ -13,6 +13,10 @@ internal static class CountingOutput
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    /// <summary>A VM configuration file (Firecracker's format) that runs <c>builtin:counter</c> in 1 MiB.</summary>
+    public const string CounterGuestConfig =
+        """{"machine-config":{"mem_size_mib":1},"raw-guest":{"image_path":"builtin:counter","load_address":65536,"entry":"0x1000:0x0"}}""";
+
     /// <summary>Waits until <paramref name="text"/>() has at least <paramref name="count"/> counter lines.</summary>
     public static void WaitForLines(Func<string> text, int count, Func<string> describe)
     {
