@@ -9,7 +9,8 @@
 #   and the exit code is non-zero when any run failed.
 # The Linux tests need SHARPVMM_GUEST_KERNEL_DIR (guests/linux/build-kernel.sh prints it), the test-kernel tests
 # SHARPVMM_TEST_KERNEL (a build of guests/testkernel: the VM has no compiler), the vsock tests SHARPVMM_SOCK_TOOL
-# (guests/sock-tool/build.sh); what is set is copied into the VM.
+# (guests/sock-tool/build.sh), the package tests SHARPVMM_PACKAGE_ARTIFACTS (tests/build-packages.sh all DIR: the VM has
+# no SDK); what is set is copied into the VM.
 # Exits with the test run's exit code, or 125 when the VM gave no results.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +47,10 @@ if [ -n "${SHARPVMM_SOCK_TOOL:-}" ]; then
     cp "$SHARPVMM_SOCK_TOOL" "$tmp/socktool/sock-tool"
     adds+=(-a "$tmp/socktool=/socktool")
     exports="$exports SHARPVMM_SOCK_TOOL=/socktool/sock-tool"
+fi
+if [ -n "${SHARPVMM_PACKAGE_ARTIFACTS:-}" ]; then
+    adds+=(-a "$SHARPVMM_PACKAGE_ARTIFACTS=/package-artifacts")   # tests/build-packages.sh's output: the VM has no SDK
+    exports="$exports SHARPVMM_PACKAGE_ARTIFACTS=/package-artifacts"
 fi
 [ -z "${SHARPVMM_SKIP_KVM_TESTS:-}" ] || exports="$exports SHARPVMM_SKIP_KVM_TESTS=$SHARPVMM_SKIP_KVM_TESTS"
 cat >"$tmp/run.sh" <<SCRIPT

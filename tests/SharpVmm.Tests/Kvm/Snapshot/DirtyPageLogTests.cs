@@ -34,7 +34,9 @@ public class DirtyPageLogTests
 
         Assert.Contains(Written / 4096, first);
         Assert.DoesNotContain(Untouched / 4096, first);
-        Assert.DoesNotContain(Code / 4096, first); // fetched, not written
+        // The code page is left out on purpose: KVM may log a page the guest only fetched from. Under nested KVM
+        // with shadow paging (no NPT) it logged this one. The dirty log may over-report but never miss a write,
+        // and that is all a snapshot needs.
         Assert.Empty(second);
         Assert.Equal(slot.Size / 4096, log.PageCount);
     }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds what the package tests run, the way a user builds it, with the .NET SDK and no KVM:
+#
+#   tests/build-packages.sh tool OUT      dotnet pack the CLI, then dotnet tool install it from that feed into OUT/tool
+#   tests/build-packages.sh sample OUT    dotnet pack the solution, then build samples/GuestFunction against that feed
+#                                         (restored into an empty package cache) into OUT/sample
+#   tests/build-packages.sh all OUT       both
+#
+# ToolPackageTests and SamplePackageTests call it and then run what it built, which needs KVM. Where the tests run
+# inside tools/nested-kvm (whose VM has the .NET runtime but no SDK), ./run-tests calls it on the host first and hands
+# OUT to the VM as SHARPVMM_PACKAGE_ARTIFACTS. Packs build in OUT/work (--artifacts-path), never in the tree's bin and
+# obj folders. Prints nothing on stdout; exits non-zero with the failing command's output on stderr.
+set -uo pipefail
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+[ $# -eq 2 ] && [[ $1 =~ ^(tool|sample|all)$ ]] || { echo "usage: tests/build-packages.sh tool|sample|all OUT" >&2; exit 2; }
+what=$1
+mkdir -p "$2" && out=$(cd "$2" && pwd) || exit 2
+work="$out/work"
+rm -rf "$work"
+mkdir -p "$work"
+
+step() {   # runs a command quietly; on failure shows its output and stops
+    local log="$work/step.log"
+    "$@" >"$log" 2>&1 || { echo "build-packages: $* failed:" >&2; cat "$log" >&2; exit 1; }
+}
+
+version_of() {   # the version in a package file's name: PREFIX.VERSION.nupkg
+    local name=${1##*/}
+    name=${name%.nupkg}
+    echo "${name#"$2".}"
+}
+
+if [ "$what" != sample ]; then
+    step dotnet pack "$root/src/SharpVmm.Cli/SharpVmm.Cli.csproj" -c Release -o "$work/tool-feed" \
+        --artifacts-path "$work/tool-build" --nologo
+    package=$(ls "$work"/tool-feed/SharpVmm.Cli.*.nupkg)
+    rm -rf "$out/tool"
+    # A package cache of its own, so that an older SharpVmm.Cli of the same version cached by an earlier run is not
+    # what gets installed.
+    step env NUGET_PACKAGES="$work/tool-cache" dotnet tool install --tool-path "$out/tool" SharpVmm.Cli \
+        --version "$(version_of "$package" SharpVmm.Cli)" --add-source "$work/tool-feed"
+fi
+
+if [ "$what" != tool ]; then
+    step dotnet pack "$root/SharpVmm.slnx" -c Release -o "$work/feed" --artifacts-path "$work/build" --nologo
+    package=$(ls "$work"/feed/SharpVmm.[0-9]*.nupkg)
+    # The sample as a user would have it: samples/ copied out, its nuget.config naming this feed.
+    mkdir -p "$work/samples"
+    (cd "$root/samples" && find . -type f -not -path '*/bin/*' -not -path '*/obj/*' -exec cp --parents {} "$work/samples" \;)
+    sed -i "s|../artifacts/packages|$work/feed|" "$work/samples/nuget.config"
+    rm -rf "$out/sample"
+    step env NUGET_PACKAGES="$work/cache" dotnet build "$work/samples/GuestFunction" -c Release -o "$out/sample" \
+        "-p:SharpVmmVersion=$(version_of "$package" SharpVmm)" --nologo
+fi
+rm -rf "$work"
