@@ -5,8 +5,9 @@ namespace SharpVmm.Cli;
 
 /// <summary>
 /// The seccomp mode a command runs its VM under: <c>--seccomp enforce|log|off</c> for <c>run</c>, <c>boot</c> and
-/// <c>restore</c>, Firecracker's <c>--no-seccomp</c> for <c>firecracker</c>. Process-wide, as in Firecracker: every vCPU
-/// and device thread the run starts confines itself as it starts (<see cref="SeccompPolicy"/>).
+/// <c>restore</c>, Firecracker's <c>--no-seccomp</c> for <c>firecracker</c>. Process-wide, as in Firecracker: every thread
+/// gets the VMM allow-list at once, before the VM is built, and every vCPU and device thread the run starts confines itself
+/// further as it starts (<see cref="SeccompPolicy"/>).
 /// </summary>
 internal static class SeccompOption
 {
@@ -16,7 +17,7 @@ internal static class SeccompOption
     /// <summary>A new <c>--seccomp</c> option, <see cref="Default"/> when not given.</summary>
     public static Option<string> Create() => new("--seccomp")
     {
-        Description = "seccomp filters on the vCPU and device threads: enforce (the default: a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off",
+        Description = "seccomp filters on every thread, narrower on the vCPU and device threads: enforce (the default: a forbidden system call kills the process with SIGSYS), log (it is allowed and logged by the kernel) or off",
         DefaultValueFactory = _ => Default,
     };
 
@@ -35,13 +36,11 @@ internal static class SeccompOption
         };
         try
         {
-            SeccompPolicy.Probe(mode);
+            SeccompPolicy.ConfineProcess(mode);
         }
         catch (SystemCallException ex)
         {
             throw new UsageException($"--seccomp {value}: this kernel refused a seccomp filter ({ex.Message}); run with --seccomp off (firecracker: --no-seccomp)");
         }
-
-        SeccompPolicy.Configure(mode);
     }
 }

@@ -6,7 +6,9 @@ namespace SharpVmm.Sys;
 /// garbage collector, futexes, clocks, thread exit, and what the JIT needs when it compiles a method on first use
 /// (opening and mapping an assembly, growing its double-mapped code file). Left out of both, and so fatal under
 /// <see cref="SeccompMode.Enforce"/>: starting programs (<c>execve</c>, <c>fork</c>), <c>ptrace</c>, signals to other
-/// processes, mounts, modules, namespaces, credentials, BPF and perf, and for vCPU threads every socket call.
+/// processes, mounts, modules, namespaces, credentials, BPF and perf, and for vCPU threads every socket call. The
+/// <see cref="Vmm"/> list, for every other thread of a confined process, adds what building a VM, writing snapshots and
+/// serving the API need and still leaves those out.
 /// </summary>
 public static class SyscallAllowList
 {
@@ -29,12 +31,27 @@ public static class SyscallAllowList
         263, 283, 285, 286, 287, 288, 295, 296, 299, 307, 327, 328, // unlinkat, timerfd_*, fallocate, accept4, preadv, pwritev, recvmmsg, sendmmsg, preadv2, pwritev2
     ];
 
+    private static readonly int[] VmmExtra =
+    [
+        22, 53, 73, 82, 83, 84, 87, 90, 91, 95, 137, // pipe, socketpair, flock (FileStream's share lock), rename, mkdir, rmdir, unlink, chmod, fchmod, umask, statfs
+        258, 264, 268, 292, 316, // mkdirat, renameat, fchmodat, dup3, renameat2
+    ];
+
     /// <summary>What a vCPU thread may call.</summary>
     public static IReadOnlyList<int> Vcpu { get; } = Runtime;
 
     /// <summary>What a device thread may call.</summary>
     public static IReadOnlyList<int> Device { get; } = [.. Runtime, .. DeviceExtra];
 
+    /// <summary>What every other thread of a confined VMM process may call: the main thread, the API server's and the
+    /// .NET thread pool's (files, sockets and the VM's set-up, nothing more).</summary>
+    public static IReadOnlyList<int> Vmm { get; } = [.. Runtime, .. DeviceExtra, .. VmmExtra];
+
     /// <summary>The list for <paramref name="kind"/>.</summary>
-    public static IReadOnlyList<int> For(SeccompThreadKind kind) => kind == SeccompThreadKind.Vcpu ? Vcpu : Device;
+    public static IReadOnlyList<int> For(SeccompThreadKind kind) => kind switch
+    {
+        SeccompThreadKind.Vcpu => Vcpu,
+        SeccompThreadKind.Device => Device,
+        _ => Vmm,
+    };
 }

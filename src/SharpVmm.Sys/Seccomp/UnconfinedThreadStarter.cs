@@ -1,9 +1,10 @@
 namespace SharpVmm.Sys;
 
 /// <summary>
-/// Starts threads from a thread of its own that never confines itself. A seccomp filter binds every thread its thread
-/// creates, so a device thread started by a vCPU thread (a virtio device the guest activates on an exit) would carry the
-/// vCPU's allow-list on top of its own; started from here, it carries only the one it installs itself.
+/// Starts threads from a thread of its own that never adds a filter of its own. A seccomp filter binds every thread its
+/// thread creates, so a device thread started by a vCPU thread (a virtio device the guest activates on an exit) would
+/// carry the vCPU's allow-list on top of its own; started from here, it carries only the one it installs itself (and the
+/// whole process's, <see cref="SeccompPolicy.ConfineProcess"/>, which every thread has).
 /// </summary>
 public static class UnconfinedThreadStarter
 {

@@ -30,9 +30,13 @@ public sealed class PcTestDevices
 
     /// <summary>
     /// The host-call port: a write makes the vCPU thread open and close a Unix socket, a system call no vCPU thread
-    /// needs, so that a test can see the seccomp filter stop it.
+    /// needs, so that a test can see the seccomp filter stop it. A byte of <see cref="HostCallOnThreadPool"/> instead makes
+    /// a .NET thread-pool thread create a symbolic link, which no thread of a VMM needs.
     /// </summary>
     public const ushort HostCallPort = 0xEC;
+
+    /// <summary>The value that sends the host-call port's call to the .NET thread pool.</summary>
+    public const byte HostCallOnThreadPool = 1;
 
     /// <summary>The first interrupt-line port: line n is at this port + n.</summary>
     public const ushort IrqLinePort = 0x2000;
@@ -53,8 +57,30 @@ public sealed class PcTestDevices
         PageFlush = new TestPageFlushPort(page => memory.FlushSecondaryMappings(new GuestAddress(page)));
         IrqLines = new TestIrqLinePorts(lines);
         MemoryWindow = new TestMemoryWindow();
-        HostCall = new TestHostCallPort(static () =>
+        HostCall = new TestHostCallPort(static value =>
         {
+            if (value == HostCallOnThreadPool)
+            {
+                // A call no thread of a VMM needs, made on a .NET thread-pool thread while the vCPU waits for it. The
+                // work goes through a timer, as the VMM's own does: the timer thread, not the vCPU, asks the pool for it.
+                using var done = new ManualResetEventSlim();
+                using var timer = new Timer(_ =>
+                {
+                    try
+                    {
+                        string link = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"sharpvmm-host-call-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                        File.CreateSymbolicLink(link, "/");
+                        File.Delete(link);
+                    }
+                    finally
+                    {
+                        done.Set();
+                    }
+                }, null, 1, Timeout.Infinite);
+                done.Wait();
+                return;
+            }
+
             using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
                 System.Net.Sockets.ProtocolType.Unspecified);
         });

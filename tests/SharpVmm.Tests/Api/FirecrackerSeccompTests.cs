@@ -15,7 +15,6 @@ public class FirecrackerSeccompTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
 
-
     [Fact]
     public void The_firecracker_command_confines_its_vcpu_thread_with_a_seccomp_filter()
     {
@@ -27,6 +26,29 @@ public class FirecrackerSeccompTests
         int seccomp = ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
 
         Assert.True(seccomp == ProcessThreads.SeccompFilterMode, $"vcpu0 has seccomp mode {seccomp}, expected a filter\n{fc.Describe()}");
+    }
+
+    [Fact]
+    public void Every_thread_of_the_firecracker_command_is_confined_and_the_vcpu_has_a_narrower_filter_on_top()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        using FirecrackerProcess fc = StartCounter(dir, []);
+        CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
+        ProcessThreads.WaitForThread(fc.Pid, "vcpu0", Limit, fc.Describe);
+        fc.Expect(200, "GET", "/", null); // the API server has served a request on its threads
+
+        IReadOnlyList<(string Name, int Seccomp, int Filters)> threads = ProcessThreads.ReadWithFilters(fc.Pid);
+
+        string described = string.Join(", ", threads.Select(t => $"{t.Name}: mode {t.Seccomp}, {t.Filters} filters"));
+        Assert.All(threads, t => Assert.True(t.Seccomp == ProcessThreads.SeccompFilterMode, $"thread '{t.Name}' is not confined: {described}"));
+        Assert.Contains(threads, t => t.Name.StartsWith(".NET TP Worker", StringComparison.Ordinal));
+        if (threads.All(t => t.Filters >= 0))
+        {
+            // The main thread and the API's have the process's filter alone; the vCPU has its own on top of it.
+            Assert.True(threads.Single(t => t.Name == "vcpu0").Filters >= 2, described);
+            Assert.Equal(1, threads.Min(t => t.Filters));
+        }
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace SharpVmm.Tests.Kvm;
 
 /// <summary>
 /// The CLI's seccomp filters, seen from outside: a raw guest writes the test devices' host-call port, which makes its
-/// vCPU thread open a socket (a call the vCPU allow-list leaves out), then prints a letter and halts.
+/// vCPU thread open a socket (a call the vCPU allow-list leaves out) or, given 1, a thread-pool thread create a symbolic
+/// link (a call the whole process's list leaves out); then it prints a letter and halts.
 /// </summary>
 [Tier(TestTiers.KvmFast)]
 public class SeccompTests
@@ -32,12 +33,23 @@ public class SeccompTests
         Assert.True(result.ExitCode == KilledBySigsys, $"exit code {result.ExitCode}, expected {KilledBySigsys} (SIGSYS)\n{result.Stderr}");
     }
 
-    [Theory]
-    [InlineData("log")]
-    [InlineData("off")]
-    public void Under_log_or_off_the_same_call_is_made_and_the_guest_runs_to_its_end(string mode)
+    [Fact]
+    public void A_forbidden_system_call_on_a_thread_pool_thread_kills_the_vmm_with_sigsys_under_enforce()
     {
-        CliProcess.Result result = RunGuest(mode);
+        CliProcess.Result result = RunGuest("enforce", PcTestDevices.HostCallOnThreadPool);
+
+        Assert.True(result.ExitCode == KilledBySigsys, $"exit code {result.ExitCode}, expected {KilledBySigsys} (SIGSYS)\n{result.Stderr}");
+        Assert.DoesNotContain("A", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("log", 0)]
+    [InlineData("off", 0)]
+    [InlineData("log", PcTestDevices.HostCallOnThreadPool)]
+    [InlineData("off", PcTestDevices.HostCallOnThreadPool)]
+    public void Under_log_or_off_the_same_call_is_made_and_the_guest_runs_to_its_end(string mode, byte call)
+    {
+        CliProcess.Result result = RunGuest(mode, call);
 
         Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}\n{result.Stderr}");
         Assert.StartsWith("A", result.Stdout, StringComparison.Ordinal);
@@ -68,9 +80,13 @@ public class SeccompTests
         Assert.DoesNotContain(41, SyscallAllowList.Vcpu); // socket
         Assert.Contains(41, SyscallAllowList.Device); // vsock's host side
         Assert.DoesNotContain(57, SyscallAllowList.Device); // fork
+        Assert.DoesNotContain(88, SyscallAllowList.Vmm); // symlink
+        Assert.DoesNotContain(59, SyscallAllowList.Vmm); // execve
+        Assert.Contains(288, SyscallAllowList.Vmm); // accept4: the API socket
+        Assert.Superset(new HashSet<int>(SyscallAllowList.Device), new HashSet<int>(SyscallAllowList.Vmm));
     }
 
-    private static CliProcess.Result RunGuest(string? mode)
+    private static CliProcess.Result RunGuest(string? mode, byte call = 0)
     {
         KvmTestEnvironment.RequireKvm();
         using var dir = new TempDirectory();
@@ -78,6 +94,7 @@ public class SeccompTests
         File.WriteAllBytes(image, GuestCode.Assemble(16, 0x10000, a =>
         {
             a.mov(dx, PcTestDevices.HostCallPort);
+            a.mov(al, call);
             a.@out(dx, al);
             a.mov(dx, PcPlatform.Com1Port);
             a.mov(al, (byte)'A');
