@@ -166,7 +166,7 @@ public sealed class Vcpu : IDisposable
             }
 
             Interlocked.Increment(ref _exitCount);
-            _vm.ActiveCoalescedWrites?.Replay(); // writes KVM queued without exiting come first, in the guest's order
+            _vm.ActiveCoalescedWrites?.ReplayBefore(Kvm.Exit); // writes KVM queued without exiting come first, in the guest's order
             if (_vm.Debugger is { } debugger && debugger.TryTakeExit(this, Kvm.Exit))
             {
                 continue; // a breakpoint, a watchpoint or a single step the gdb stub asked for: the stub stops the VM

@@ -19,6 +19,9 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
     /// <summary>Number of I/O ports the UART decodes.</summary>
     public const int PortCount = 8;
 
+    /// <summary>The line status register's offset from the UART's first port.</summary>
+    public const int LineStatusOffset = Lsr;
+
     // Register offsets (datasheet table II).
     private const int RbrThrDll = 0, IerDlm = 1, IirFcr = 2, Lcr = 3, Mcr = 4, Lsr = 5, Msr = 6, Scr = 7;
 

@@ -7,7 +7,8 @@ namespace SharpVmm.Exits;
 /// <summary>
 /// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
 /// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
-/// the ring before it handles an exit (<see cref="Vcpu"/>), and a timer replays it every <see cref="ReplayPeriod"/>
+/// the ring before it handles an exit (<see cref="Vcpu"/>; only reads declared not to depend on the queue skip it,
+/// <see cref="AddReadThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
 /// so that a guest that writes and then waits without exiting is not left unheard. The VM also replays it when its
 /// vCPUs park (before a snapshot) and when they have stopped.
 /// </summary>
@@ -26,6 +27,7 @@ internal sealed class CoalescedWrites : IDisposable
     private long _replayed;
     private int _zones;
     private bool _disposed;
+    private ushort[] _readsThatNeedNoReplay = [];
 
     private CoalescedWrites(KvmVm vm, CoalescedWriteRing ring, IoBus io, MmioBus mmio)
     {
@@ -96,6 +98,40 @@ internal sealed class CoalescedWrites : IDisposable
 
             _vm.UnregisterCoalescedZone(address, size, isPortIo);
             _zones--;
+        }
+
+        Replay();
+    }
+
+    /// <summary>
+    /// Declares that a read of <paramref name="port"/> does not depend on any write KVM may queue: a vCPU then handles
+    /// such a read without delivering the queue first, and the writes reach their device in larger batches (at the
+    /// timer, at the next other exit, or when KVM's ring is full and the next write exits). A UART's LSR, for one, reads
+    /// the same whatever was written to its THR meanwhile.
+    /// </summary>
+    public void AddReadThatNeedsNoReplay(ushort port)
+    {
+        lock (_zoneLock)
+        {
+            if (!_readsThatNeedNoReplay.Contains(port))
+            {
+                _readsThatNeedNoReplay = [.. _readsThatNeedNoReplay, port]; // copied, for the exit path's lock-free read
+            }
+        }
+    }
+
+    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> is a read declared not to
+    /// depend on them (<see cref="AddReadThatNeedsNoReplay"/>).</summary>
+    public void ReplayBefore(in VcpuExit exit)
+    {
+        if (_ring.IsEmpty)
+        {
+            return;
+        }
+
+        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Array.IndexOf(_readsThatNeedNoReplay, exit.IoPort) >= 0)
+        {
+            return;
         }
 
         Replay();

@@ -6,7 +6,9 @@ namespace SharpVmm.Platform;
 /// <summary>
 /// Lets KVM queue writes to a UART's THR instead of exiting for each byte while the guest polls the line status before
 /// every byte, as Linux's serial console does. The boot log then costs one exit per byte (the LSR read) instead of
-/// two. Queued bytes reach the UART before its next read, so polling drivers see no difference. Coalescing ends the
+/// two. Queued bytes reach the UART before any other access, so polling drivers see no difference; an LSR read, whose
+/// answer does not depend on them while coalescing is on, does not wait for them, so they arrive in batches (every
+/// 20 ms, or when KVM's ring of 170 writes is full) instead of one per exit. Coalescing ends the
 /// moment the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>), and
 /// starts again once they have been off for <see cref="QuietTicksBeforeResuming"/> replay periods.
 /// </summary>
@@ -47,6 +49,7 @@ public sealed class SerialWriteCoalescing
         }
 
         var coalescing = new SerialWriteCoalescing(writes, uart, basePort);
+        writes.AddReadThatNeedsNoReplay((ushort)(basePort + Uart8250.LineStatusOffset));
         uart.ImmediateWritesNeeded += coalescing.End;
         writes.Tick += coalescing.OnTick;
         coalescing.TryBegin();

@@ -110,6 +110,39 @@ public class CoalescedWriteTests
         Assert.Equal("polled".Length, vm.CoalescedWriteCount);
     }
 
+    [Fact]
+    public void A_uarts_line_status_reads_do_not_wait_for_its_queued_bytes_which_still_arrive_whole_and_in_order()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        var observed = new ThrCountingPort(uart);
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, observed));
+        string text = string.Concat(Enumerable.Range(0, Bytes).Select(i => (char)('a' + (i % 26))));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (char c in text)
+            {
+                SendPolled(a, c);
+            }
+
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+        uart.FlushOutput(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(text, Encoding.ASCII.GetString(output.ToArray()));
+        // Before read i the guest had written i bytes. A read that replayed the queue first would see all of them; here
+        // most see fewer: the bytes wait in KVM's ring for the 20 ms timer or for the ring to fill (170 writes).
+        int[] seen = [.. observed.ThrWritesAtLsrReads];
+        Assert.Equal(Bytes, seen.Length);
+        int waiting = Enumerable.Range(0, Bytes).Count(i => seen[i] < i);
+        Assert.True(waiting >= Bytes / 2, $"{waiting} of {Bytes} LSR reads saw bytes still queued: {string.Join(' ', seen)}");
+        Assert.InRange(vm.CoalescedWriteCount, Bytes - 2, Bytes); // each write queued, but one that met a full ring
+    }
+
     private static void SendPolled(Iced.Intel.Assembler a, char c)
     {
         a.mov(dx, PcPlatform.Com1Port + 5);
@@ -117,5 +150,33 @@ public class CoalescedWriteTests
         a.mov(dx, PcPlatform.Com1Port);
         a.mov(al, (byte)c);
         a.@out(dx, al);
+    }
+
+    /// <summary>A UART behind a port that counts the THR writes reaching it and notes the count at each LSR read.</summary>
+    private sealed class ThrCountingPort(Uart8250 uart) : SharpVmm.Devices.Bus.IBusDevice
+    {
+        private int _thrWrites;
+
+        public System.Collections.Concurrent.ConcurrentQueue<int> ThrWritesAtLsrReads { get; } = new();
+
+        public void Read(ulong offset, Span<byte> data)
+        {
+            if (offset == Uart8250.LineStatusOffset)
+            {
+                ThrWritesAtLsrReads.Enqueue(Volatile.Read(ref _thrWrites));
+            }
+
+            uart.Read(offset, data);
+        }
+
+        public void Write(ulong offset, ReadOnlySpan<byte> data)
+        {
+            if (offset == 0)
+            {
+                Interlocked.Increment(ref _thrWrites);
+            }
+
+            uart.Write(offset, data);
+        }
     }
 }

@@ -5,15 +5,17 @@ using Xunit;
 namespace SharpVmm.Tests.Kvm;
 
 /// <summary>Sixteen <c>sharpvmm boot</c> processes at once, each booting the test kernel (2 vCPUs, fw_cfg, ACPI, SMP
-/// checks) to its isa-debug-exit; their resident memory is sampled while they run.</summary>
+/// checks) to its isa-debug-exit; their resident memory is sampled while they run. Inside tools/nested-kvm, four:
+/// there sixteen .NET processes and their 32 nested vCPUs share two emulated CPUs, and did not finish within
+/// 5 minutes (docs/testing.md).</summary>
 [Tier(TestTiers.KvmFast)]
 [Collection(ProcessWideCollection.Name)]
 public class ConcurrentVmmProcessTests(ITestOutputHelper output)
 {
-    private const int AtOnce = 16;
+    private static readonly int AtOnce = Environment.GetEnvironmentVariable("SHARPVMM_NESTED_VM") == "1" ? 4 : 16;
 
     [Fact]
-    public void Sixteen_vmm_processes_at_once_each_boot_the_test_kernel_through_its_checks_and_leave_nothing_running()
+    public void Sixteen_vmm_processes_at_once_or_four_in_nested_kvm_each_boot_the_test_kernel_through_its_checks_and_leave_nothing_running()
     {
         KvmTestEnvironment.RequireKvm();
         string kernel = TestKernel.Path;
