@@ -130,9 +130,9 @@ public static class InstructionEmulator
             case Mnemonic.Xsave or Mnemonic.Xsave64 or Mnemonic.Xsaveopt or Mnemonic.Xsaveopt64 or Mnemonic.Xsavec
                 or Mnemonic.Xsavec64 or Mnemonic.Xsaves or Mnemonic.Xsaves64 or Mnemonic.Xrstor or Mnemonic.Xrstor64
                 or Mnemonic.Xrstors or Mnemonic.Xrstors64 or Mnemonic.Xgetbv or Mnemonic.Xsetbv:
-                return "noxsave";
+                return "noxsave clearcpuid=154"; // Linux 6.x knows only the second: X86_FEATURE_XSAVE, 4*32+26
             case Mnemonic.Clac or Mnemonic.Stac:
-                return "nosmap";
+                return "nosmap clearcpuid=308"; // X86_FEATURE_SMAP, 9*32+20
         }
 
         foreach (CpuidFeature feature in insn.Code.CpuidFeatures())

@@ -26,12 +26,17 @@ public static class DirectKernelBoot
 
     /// <summary>
     /// The kernel parameters a Linux guest needs where its ring 0 is emulated (a kvm_pvm host, see ARCHITECTURE.md):
-    /// they keep it away from instructions KVM's emulator lacks (<c>noxsave nosmap clearcpuid=ssse3</c>), skip the
-    /// crypto self-tests that take minutes there, and keep the KVM PTP clock's driver from starting, because its
-    /// boot-time hypercall never returns on such a host. Linux parameters: only Linux kernels are given them.
+    /// they keep it away from instructions KVM's emulator lacks (<c>noxsave nosmap</c>, and <c>clearcpuid</c> for
+    /// SSSE3, CX16, POPCNT and SMAP), skip the crypto self-tests that take minutes there, and keep the KVM PTP clock's
+    /// driver from starting, because its boot-time hypercall never returns on such a host. Linux parameters: only Linux
+    /// kernels are given them. Linux 6.x no longer knows <c>noxsave</c> and <c>nosmap</c>, and CPUID cannot hide these
+    /// features on such a host, so <c>clearcpuid</c> names them by number (X86_FEATURE_SSSE3 4*32+9, _CX16 4*32+13,
+    /// _POPCNT 4*32+23, _SMAP 9*32+20), which kernels read before and after names were accepted (5.19). Each of these
+    /// instructions the kernel would otherwise run (every <c>clac</c> of a user-memory access) is an exit and an
+    /// emulation in the VMM.
     /// </summary>
     public const string PvmLinuxWorkaroundParameters =
-        "noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm";
+        "noxsave nosmap clearcpuid=137,141,151,308 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm";
 
     /// <summary>
     /// The parameters put in front of a <paramref name="format"/> kernel's command line on a host that does

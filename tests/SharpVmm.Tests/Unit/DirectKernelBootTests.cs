@@ -98,7 +98,7 @@ public class DirectKernelBootTests
     {
         string line = DirectKernelBoot.CommandLineFor("console=ttyS0 root=/dev/vda", format, hostEmulatesGuestKernel: true);
 
-        Assert.Equal("noxsave nosmap clearcpuid=ssse3 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm " +
+        Assert.Equal("noxsave nosmap clearcpuid=137,141,151,308 cryptomgr.notests=1 initcall_blacklist=ptp_kvm_init module_blacklist=ptp_kvm " +
             "console=ttyS0 root=/dev/vda", line);
         Assert.Equal(DirectKernelBoot.PvmLinuxWorkaroundParameters, DirectKernelBoot.CommandLineFor("", format, hostEmulatesGuestKernel: true));
     }

@@ -248,7 +248,7 @@ public sealed class EmulationFailureHandlerTests : IDisposable
         Assert.Equal(ExitDisposition.Fatal, outcome.Disposition);
         Assert.Equal(VmStopReason.InternalError, outcome.StopReason);
         Assert.Equal("KVM_EXIT_INTERNAL_ERROR: suberror = 0x1 (KVM could not emulate an instruction), instruction bytes: 0fae2c24: "
-            + "KVM cannot emulate `xrstor [rsp]` at RIP 0x4000 (bytes 0fae2c24); boot the guest kernel with `noxsave` to avoid it", outcome.Detail);
+            + "KVM cannot emulate `xrstor [rsp]` at RIP 0x4000 (bytes 0fae2c24); boot the guest kernel with `noxsave clearcpuid=154` to avoid it", outcome.Detail);
     }
 
     [Fact]

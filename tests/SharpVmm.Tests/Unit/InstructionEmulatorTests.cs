@@ -346,7 +346,7 @@ public class InstructionEmulatorTests
         EmulationAction action = Decide(a => a.xrstor(__[rsp]));
 
         Assert.Equal(EmulationActionKind.Stop, action.Kind);
-        Assert.Equal($"KVM cannot emulate `xrstor [rsp]` at RIP 0x{Rip:x} (bytes 0fae2c24); boot the guest kernel with `noxsave` to avoid it", action.Message);
+        Assert.Equal($"KVM cannot emulate `xrstor [rsp]` at RIP 0x{Rip:x} (bytes 0fae2c24); boot the guest kernel with `noxsave clearcpuid=154` to avoid it", action.Message);
         Assert.Equal("xrstor", action.Mnemonic);
     }
 
