@@ -100,8 +100,10 @@ public sealed class RawDiskImageLockTests : IDisposable
         Assert.Contains("Failed to lock byte", output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_image_qemu_has_open_for_writing_is_refused_to_a_sharpvmm_writer()
+    [Theory]
+    [InlineData(false, "another process holds")]
+    [InlineData(true, "(QEMU) has it open for writing")]
+    public void An_image_qemu_has_open_for_writing_is_refused_to_a_sharpvmm_writer_or_reader(bool readOnly, string said)
     {
         RequireOnPath("qemu-io");
         using var qemu = new BackgroundProcess("qemu-io", ["-f", "raw", "-c", "sleep 30000", _path]);
@@ -112,7 +114,7 @@ public sealed class RawDiskImageLockTests : IDisposable
         {
             try
             {
-                new RawDiskImage(_path).Dispose(); // held for microseconds: qemu-io opening meanwhile is unlikely
+                new RawDiskImage(_path, readOnly).Dispose(); // held for microseconds: qemu-io opening meanwhile is unlikely
                 Thread.Sleep(50);
             }
             catch (DiskImageException e)
@@ -122,7 +124,33 @@ public sealed class RawDiskImageLockTests : IDisposable
         }
 
         Assert.NotNull(refused);
-        Assert.Contains("another process holds", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(said, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sharpvmm_reader_opens_an_image_qemu_only_reads()
+    {
+        RequireOnPath("qemu-io");
+        using var qemu = new BackgroundProcess("qemu-io", ["-r", "-f", "raw", "-c", "sleep 30000", _path]);
+        // Once qemu-io holds its locks a SharpVmm writer is refused; a SharpVmm reader is still let in.
+        var clock = Stopwatch.StartNew();
+        bool qemuHoldsIt = false;
+        while (!qemuHoldsIt && clock.Elapsed < TimeSpan.FromSeconds(20) && !qemu.HasExited)
+        {
+            try
+            {
+                new RawDiskImage(_path).Dispose();
+                Thread.Sleep(50);
+            }
+            catch (DiskImageException)
+            {
+                qemuHoldsIt = true;
+            }
+        }
+
+        Assert.True(qemuHoldsIt, "qemu-io -r never locked the image");
+        using var reader = new RawDiskImage(_path, readOnly: true);
+        Assert.True(reader.ReadOnly);
     }
 
     private static void RequireOnPath(string tool)
