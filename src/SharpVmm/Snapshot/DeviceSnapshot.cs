@@ -1,8 +1,11 @@
 using SharpVmm.Devices;
 using SharpVmm.Devices.Virtio;
 using SharpVmm.Devices.Virtio.Balloon;
+using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
+using SharpVmm.Devices.Virtio.Entropy;
 using SharpVmm.Devices.Virtio.Net;
+using SharpVmm.Devices.Virtio.RateLimiting;
 using SharpVmm.Platform;
 
 namespace SharpVmm.Snapshot;
@@ -34,6 +37,7 @@ internal static class DeviceSnapshot
                     Net = (device as VirtioNetDevice)?.SaveState(),
                     Console = (device as VirtioConsoleDevice)?.SaveState(),
                     Balloon = (device as VirtioBalloonDevice)?.SaveState(),
+                    RateLimiters = LimitersOf(device) is { Length: > 0 } limiters ? [.. limiters.Select(l => l.SaveState())] : null,
                     Pci = virtio.Transport == VirtioTransport.Pci ? virtio.PciDevices[i].SaveState() : null,
                     Mmio = virtio.Transport == VirtioTransport.Mmio ? virtio.MmioDevices[i].SaveState() : null,
                 });
@@ -109,6 +113,20 @@ internal static class DeviceSnapshot
                 balloon.RestoreState(balloonState);
             }
 
+            RateLimiter[] limiters = LimitersOf(device);
+            if (state.RateLimiters is { } savedLimiters)
+            {
+                if (savedLimiters.Count != limiters.Length)
+                {
+                    throw new SnapshotException($"virtio device {i} has {savedLimiters.Count} rate limiter(s) in the snapshot and {limiters.Length} here");
+                }
+
+                for (int l = 0; l < limiters.Length; l++)
+                {
+                    limiters[l].RestoreState(savedLimiters[l]);
+                }
+            }
+
             if (virtio.Transport == VirtioTransport.Pci)
             {
                 virtio.PciDevices[i].RestoreState(state.Pci ?? throw new SnapshotException($"virtio device {i} has no PCI transport state in the snapshot"));
@@ -119,6 +137,15 @@ internal static class DeviceSnapshot
             }
         }
     }
+
+    // The limiters a device has, in a fixed order: what the snapshot's list follows.
+    private static RateLimiter[] LimitersOf(IVirtioDevice device) => device switch
+    {
+        VirtioBlockDevice block => [block.RateLimiter],
+        VirtioNetDevice net => [net.RxRateLimiter, net.TxRateLimiter],
+        VirtioEntropyDevice rng => [rng.RateLimiter],
+        _ => [],
+    };
 
     private static void Restore<T>(Action<T> restore, T? state, string device)
         where T : class => restore(state ?? throw new SnapshotException($"the snapshot has no state for {device}, which this VM has"));

@@ -3,6 +3,7 @@ using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Mmio;
 using SharpVmm.Devices.Virtio.Net;
 using SharpVmm.Devices.Virtio.Pci;
+using SharpVmm.Devices.Virtio.RateLimiting;
 
 namespace SharpVmm.Snapshot;
 
@@ -26,4 +27,8 @@ public sealed record VirtioDeviceSnapshotState
 
     /// <summary>virtio-balloon's own state (target, size, statistics interval, the held statistics buffer).</summary>
     public VirtioBalloonState? Balloon { get; set; }
+
+    /// <summary>The device's rate limiters' buckets (virtio-blk's, virtio-net's receive then transmit, virtio-rng's);
+    /// null in snapshots from before they were saved, whose buckets restore full.</summary>
+    public List<RateLimiterState>? RateLimiters { get; set; }
 }

@@ -15,6 +15,7 @@ namespace SharpVmm.Tests.Api;
 public class FirecrackerApiRateLimiterTests
 {
     private const string OneReadASecond = """{ "ops": { "size": 1, "refill_time": 1000 } }""";
+    private const string TenReadsInTenSeconds = """{ "ops": { "size": 10, "refill_time": 10000 } }""";
 
     [Fact]
     public void A_drive_limited_to_one_request_a_second_slows_the_guests_disk_reads_to_that_rate()
@@ -68,6 +69,32 @@ public class FirecrackerApiRateLimiterTests
         Assert.Contains("no interface 'eth9'", noInterface.FaultMessage, StringComparison.Ordinal);
         JsonElement ops = fc.Expect(200, "GET", "/vm/config").Json.GetProperty("drives")[0].GetProperty("rate_limiter").GetProperty("ops");
         Assert.Equal(1000, ops.GetProperty("refill_time").GetInt32());
+    }
+
+    [Fact]
+    public void A_restored_drive_keeps_the_tokens_its_bucket_had_left_when_it_was_snapshotted()
+    {
+        KvmTestEnvironment.RequireKvm();
+        using var dir = new TempDirectory();
+        string state = dir.File("vm.snap"), memory = dir.File("vm.mem");
+        // Ten requests in ten seconds: the guest, which reads on every 20 ms tick, soon runs the bucket down to a read
+        // a second. Restored full, the bucket would pay for ten reads at once.
+        using (FirecrackerProcess source = StartCountingGuest(dir, TenReadsInTenSeconds))
+        {
+            TimeFor(source, lines: 12);
+            source.Expect(204, "PATCH", "/vm", """{ "state": "Paused" }""");
+            source.Expect(204, "PUT", "/snapshot/create", $$"""{ "snapshot_type": "Full", "snapshot_path": "{{state}}", "mem_file_path": "{{memory}}" }""");
+            source.KillNow();
+        }
+
+        using var restored = FirecrackerProcess.Start(dir, id: "restored", socketPath: dir.File("restored.sock"));
+        restored.Expect(204, "PUT", "/snapshot/load", $$"""{ "snapshot_path": "{{state}}", "mem_backend": { "backend_type": "File", "backend_path": "{{memory}}" }, "resume_vm": true }""");
+        Thread.Sleep(TimeSpan.FromSeconds(2.5)); // the bucket caps the reads, whatever the host's speed: at most 1 + 2.5 here
+
+        int early = CountingOutput.Values(restored.Stdout).Count;
+        Assert.True(early <= 5, $"{early} reads within 2.5 s of the restore: the bucket was restored full\n{restored.Describe()}");
+        CountingOutput.WaitForLines(() => restored.Stdout, early + 2, restored.Describe); // and the guest reads on
+        Assert.DoesNotContain("FAIL", restored.Stdout, StringComparison.Ordinal);
     }
 
     private static FirecrackerProcess StartCountingGuest(TempDirectory dir, string? limiter)

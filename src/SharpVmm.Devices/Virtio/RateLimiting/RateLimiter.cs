@@ -44,6 +44,40 @@ public sealed class RateLimiter
     /// <summary>How many times a request had to wait (Firecracker's <c>rate_limiter_throttled_events</c>).</summary>
     public long ThrottledEvents => Interlocked.Read(ref _throttledEvents);
 
+    /// <summary>Both buckets' tokens and bursts now.</summary>
+    public RateLimiterState SaveState()
+    {
+        lock (_lock)
+        {
+            return new RateLimiterState { Bandwidth = _bandwidth?.SaveState(), Ops = _ops?.SaveState() };
+        }
+    }
+
+    /// <summary>Gives the buckets the VM's configuration set up their saved tokens and bursts.</summary>
+    /// <exception cref="DeviceStateException">A bucket is saved that this limiter does not have, or the other way
+    /// round, or a bucket refuses its state.</exception>
+    public void RestoreState(RateLimiterState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_lock)
+        {
+            Restore(_bandwidth, state.Bandwidth, nameof(state.Bandwidth));
+            Restore(_ops, state.Ops, nameof(state.Ops));
+        }
+
+        Volatile.Read(ref _changed)?.Invoke();
+    }
+
+    private static void Restore(TokenBucket? bucket, TokenBucketState? saved, string which)
+    {
+        DeviceStateException.Require((bucket is null) == (saved is null), "rate limiter", which,
+            bucket is null ? "is saved, and this limiter has no such bucket" : "is not saved, and this limiter has one");
+        if (bucket is not null)
+        {
+            bucket.RestoreState(saved!);
+        }
+    }
+
     /// <summary>Replaces the bandwidth bucket (null: no bandwidth limit); a device waiting on the old one looks again.</summary>
     public void SetBandwidth(TokenBucket? bucket)
     {

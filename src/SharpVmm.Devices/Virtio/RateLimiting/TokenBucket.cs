@@ -99,6 +99,33 @@ public sealed class TokenBucket
         return timeSpanTicks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)timeSpanTicks);
     }
 
+    /// <summary>The tokens and the burst left now, with the bucket's shape (the sub-token part of a refill is not kept).</summary>
+    public TokenBucketState SaveState()
+    {
+        Refill();
+        return new TokenBucketState { Size = Size, RefillTimeMs = (long)RefillTime.TotalMilliseconds, Budget = _budget, OneTimeBurst = _burst };
+    }
+
+    /// <summary>
+    /// Takes up a saved bucket's tokens and burst. Refill goes on from now: time that passed while the VM was saved
+    /// does not count, as in Firecracker.
+    /// </summary>
+    /// <exception cref="DeviceStateException">The state is of a bucket of another size or refill time, or its
+    /// figures are impossible (more tokens than the size, a negative burst).</exception>
+    public void RestoreState(TokenBucketState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        const string Device = "rate limiter";
+        DeviceStateException.Require(state.Size == Size && state.RefillTimeMs == (long)RefillTime.TotalMilliseconds, Device, nameof(state.Size),
+            $"is a bucket of {state.Size} tokens per {state.RefillTimeMs} ms, and this one holds {Size} per {(long)RefillTime.TotalMilliseconds} ms");
+        DeviceStateException.Require(state.Budget <= Size && state.Budget >= -(long.MaxValue / 4), Device, nameof(state.Budget), $"is {state.Budget} for a bucket of {Size}");
+        DeviceStateException.Require(state.OneTimeBurst >= 0, Device, nameof(state.OneTimeBurst), "is negative");
+        _budget = state.Budget;
+        _burst = state.OneTimeBurst;
+        _residue = 0;
+        _lastUpdate = _clock.GetTimestamp();
+    }
+
     /// <summary>Whether <paramref name="tokens"/> could be taken now (after the refill due); changes no budget.</summary>
     internal bool CanConsume(long tokens)
     {

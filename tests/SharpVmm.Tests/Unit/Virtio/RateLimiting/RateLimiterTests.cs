@@ -69,4 +69,25 @@ public sealed class RateLimiterTests
         Assert.True(limiter.TryConsume(0, 1, out _));
         Assert.False(limiter.LimitsAnything);
     }
+
+    [Fact]
+    public void A_limiter_restores_the_buckets_it_has_and_refuses_a_bucket_it_lacks()
+    {
+        var saved = new RateLimiter();
+        saved.SetBandwidth(Bucket(1000, 1000));
+        saved.SetOps(Bucket(10, 1000));
+        Assert.True(saved.TryConsume(600, 4, out _));
+        RateLimiterState state = saved.SaveState();
+        var restored = new RateLimiter();
+        restored.SetBandwidth(Bucket(1000, 1000));
+        restored.SetOps(Bucket(10, 1000));
+        var bandwidthOnly = new RateLimiter();
+        bandwidthOnly.SetBandwidth(Bucket(1000, 1000));
+
+        restored.RestoreState(state);
+
+        Assert.Equal((400L, 6L), (restored.Bandwidth!.Budget, restored.Ops!.Budget));
+        Assert.Throws<SharpVmm.Devices.DeviceStateException>(() => bandwidthOnly.RestoreState(state));
+        Assert.Throws<SharpVmm.Devices.DeviceStateException>(() => restored.RestoreState(new RateLimiterState()));
+    }
 }

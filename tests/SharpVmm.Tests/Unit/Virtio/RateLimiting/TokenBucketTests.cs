@@ -118,4 +118,33 @@ public sealed class TokenBucketTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Bucket(size, burst, refillMs));
     }
+
+    [Fact]
+    public void A_saved_bucket_restores_its_tokens_and_burst_and_refills_from_the_moment_it_is_restored()
+    {
+        TokenBucket saved = Bucket(100, burst: 50, refillMs: 1000);
+        Assert.True(saved.TryConsume(80)); // 50 from the burst, 30 from the bucket
+        TokenBucketState state = saved.SaveState();
+        TokenBucket restored = Bucket(100, burst: 50, refillMs: 1000);
+
+        restored.RestoreState(state);
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal((100L, 1000L, 70L, 0L), (state.Size, state.RefillTimeMs, state.Budget, state.OneTimeBurst));
+        Assert.Equal(80, restored.Budget);
+        Assert.Equal(0, restored.OneTimeBurst);
+    }
+
+    [Theory]
+    [InlineData(200, 1000, 10, 0)]
+    [InlineData(100, 500, 10, 0)]
+    [InlineData(100, 1000, 101, 0)]
+    [InlineData(100, 1000, 10, -1)]
+    public void A_bucket_refuses_the_state_of_another_shape_or_impossible_figures(long size, long refillMs, long budget, long burst)
+    {
+        TokenBucket bucket = Bucket(100, refillMs: 1000);
+
+        Assert.Throws<SharpVmm.Devices.DeviceStateException>(() => bucket.RestoreState(new TokenBucketState { Size = size, RefillTimeMs = refillMs, Budget = budget, OneTimeBurst = burst }));
+        Assert.Equal(100, bucket.Budget);
+    }
 }
