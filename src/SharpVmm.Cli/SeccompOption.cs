@@ -42,5 +42,9 @@ internal static class SeccompOption
         {
             throw new UsageException($"--seccomp {value}: this kernel refused a seccomp filter ({ex.Message}); run with --seccomp off (firecracker: --no-seccomp)");
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new UsageException($"--seccomp {value}: {ex.Message}; run with --seccomp off (firecracker: --no-seccomp)");
+        }
     }
 }

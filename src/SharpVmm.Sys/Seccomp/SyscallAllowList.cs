@@ -4,11 +4,14 @@ namespace SharpVmm.Sys;
 /// The x86-64 system calls each kind of VMM thread may make (numbers from <c>asm/unistd_64.h</c>). Both lists start
 /// from what the .NET runtime itself needs on any thread: memory management, signals and thread suspension for the
 /// garbage collector, futexes, clocks, thread exit, and what the JIT needs when it compiles a method on first use
-/// (opening and mapping an assembly, growing its double-mapped code file). Left out of both, and so fatal under
-/// <see cref="SeccompMode.Enforce"/>: starting programs (<c>execve</c>, <c>fork</c>), <c>ptrace</c>, signals to other
-/// processes, mounts, modules, namespaces, credentials, BPF and perf, and for vCPU threads every socket call. The
-/// <see cref="Vmm"/> list, for every other thread of a confined process, adds what building a VM, writing snapshots and
-/// serving the API need and still leaves those out.
+/// (opening and mapping an assembly, growing its double-mapped code file). Left out of all lists, and so fatal under
+/// <see cref="SeccompMode.Enforce"/>: starting programs (<c>execve</c>; <c>fork</c> and <c>vfork</c>, though
+/// <c>clone</c> is there for threads and its flags are not checked), <c>ptrace</c>, mounts, modules, namespaces,
+/// credentials, BPF and perf, and for vCPU threads every socket call. The <see cref="Vmm"/> list, for every other thread
+/// of a confined process, adds what building a VM, writing snapshots and serving the API need, and <c>kill</c>: the
+/// runtime re-raises a termination signal that no handler took with <c>kill(getpid(), signal)</c> on its signal thread.
+/// Signals can reach other processes (<c>tgkill</c>, which the runtime uses for its own threads, takes any process
+/// ID; the filters do not check arguments).
 /// </summary>
 public static class SyscallAllowList
 {
@@ -33,7 +36,7 @@ public static class SyscallAllowList
 
     private static readonly int[] VmmExtra =
     [
-        22, 53, 73, 82, 83, 84, 87, 90, 91, 95, 137, // pipe, socketpair, flock (FileStream's share lock), rename, mkdir, rmdir, unlink, chmod, fchmod, umask, statfs
+        22, 53, 62, 73, 82, 83, 84, 87, 90, 91, 95, 137, // pipe, socketpair, kill, flock (FileStream's share lock), rename, mkdir, rmdir, unlink, chmod, fchmod, umask, statfs
         258, 264, 268, 292, 316, // mkdirat, renameat, fchmodat, dup3, renameat2
     ];
 

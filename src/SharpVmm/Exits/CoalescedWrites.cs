@@ -7,8 +7,8 @@ namespace SharpVmm.Exits;
 /// <summary>
 /// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
 /// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
-/// the ring before it handles an exit (<see cref="Vcpu"/>; only reads declared not to depend on the queue skip it,
-/// <see cref="AddReadThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
+/// the ring before it handles an exit (<see cref="Vcpu"/>; only a read declared not to depend on the one zone
+/// registered skips it, <see cref="AddReadThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
 /// so that a guest that writes and then waits without exiting is not left unheard. The VM also replays it when its
 /// vCPUs park (before a snapshot) and when they have stopped.
 /// </summary>
@@ -27,7 +27,9 @@ internal sealed class CoalescedWrites : IDisposable
     private long _replayed;
     private int _zones;
     private bool _disposed;
-    private ushort[] _readsThatNeedNoReplay = [];
+    private (ushort Read, ushort Zone)[] _readsThatNeedNoReplay = [];
+    private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
+    private ulong _onlyPortZone = ulong.MaxValue; // the one zone registered, when it is the only one and a port zone
 
     private CoalescedWrites(KvmVm vm, CoalescedWriteRing ring, IoBus io, MmioBus mmio)
     {
@@ -68,15 +70,19 @@ internal sealed class CoalescedWrites : IDisposable
                 return false;
             }
 
+            Volatile.Write(ref _onlyPortZone, ulong.MaxValue); // before the new zone can queue anything
             try
             {
                 _vm.RegisterCoalescedZone(address, size, isPortIo);
             }
             catch (KvmException)
             {
+                NoteOnlyZone();
                 return false;
             }
 
+            _zoneList.Add((address, isPortIo));
+            NoteOnlyZone();
             if (_zones++ == 0)
             {
                 _timer.Change(ReplayPeriod, ReplayPeriod);
@@ -98,24 +104,31 @@ internal sealed class CoalescedWrites : IDisposable
 
             _vm.UnregisterCoalescedZone(address, size, isPortIo);
             _zones--;
+            _zoneList.Remove((address, isPortIo));
+            NoteOnlyZone();
         }
 
         Replay();
     }
 
+    // Under _zoneLock: the one registered zone's port, where there is exactly one and it is a port zone.
+    private void NoteOnlyZone() =>
+        Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? _zoneList[0].Address : ulong.MaxValue);
+
     /// <summary>
-    /// Declares that a read of <paramref name="port"/> does not depend on any write KVM may queue: a vCPU then handles
-    /// such a read without delivering the queue first, and the writes reach their device in larger batches (at the
-    /// timer, at the next other exit, or when KVM's ring is full and the next write exits). A UART's LSR, for one, reads
-    /// the same whatever was written to its THR meanwhile.
+    /// Declares that a read of <paramref name="port"/> does not depend on the writes KVM queues for the zone at
+    /// <paramref name="zonePort"/>: while that is the only zone registered, a vCPU handles such a read without delivering
+    /// the queue first, and the writes reach their device in larger batches (at the timer, at the next other exit, or
+    /// when KVM's ring is full and the next write exits). A UART's LSR, for one, reads the same whatever was written to
+    /// its THR meanwhile. With other zones registered every read replays first, as their writes may matter to it.
     /// </summary>
-    public void AddReadThatNeedsNoReplay(ushort port)
+    public void AddReadThatNeedsNoReplay(ushort port, ushort zonePort)
     {
         lock (_zoneLock)
         {
-            if (!_readsThatNeedNoReplay.Contains(port))
+            if (!_readsThatNeedNoReplay.Contains((port, zonePort)))
             {
-                _readsThatNeedNoReplay = [.. _readsThatNeedNoReplay, port]; // copied, for the exit path's lock-free read
+                _readsThatNeedNoReplay = [.. _readsThatNeedNoReplay, (port, zonePort)]; // copied, for the exit path's lock-free read
             }
         }
     }
@@ -129,7 +142,8 @@ internal sealed class CoalescedWrites : IDisposable
             return;
         }
 
-        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Array.IndexOf(_readsThatNeedNoReplay, exit.IoPort) >= 0)
+        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Volatile.Read(ref _onlyPortZone) is < ushort.MaxValue + 1UL and ulong zone
+            && Array.IndexOf(_readsThatNeedNoReplay, (exit.IoPort, (ushort)zone)) >= 0)
         {
             return;
         }

@@ -20,7 +20,9 @@ internal sealed partial class GdbSession
     // Packets from gdb: bounded, so a client that floods the stub waits on its socket instead of growing this process.
     private readonly Channel<GdbInput> _inputs = Channel.CreateBounded<GdbInput>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
     // Stops from vCPUs (at most one per run, GuestDebugger.OnDebugExit) and null when the run ends.
-    private readonly Channel<GuestStop?> _stops = Channel.CreateUnbounded<GuestStop?>();
+    // Written on a vCPU thread. Synchronous continuations: the write only wakes Serve's blocking wait, and nothing is
+    // queued to the thread pool from the vCPU (a pool thread it made would carry its seccomp filter).
+    private readonly Channel<GuestStop?> _stops = Channel.CreateUnbounded<GuestStop?>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private GuestDebugger _debugger = null!;
     private bool _ackMode = true;
     private bool _running;

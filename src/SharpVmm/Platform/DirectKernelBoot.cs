@@ -31,7 +31,8 @@ public static class DirectKernelBoot
     /// driver from starting, because its boot-time hypercall never returns on such a host. Linux parameters: only Linux
     /// kernels are given them. Linux 6.x no longer knows <c>noxsave</c> and <c>nosmap</c>, and CPUID cannot hide these
     /// features on such a host, so <c>clearcpuid</c> names them by number (X86_FEATURE_SSSE3 4*32+9, _CX16 4*32+13,
-    /// _POPCNT 4*32+23, _SMAP 9*32+20), which kernels read before and after names were accepted (5.19). Each of these
+    /// _POPCNT 4*32+23, _SMAP 9*32+20): kernels read a list of numbers from about 5.12 on, and names only from 5.19
+    /// (older kernels clear the first number alone, and have <c>noxsave</c> and <c>nosmap</c>). Each of these
     /// instructions the kernel would otherwise run (every <c>clac</c> of a user-memory access) is an exit and an
     /// emulation in the VMM.
     /// </summary>

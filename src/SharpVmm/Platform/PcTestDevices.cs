@@ -38,6 +38,10 @@ public sealed class PcTestDevices
     /// <summary>The value that sends the host-call port's call to the .NET thread pool.</summary>
     public const byte HostCallOnThreadPool = 1;
 
+    /// <summary>The value that makes a .NET thread-pool thread open and close a Unix socket: allowed there, and
+    /// forbidden only where a pool thread wrongly carries a vCPU's filter.</summary>
+    public const byte HostCallSocketOnThreadPool = 2;
+
     /// <summary>The first interrupt-line port: line n is at this port + n.</summary>
     public const ushort IrqLinePort = 0x2000;
 
@@ -59,7 +63,7 @@ public sealed class PcTestDevices
         MemoryWindow = new TestMemoryWindow();
         HostCall = new TestHostCallPort(static value =>
         {
-            if (value == HostCallOnThreadPool)
+            if (value is HostCallOnThreadPool or HostCallSocketOnThreadPool)
             {
                 // A call no thread of a VMM needs, made on a .NET thread-pool thread while the vCPU waits for it. The
                 // work goes through a timer, as the VMM's own does: the timer thread, not the vCPU, asks the pool for it.
@@ -68,9 +72,16 @@ public sealed class PcTestDevices
                 {
                     try
                     {
-                        string link = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"sharpvmm-host-call-{Environment.ProcessId}-{Guid.NewGuid():N}");
-                        File.CreateSymbolicLink(link, "/");
-                        File.Delete(link);
+                        if (value == HostCallSocketOnThreadPool)
+                        {
+                            OpenSocket();
+                        }
+                        else
+                        {
+                            string link = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"sharpvmm-host-call-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                            File.CreateSymbolicLink(link, "/");
+                            File.Delete(link);
+                        }
                     }
                     finally
                     {
@@ -81,13 +92,18 @@ public sealed class PcTestDevices
                 return;
             }
 
-            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
-                System.Net.Sockets.ProtocolType.Unspecified);
+            OpenSocket();
         });
     }
 
     /// <summary>The host-call port.</summary>
     public TestHostCallPort HostCall { get; }
+
+    private static void OpenSocket()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Unspecified);
+    }
 
     /// <summary>The scratch register (both windows).</summary>
     public TestDataRegister Data { get; }

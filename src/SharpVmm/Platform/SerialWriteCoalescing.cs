@@ -8,7 +8,8 @@ namespace SharpVmm.Platform;
 /// every byte, as Linux's serial console does. The boot log then costs one exit per byte (the LSR read) instead of
 /// two. Queued bytes reach the UART before any other access, so polling drivers see no difference; an LSR read, whose
 /// answer does not depend on them while coalescing is on, does not wait for them, so they arrive in batches (every
-/// 20 ms, or when KVM's ring of 170 writes is full) instead of one per exit. Coalescing ends the
+/// 20 ms, or when KVM's ring of 169 writes is full) instead of one per exit. That holds while the THR is the only
+/// coalesced zone; with others, every read replays first. Coalescing ends the
 /// moment the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>), and
 /// starts again once they have been off for <see cref="QuietTicksBeforeResuming"/> replay periods.
 /// </summary>
@@ -49,7 +50,7 @@ public sealed class SerialWriteCoalescing
         }
 
         var coalescing = new SerialWriteCoalescing(writes, uart, basePort);
-        writes.AddReadThatNeedsNoReplay((ushort)(basePort + Uart8250.LineStatusOffset));
+        writes.AddReadThatNeedsNoReplay((ushort)(basePort + Uart8250.LineStatusOffset), basePort);
         uart.ImmediateWritesNeeded += coalescing.End;
         writes.Tick += coalescing.OnTick;
         coalescing.TryBegin();

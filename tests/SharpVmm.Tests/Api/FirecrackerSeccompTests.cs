@@ -47,7 +47,8 @@ public class FirecrackerSeccompTests
         {
             // The main thread and the API's have the process's filter alone; the vCPU has its own on top of it.
             Assert.True(threads.Single(t => t.Name == "vcpu0").Filters >= 2, described);
-            Assert.Equal(1, threads.Min(t => t.Filters));
+            Assert.All(threads.Where(t => t.Name.StartsWith(".NET TP", StringComparison.Ordinal) || t.Name.StartsWith(".NET Timer", StringComparison.Ordinal)),
+                t => Assert.True(t.Filters == 1, $"runtime thread '{t.Name}' has {t.Filters} filters: {described}"));
         }
     }
 

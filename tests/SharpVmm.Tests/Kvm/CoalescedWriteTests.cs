@@ -135,7 +135,7 @@ public class CoalescedWriteTests
 
         Assert.Equal(text, Encoding.ASCII.GetString(output.ToArray()));
         // Before read i the guest had written i bytes. A read that replayed the queue first would see all of them; here
-        // most see fewer: the bytes wait in KVM's ring for the 20 ms timer or for the ring to fill (170 writes).
+        // most see fewer: the bytes wait in KVM's ring for the 20 ms timer or for the ring to fill (169 writes).
         int[] seen = [.. observed.ThrWritesAtLsrReads];
         Assert.Equal(Bytes, seen.Length);
         int waiting = Enumerable.Range(0, Bytes).Count(i => seen[i] < i);

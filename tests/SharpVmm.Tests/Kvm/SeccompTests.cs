@@ -42,6 +42,15 @@ public class SeccompTests
         Assert.DoesNotContain("A", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_thread_pool_thread_carries_the_vmm_filter_not_a_vcpus_and_may_open_a_socket_under_enforce()
+    {
+        CliProcess.Result result = RunGuest("enforce", PcTestDevices.HostCallSocketOnThreadPool);
+
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}\n{result.Stderr}");
+        Assert.StartsWith("A", result.Stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("log", 0)]
     [InlineData("off", 0)]

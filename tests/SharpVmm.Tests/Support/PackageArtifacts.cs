@@ -10,7 +10,7 @@ public static class PackageArtifacts
 {
     public const string Variable = "SHARPVMM_PACKAGE_ARTIFACTS";
 
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(8); // two packs and a restore and build
 
     /// <summary>The folder holding <paramref name="what"/> ("tool" or "sample"), built into <paramref name="scratch"/>
     /// unless the host built it already.</summary>
