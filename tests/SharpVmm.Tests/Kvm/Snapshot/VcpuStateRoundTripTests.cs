@@ -15,6 +15,7 @@ public class VcpuStateRoundTripTests
     private const ulong Done = 0x5000;
     private const uint MsrTsc = 0x10; // counts on between the two captures
     private const uint MsrHvTimeRefCount = 0x4000_0020; // Hyper-V's reference counter: a clock too, read-only (listed by nested KVM's kvm_amd)
+    private const uint MsrHvVpRuntime = 0x4000_0010; // Hyper-V's time this vCPU has run: a clock as well (nested KVM lists it)
     private const int LapicTimerCurrentCount = 0x390; // counts down while the LAPIC timer runs
 
     [Fact]
@@ -47,8 +48,8 @@ public class VcpuStateRoundTripTests
         Assert.NotEmpty(saved.Cpuid);
         Assert.Equal(saved.TscKhz, applied.TscKhz);
         Assert.Equal(
-            saved.Msrs.Where(m => m.Index is not (MsrTsc or MsrHvTimeRefCount)).Select(m => (m.Index, m.Value)),
-            applied.Msrs.Where(m => m.Index is not (MsrTsc or MsrHvTimeRefCount)).Select(m => (m.Index, m.Value)));
+            saved.Msrs.Where(m => m.Index is not (MsrTsc or MsrHvTimeRefCount or MsrHvVpRuntime)).Select(m => (m.Index, m.Value)),
+            applied.Msrs.Where(m => m.Index is not (MsrTsc or MsrHvTimeRefCount or MsrHvVpRuntime)).Select(m => (m.Index, m.Value)));
         Assert.Equal(0x5555_6666_7777_8888UL, BitConverter.ToUInt64(applied.Xsave!, 160 + (16 * 3)));
         KvmRegs regs = first.Vcpus[0].Kvm.GetRegs();
         Assert.Equal(0x1111_2222_3333_4444UL, regs.Rbx);
