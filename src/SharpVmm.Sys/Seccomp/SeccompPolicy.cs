@@ -65,36 +65,6 @@ public static class SeccompPolicy
         }
     }
 
-    /// <summary>Installs <paramref name="mode"/>'s filter on a short-lived thread of its own, to learn before a VM
-    /// starts whether this kernel accepts it.</summary>
-    /// <exception cref="SystemCallException">The kernel refused the filter.</exception>
-    public static void Probe(SeccompMode mode)
-    {
-        if (mode == SeccompMode.Off)
-        {
-            return;
-        }
-
-        SystemCallException? refused = null;
-        var probe = new Thread(() =>
-        {
-            try
-            {
-                SeccompFilter.Install(SyscallAllowList.Device, mode);
-            }
-            catch (SystemCallException ex)
-            {
-                refused = ex;
-            }
-        }, 256 * 1024) { Name = "seccomp probe", IsBackground = true };
-        probe.Start();
-        probe.Join();
-        if (refused is not null)
-        {
-            throw refused;
-        }
-    }
-
     /// <summary>
     /// Confines the calling thread to <paramref name="kind"/>'s allow-list, unless the mode is <see cref="SeccompMode.Off"/>.
     /// </summary>

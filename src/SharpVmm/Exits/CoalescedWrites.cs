@@ -25,11 +25,10 @@ internal sealed class CoalescedWrites : IDisposable
     private readonly Lock _zoneLock = new();
     private readonly Timer _timer;
     private long _replayed;
-    private int _zones;
     private bool _disposed;
     private (ushort Read, ushort Zone)[] _readsThatNeedNoReplay = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
-    private ulong _onlyPortZone = ulong.MaxValue; // the one zone registered, when it is the only one and a port zone
+    private int _onlyPortZone = -1; // the one zone's port, when exactly one zone is registered and it is a port zone
 
     private CoalescedWrites(KvmVm vm, CoalescedWriteRing ring, IoBus io, MmioBus mmio)
     {
@@ -70,7 +69,7 @@ internal sealed class CoalescedWrites : IDisposable
                 return false;
             }
 
-            Volatile.Write(ref _onlyPortZone, ulong.MaxValue); // before the new zone can queue anything
+            Volatile.Write(ref _onlyPortZone, -1); // before the new zone can queue anything
             try
             {
                 _vm.RegisterCoalescedZone(address, size, isPortIo);
@@ -83,7 +82,7 @@ internal sealed class CoalescedWrites : IDisposable
 
             _zoneList.Add((address, isPortIo));
             NoteOnlyZone();
-            if (_zones++ == 0)
+            if (_zoneList.Count == 1)
             {
                 _timer.Change(ReplayPeriod, ReplayPeriod);
             }
@@ -103,7 +102,6 @@ internal sealed class CoalescedWrites : IDisposable
             }
 
             _vm.UnregisterCoalescedZone(address, size, isPortIo);
-            _zones--;
             _zoneList.Remove((address, isPortIo));
             NoteOnlyZone();
         }
@@ -113,7 +111,7 @@ internal sealed class CoalescedWrites : IDisposable
 
     // Under _zoneLock: the one registered zone's port, where there is exactly one and it is a port zone.
     private void NoteOnlyZone() =>
-        Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? _zoneList[0].Address : ulong.MaxValue);
+        Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? (int)_zoneList[0].Address : -1);
 
     /// <summary>
     /// Declares that a read of <paramref name="port"/> does not depend on the writes KVM queues for the zone at
@@ -142,7 +140,7 @@ internal sealed class CoalescedWrites : IDisposable
             return;
         }
 
-        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Volatile.Read(ref _onlyPortZone) is < ushort.MaxValue + 1UL and ulong zone
+        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Volatile.Read(ref _onlyPortZone) is >= 0 and int zone
             && Array.IndexOf(_readsThatNeedNoReplay, (exit.IoPort, (ushort)zone)) >= 0)
         {
             return;

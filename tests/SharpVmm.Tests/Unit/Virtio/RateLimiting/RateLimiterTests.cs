@@ -73,21 +73,29 @@ public sealed class RateLimiterTests
     [Fact]
     public void A_limiter_restores_the_buckets_it_has_and_refuses_a_bucket_it_lacks()
     {
-        var saved = new RateLimiter();
-        saved.SetBandwidth(Bucket(1000, 1000));
-        saved.SetOps(Bucket(10, 1000));
+        RateLimiter saved = Limiter(withOps: true);
         Assert.True(saved.TryConsume(600, 4, out _));
         RateLimiterState state = saved.SaveState();
-        var restored = new RateLimiter();
-        restored.SetBandwidth(Bucket(1000, 1000));
-        restored.SetOps(Bucket(10, 1000));
-        var bandwidthOnly = new RateLimiter();
-        bandwidthOnly.SetBandwidth(Bucket(1000, 1000));
+        RateLimiter restored = Limiter(withOps: true);
+        RateLimiter bandwidthOnly = Limiter(withOps: false);
 
         restored.RestoreState(state);
 
         Assert.Equal((400L, 6L), (restored.Bandwidth!.Budget, restored.Ops!.Budget));
         Assert.Throws<SharpVmm.Devices.DeviceStateException>(() => bandwidthOnly.RestoreState(state));
         Assert.Throws<SharpVmm.Devices.DeviceStateException>(() => restored.RestoreState(new RateLimiterState()));
+    }
+
+    // 1000 bytes and, when asked, 10 operations a second.
+    private RateLimiter Limiter(bool withOps)
+    {
+        var limiter = new RateLimiter();
+        limiter.SetBandwidth(Bucket(1000, 1000));
+        if (withOps)
+        {
+            limiter.SetOps(Bucket(10, 1000));
+        }
+
+        return limiter;
     }
 }
