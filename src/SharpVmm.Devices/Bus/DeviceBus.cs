@@ -5,13 +5,15 @@ namespace SharpVmm.Devices.Bus;
 /// <summary>
 /// Maps address ranges to devices: a sorted table searched by binary search. Registration is copy-on-write,
 /// so vCPU threads look up without locks. Accesses nothing claims are answered the way a PC bus does
-/// (reads float to all ones, writes vanish) and counted per address.
+/// (reads float to all ones, writes vanish) and counted per address. A one-byte read of a register its device publishes
+/// (<see cref="IPublishesRegisters"/>) is answered from the published value, without calling the device.
 /// </summary>
 public abstract class DeviceBus
 {
     private readonly Lock _writeLock = new();
     private readonly ConcurrentDictionary<ulong, long> _unclaimed = new();
     private BusRange[] _ranges = [];
+    private (ulong Address, PublishedRegister Register)[] _published = [];
     private long _unclaimedWrites;
     private long _unclaimedReads;
 
@@ -66,6 +68,19 @@ public abstract class DeviceBus
             BusRange[] next = [.. _ranges, added];
             Array.Sort(next, static (a, b) => a.Base.CompareTo(b.Base));
             Volatile.Write(ref _ranges, next);
+            if (device is IPublishesRegisters publisher)
+            {
+                var published = new List<(ulong, PublishedRegister)>(_published);
+                foreach (PublishedRegister register in publisher.PublishedRegisters)
+                {
+                    if (register.Offset < length)
+                    {
+                        published.Add((baseAddress + register.Offset, register));
+                    }
+                }
+
+                Volatile.Write(ref _published, [.. published]);
+            }
         }
     }
 
@@ -81,7 +96,9 @@ public abstract class DeviceBus
                 return false;
             }
 
+            BusRange removed = _ranges[index];
             BusRange[] next = [.. _ranges[..index], .. _ranges[(index + 1)..]];
+            Volatile.Write(ref _published, Array.FindAll(_published, p => p.Address < removed.Base || p.Address > removed.Last));
             Volatile.Write(ref _ranges, next);
             return true;
         }
@@ -116,6 +133,12 @@ public abstract class DeviceBus
     /// <summary>Dispatches a read. Returns false (and fills <paramref name="data"/> with 0xFF) when nothing claims the address.</summary>
     public bool Read(ulong address, Span<byte> data)
     {
+        if (data.Length == 1 && TryReadPublished(address, out byte value))
+        {
+            data[0] = value;
+            return true;
+        }
+
         BusRange? range = Find(address);
         if (range is null)
         {
@@ -140,6 +163,59 @@ public abstract class DeviceBus
 
         range.Device.Write(address - range.Base, data);
         return true;
+    }
+
+    /// <summary>
+    /// Dispatches a run of writes to one address: each <paramref name="accessSize"/>-byte element of
+    /// <paramref name="data"/> in turn, in one call where the device takes runs (<see cref="IRepeatedWriteDevice"/>).
+    /// Returns false when nothing claims the address (each write is dropped and counted).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> is not a whole number of elements.</exception>
+    public bool WriteRepeated(ulong address, int accessSize, ReadOnlySpan<byte> data)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(accessSize);
+        if (data.Length % accessSize != 0)
+        {
+            throw new ArgumentException($"{data.Length} bytes are not a whole number of {accessSize}-byte writes", nameof(data));
+        }
+
+        BusRange? range = Find(address);
+        if (range is null)
+        {
+            for (int i = 0; i < data.Length; i += accessSize)
+            {
+                CountUnclaimed(address, isWrite: true);
+            }
+
+            return false;
+        }
+
+        if (range.Device is IRepeatedWriteDevice repeated)
+        {
+            repeated.WriteRepeated(address - range.Base, accessSize, data);
+            return true;
+        }
+
+        for (int i = 0; i < data.Length; i += accessSize)
+        {
+            range.Device.Write(address - range.Base, data.Slice(i, accessSize));
+        }
+
+        return true;
+    }
+
+    private bool TryReadPublished(ulong address, out byte value)
+    {
+        foreach ((ulong at, PublishedRegister register) in Volatile.Read(ref _published))
+        {
+            if (at == address)
+            {
+                return register.TryRead(out value);
+            }
+        }
+
+        value = 0;
+        return false;
     }
 
     private void CountUnclaimed(ulong address, bool isWrite)

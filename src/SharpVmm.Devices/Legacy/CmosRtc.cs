@@ -316,12 +316,14 @@ public sealed partial class CmosRtc : IBusDevice
         byte flags = 0;
         long elapsed = (hostNow - since).Ticks;
         long guestNow = (hostNow + _offset).Ticks;
-        if (_held is null && guestNow / TimeSpan.TicksPerSecond > (guestNow - elapsed) / TimeSpan.TicksPerSecond)
+        bool updated = _held is null && guestNow / TimeSpan.TicksPerSecond > (guestNow - elapsed) / TimeSpan.TicksPerSecond;
+        if (updated)
         {
             flags |= CUpdateEnded;
         }
 
-        if (_held is null && Alarm().NextMatch(since + _offset) is DateTimeOffset alarm && alarm.Ticks <= guestNow)
+        // The alarm is compared at updates only: without one since the last read, there is no date arithmetic to do.
+        if (updated && Alarm().NextMatch(since + _offset) is DateTimeOffset alarm && alarm.Ticks <= guestNow)
         {
             flags |= CAlarm;
         }

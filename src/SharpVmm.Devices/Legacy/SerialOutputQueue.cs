@@ -31,7 +31,7 @@ internal sealed class SerialOutputQueue : IDisposable
     public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(1);
 
     private int _head, _count;
-    private bool _writing, _closing, _writerAsleep;
+    private bool _writing, _closing, _writerAsleep, _holdWakeUps, _wakeHeld;
     private Exception? _error;
     private long _transmitted, _lost;
 
@@ -67,11 +67,66 @@ internal sealed class SerialOutputQueue : IDisposable
 
             _ring[(_head + _count) % Capacity] = value;
             _count++;
-            if (_writerAsleep)
+            WakeWriter(); // one wake-up per burst, not per byte
+        }
+    }
+
+    /// <summary>
+    /// While true, queuing bytes does not wake a sleeping writer: <see cref="ReleaseWakeUp"/> does, and so does
+    /// <see cref="Drain"/>. For a caller that queues from a vCPU thread and has a periodic thread of its own to wake the
+    /// writer from, so that no exit pays for a wake-up.
+    /// </summary>
+    public bool HoldWakeUps
+    {
+        get
+        {
+            lock (_gate)
             {
-                _writerAsleep = false; // one wake-up per burst, not per byte
-                Monitor.Pulse(_gate);
+                return _holdWakeUps;
             }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _holdWakeUps = value;
+                if (!value)
+                {
+                    WakeWriterIfHeld();
+                }
+            }
+        }
+    }
+
+    /// <summary>Wakes the writer for bytes queued while <see cref="HoldWakeUps"/> was set.</summary>
+    public void ReleaseWakeUp()
+    {
+        lock (_gate)
+        {
+            WakeWriterIfHeld();
+        }
+    }
+
+    /// <summary>Queues <paramref name="values"/> for the writer with one wake-up at most; never blocks. Counts what does
+    /// not fit as lost.</summary>
+    public void Enqueue(ReadOnlySpan<byte> values)
+    {
+        lock (_gate)
+        {
+            int fits = _error is not null || _closing ? 0 : Math.Min(values.Length, Capacity - _count);
+            _lost += values.Length - fits; // under _gate; read with Interlocked
+            if (fits == 0)
+            {
+                return;
+            }
+
+            int tail = (_head + _count) % Capacity;
+            int first = Math.Min(fits, Capacity - tail);
+            values[..first].CopyTo(_ring.AsSpan(tail));
+            values[first..fits].CopyTo(_ring);
+            _count += fits;
+            WakeWriter();
         }
     }
 
@@ -84,6 +139,7 @@ internal sealed class SerialOutputQueue : IDisposable
         {
             while (_count > 0 || _writing)
             {
+                WakeWriterIfHeld();
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0 || !_writer.IsAlive)
                 {
@@ -111,6 +167,34 @@ internal sealed class SerialOutputQueue : IDisposable
         }
 
         _writer.Join(TimeSpan.FromMilliseconds(100));
+    }
+
+    // Under _gate, after bytes were queued.
+    private void WakeWriter()
+    {
+        if (_holdWakeUps)
+        {
+            _wakeHeld = true;
+        }
+        else if (_writerAsleep)
+        {
+            _writerAsleep = false;
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    // Under _gate.
+    private void WakeWriterIfHeld()
+    {
+        if (_wakeHeld)
+        {
+            _wakeHeld = false;
+            if (_writerAsleep && _count > 0)
+            {
+                _writerAsleep = false;
+                Monitor.Pulse(_gate);
+            }
+        }
     }
 
     private void WriteLoop()

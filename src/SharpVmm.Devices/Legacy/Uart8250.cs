@@ -6,9 +6,11 @@ namespace SharpVmm.Devices.Legacy;
 /// A 16550A UART (register set of the National Semiconductor PC16550D datasheet, section 8).
 /// Transmitted bytes go to <see cref="Output"/> through a bounded buffer drained by a writer thread, so a vCPU never
 /// waits on the host's reader (bytes that do not fit are dropped, <see cref="BytesLost"/>); received bytes come from
-/// <see cref="EnqueueInput"/>. The interrupt output is gated by MCR.OUT2, as on every PC serial port.
+/// <see cref="EnqueueInput"/>. The interrupt output is gated by MCR.OUT2, as on every PC serial port. The line status
+/// is published to the bus (<see cref="IPublishesRegisters"/>) while no error bit waits in it, so a polling driver's
+/// LSR read does not call into the UART.
 /// </summary>
-public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
+public sealed class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters, IPausable, IDisposable
 {
     /// <summary>How many transmitted bytes wait for a slow reader of <see cref="Output"/>; more are dropped.</summary>
     public const int OutputBufferSize = SerialOutputQueue.Capacity;
@@ -48,6 +50,7 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
     private bool _thrEmptyPending;
     private bool _irqHigh;
     private readonly SerialOutputQueue _transmitter;
+    private readonly PublishedRegister _lineStatus = new(Lsr);
 
     /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
     public Uart8250(Stream output, IInterruptLine? irq = null)
@@ -55,7 +58,12 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
         Output = output;
         _irq = irq ?? NullInterruptLine.Instance;
         _transmitter = new SerialOutputQueue(output, error => OutputFailed?.Invoke(error));
+        PublishedRegisters = [_lineStatus];
+        _lineStatus.Publish(LineStatus());
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<PublishedRegister> PublishedRegisters { get; }
 
     /// <summary>Where transmitted bytes go.</summary>
     public Stream Output { get; }
@@ -89,6 +97,21 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
     /// UART's lock is released.
     /// </summary>
     public event Action? ImmediateWritesNeeded;
+
+    /// <summary>
+    /// While true, transmitted bytes do not wake the thread that writes them to <see cref="Output"/>: they wait for
+    /// <see cref="ReleaseOutput"/> or <see cref="FlushOutput"/>. A VMM that delivers queued THR writes in batches sets it
+    /// and releases output from its own periodic thread, so that no vCPU exit pays for a thread wake-up; clearing it
+    /// releases what waits.
+    /// </summary>
+    public bool HoldOutputWakeUps
+    {
+        get => _transmitter.HoldWakeUps;
+        set => _transmitter.HoldWakeUps = value;
+    }
+
+    /// <summary>Wakes the output thread for bytes transmitted while <see cref="HoldOutputWakeUps"/> was set.</summary>
+    public void ReleaseOutput() => _transmitter.ReleaseWakeUp();
 
     /// <summary>Called once, on the writer thread, with the error that stopped output (for a log line).</summary>
     public Action<Exception>? OutputFailed { get; set; }
@@ -125,7 +148,7 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
                 _rx.Enqueue(b);
             }
 
-            UpdateInterrupt();
+            Settle();
         }
     }
 
@@ -141,7 +164,7 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
         {
             data[0] = ReadRegister((int)offset);
             data[1..].Clear();
-            UpdateInterrupt();
+            Settle();
         }
     }
 
@@ -158,13 +181,51 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
         {
             neededBefore = NeedsImmediateWrites;
             WriteRegister((int)offset, data[0]);
-            UpdateInterrupt();
+            Settle();
             neededAfter = NeedsImmediateWrites;
         }
 
         if (neededAfter && !neededBefore)
         {
             ImmediateWritesNeeded?.Invoke();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A run of bytes for the transmitter (the writes KVM queued while the guest printed) is queued for output
+    /// in one go; any other run is written one by one.</remarks>
+    public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data)
+    {
+        if (accessSize != 1 || offset != RbrThrDll)
+        {
+            for (int i = 0; i + accessSize <= data.Length; i += accessSize)
+            {
+                Write(offset, data.Slice(i, accessSize));
+            }
+
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (Dlab || (_mcr & McrLoop) != 0)
+            {
+                foreach (byte value in data)
+                {
+                    WriteRegister(RbrThrDll, value);
+                    Settle();
+                }
+
+                return;
+            }
+
+            // Each byte leaves at once and only sets THR-empty, which one interrupt update after the run covers.
+            if (!data.IsEmpty)
+            {
+                _transmitter.Enqueue(data);
+                _thrEmptyPending = true;
+                Settle();
+            }
         }
     }
 
@@ -205,7 +266,7 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
                 _rx.Enqueue(b);
             }
 
-            UpdateInterrupt();
+            Settle();
         }
     }
 
@@ -234,7 +295,7 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
             case Mcr:
                 return _mcr;
             case Lsr:
-                byte lsr = (byte)(LsrThrEmpty | LsrTransmitterEmpty | _lsrErrors | (_rx.Count > 0 ? LsrDataReady : 0));
+                byte lsr = LineStatus();
                 _lsrErrors = 0;
                 return lsr;
             case Msr:
@@ -342,6 +403,23 @@ public sealed class Uart8250 : IBusDevice, IPausable, IDisposable
         }
 
         return IirNone;
+    }
+
+    private byte LineStatus() => (byte)(LsrThrEmpty | LsrTransmitterEmpty | _lsrErrors | (_rx.Count > 0 ? LsrDataReady : 0));
+
+    // Under _lock, after every change: the interrupt line follows the registers, and the line status is published
+    // while reading it changes nothing (no error bit for the read to clear).
+    private void Settle()
+    {
+        UpdateInterrupt();
+        if (_lsrErrors == 0)
+        {
+            _lineStatus.Publish(LineStatus());
+        }
+        else
+        {
+            _lineStatus.Withdraw();
+        }
     }
 
     private void UpdateInterrupt()

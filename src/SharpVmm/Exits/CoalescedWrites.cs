@@ -17,6 +17,9 @@ internal sealed class CoalescedWrites : IDisposable
     /// <summary>How long a queued write can wait for an exit before the timer delivers it.</summary>
     public static readonly TimeSpan ReplayPeriod = TimeSpan.FromMilliseconds(20);
 
+    // The most bytes one run of writes to one address carries to its device (a full ring of byte writes fits).
+    private const int MaxRunBytes = 512;
+
     private readonly KvmVm _vm;
     private readonly CoalescedWriteRing _ring;
     private readonly IoBus _io;
@@ -141,7 +144,7 @@ internal sealed class CoalescedWrites : IDisposable
         }
 
         if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Volatile.Read(ref _onlyPortZone) is >= 0 and int zone
-            && Array.IndexOf(_readsThatNeedNoReplay, (exit.IoPort, (ushort)zone)) >= 0)
+            && NeedsNoReplay(exit.IoPort, (ushort)zone))
         {
             return;
         }
@@ -149,9 +152,23 @@ internal sealed class CoalescedWrites : IDisposable
         Replay();
     }
 
+    private bool NeedsNoReplay(ushort port, ushort zone)
+    {
+        foreach ((ushort read, ushort readZone) in _readsThatNeedNoReplay)
+        {
+            if (read == port && readZone == zone)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
-    /// Delivers every queued write to its bus, oldest first. Allocation-free, and nearly free when the ring is empty;
-    /// any thread may call it.
+    /// Delivers every queued write to its bus, oldest first. Consecutive writes to one address go to their device as
+    /// one run (<see cref="DeviceBus.WriteRepeated"/>). Allocation-free, and nearly free when the ring is empty; any
+    /// thread may call it.
     /// </summary>
     public void Replay()
     {
@@ -163,22 +180,48 @@ internal sealed class CoalescedWrites : IDisposable
         lock (_replayLock)
         {
             Span<byte> bytes = stackalloc byte[8];
+            Span<byte> run = stackalloc byte[MaxRunBytes];
+            int runLength = 0;
+            CoalescedWrite first = default;
             while (_ring.TryTake(out CoalescedWrite write))
             {
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, write.Data);
-                ReadOnlySpan<byte> data = bytes[..write.Length];
-                if (write.IsPortIo)
+                if (runLength > 0 && (write.Address != first.Address || write.IsPortIo != first.IsPortIo
+                    || write.Length != first.Length || runLength + write.Length > MaxRunBytes))
                 {
-                    _io.Write(write.Address, data);
+                    Deliver(first, run[..runLength]);
+                    runLength = 0;
+                }
+
+                if (runLength == 0)
+                {
+                    first = write;
+                }
+
+                if (write.Length == 1)
+                {
+                    run[runLength] = (byte)write.Data; // a UART's byte: the common case, without a copy call
                 }
                 else
                 {
-                    _mmio.Write(write.Address, data);
+                    BinaryPrimitives.WriteUInt64LittleEndian(bytes, write.Data);
+                    bytes[..write.Length].CopyTo(run[runLength..]);
                 }
 
+                runLength += write.Length;
                 _replayed++;
             }
+
+            if (runLength > 0)
+            {
+                Deliver(first, run[..runLength]);
+            }
         }
+    }
+
+    private void Deliver(CoalescedWrite first, ReadOnlySpan<byte> run)
+    {
+        DeviceBus bus = first.IsPortIo ? _io : _mmio;
+        bus.WriteRepeated(first.Address, first.Length, run);
     }
 
     /// <summary>Stops the timer (waiting for a replay in progress), then delivers what is left. Call once the vCPUs

@@ -11,7 +11,9 @@ namespace SharpVmm.Platform;
 /// 20 ms, or when KVM's ring of 169 writes is full) instead of one per exit. That holds while the THR is the only
 /// coalesced zone; with others, every read replays first. Coalescing ends the
 /// moment the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>), and
-/// starts again once they have been off for <see cref="QuietTicksBeforeResuming"/> replay periods.
+/// starts again once they have been off for <see cref="QuietTicksBeforeResuming"/> replay periods. While it is on, the
+/// UART's output thread is woken by the replay timer, not by the exits that deliver bytes
+/// (<see cref="Uart8250.HoldOutputWakeUps"/>): output reaches the host at most one replay period late.
 /// </summary>
 public sealed class SerialWriteCoalescing
 {
@@ -64,6 +66,7 @@ public sealed class SerialWriteCoalescing
             if (!_active && !_uart.NeedsImmediateWrites)
             {
                 _active = _writes.TryAdd(_thrPort, 1, isPortIo: true);
+                _uart.HoldOutputWakeUps = _active; // the replay timer releases output (OnTick): no exit wakes the writer
             }
         }
     }
@@ -77,12 +80,14 @@ public sealed class SerialWriteCoalescing
             {
                 _writes.Remove(_thrPort, 1, isPortIo: true);
                 _active = false;
+                _uart.HoldOutputWakeUps = false;
             }
         }
     }
 
     private void OnTick()
     {
+        _uart.ReleaseOutput(); // what the replay before this tick, or any exit since the last, transmitted
         lock (_lock)
         {
             if (_active)

@@ -100,4 +100,71 @@ public class DeviceBusTests
         Assert.Throws<BusConflictException>(() => mmio.Register(ulong.MaxValue, 2, new RecordingDevice()));
         mmio.Register(ulong.MaxValue, 1, new RecordingDevice());
     }
+
+    [Fact]
+    public void A_one_byte_read_of_a_published_register_is_answered_without_calling_the_device_until_it_is_withdrawn()
+    {
+        var bus = new IoBus();
+        var device = new PublishingDevice();
+        bus.Register(0x3F8, 8, device);
+        Span<byte> one = stackalloc byte[1];
+        Span<byte> two = stackalloc byte[2];
+
+        device.Status.Publish(0x60);
+        Assert.True(bus.Read(0x3FD, one));
+        Assert.Equal(0x60, one[0]);
+        Assert.True(bus.Read(0x3FD, two)); // wider than the register: the device answers
+        Assert.Equal(1, device.Reads);
+
+        device.Status.Withdraw();
+        Assert.True(bus.Read(0x3FD, one));
+        Assert.Equal(0xD5, one[0]);
+        Assert.Equal(2, device.Reads);
+
+        device.Status.Publish(0x61);
+        Assert.True(bus.Unregister(0x3F8));
+        Assert.False(bus.Read(0x3FD, one)); // gone with its device
+        Assert.Equal(0xFF, one[0]);
+    }
+
+    [Fact]
+    public void A_run_of_writes_reaches_a_device_that_takes_runs_in_one_call_and_any_other_device_write_by_write()
+    {
+        var bus = new IoBus();
+        var runs = new PublishingDevice();
+        var plain = new RecordingDevice();
+        bus.Register(0x3F8, 8, runs);
+        bus.Register(0x80, 4, plain);
+
+        Assert.True(bus.WriteRepeated(0x3F8, 1, "abc"u8));
+        Assert.True(bus.WriteRepeated(0x82, 2, [1, 2, 3, 4]));
+        Assert.False(bus.WriteRepeated(0x90, 1, [5, 6]));
+
+        Assert.Equal([(0UL, 1, "abc")], runs.Runs);
+        Assert.Equal([(2UL, 0x0201UL), (2UL, 0x0403UL)], plain.Writes.Select(w => (w.Offset, w.Value)));
+        Assert.Equal(2, bus.UnclaimedWrites);
+        Assert.Throws<ArgumentException>(() => bus.WriteRepeated(0x82, 2, [1, 2, 3]));
+    }
+
+    private sealed class PublishingDevice : IRepeatedWriteDevice, IPublishesRegisters
+    {
+        public PublishedRegister Status { get; } = new(5);
+
+        public int Reads { get; private set; }
+
+        public List<(ulong Offset, int AccessSize, string Data)> Runs { get; } = [];
+
+        public IReadOnlyList<PublishedRegister> PublishedRegisters => [Status];
+
+        public void Read(ulong offset, Span<byte> data)
+        {
+            Reads++;
+            data.Fill((byte)(0xD0 + offset));
+        }
+
+        public void Write(ulong offset, ReadOnlySpan<byte> data) => throw new InvalidOperationException("runs come whole");
+
+        public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data) =>
+            Runs.Add((offset, accessSize, System.Text.Encoding.ASCII.GetString(data)));
+    }
 }

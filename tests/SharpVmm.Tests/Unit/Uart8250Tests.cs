@@ -1,5 +1,6 @@
 using SharpVmm.Tests.Support;
 using SharpVmm.Devices;
+using SharpVmm.Devices.Bus;
 using SharpVmm.Devices.Legacy;
 using Xunit;
 
@@ -137,5 +138,74 @@ public class Uart8250Tests
 
         Assert.Equal(0x02, ReadReg(uart, Lsr) & 0x02);
         Assert.Equal(0x00, ReadReg(uart, Lsr) & 0x02); // reading LSR clears the error
+    }
+
+    [Fact]
+    public void The_line_status_is_published_while_reading_it_changes_nothing_and_withdrawn_while_an_error_waits_in_it()
+    {
+        using var uart = new Uart8250(Stream.Null);
+        PublishedRegister status = Assert.Single(uart.PublishedRegisters);
+        Assert.Equal(Lsr, status.Offset);
+
+        Assert.True(status.TryRead(out byte empty));
+        Assert.Equal(0x60, empty);
+        uart.EnqueueInput("a"u8);
+        Assert.True(status.TryRead(out byte dataReady));
+        Assert.Equal(0x61, dataReady);
+
+        uart.EnqueueInput(new byte[Uart8250.ReceiveBufferSize + 1]); // overrun: the next LSR read must clear it
+        Assert.False(status.TryRead(out _));
+        Assert.Equal(0x63, ReadReg(uart, Lsr));
+        Assert.True(status.TryRead(out byte cleared));
+        Assert.Equal(0x61, cleared);
+    }
+
+    [Fact]
+    public void A_run_of_transmitted_bytes_reaches_the_output_in_order_and_raises_the_thr_empty_interrupt()
+    {
+        using var output = new MemoryStream();
+        var line = new FakeLine();
+        using var uart = new Uart8250(output, line);
+        WriteReg(uart, Mcr, 0x08); // OUT2
+        WriteReg(uart, Ier, 0x02); // THR empty
+        Assert.Equal(0x02, ReadReg(uart, Iir) & 0x0F); // reading IIR clears the interrupt
+        Assert.False(line.Levels[^1]);
+
+        uart.WriteRepeated(Thr, 1, "hello"u8);
+
+        Assert.True(line.Levels[^1]);
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
+        Assert.Equal("hello"u8.ToArray(), output.ToArray());
+        Assert.Equal(5, uart.BytesTransmitted);
+    }
+
+    [Fact]
+    public void A_run_written_in_loopback_mode_reaches_the_receiver_and_not_the_output()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        WriteReg(uart, Mcr, 0x10);
+
+        uart.WriteRepeated(Thr, 1, "ab"u8);
+
+        Assert.Equal((byte)'a', ReadReg(uart, Thr));
+        Assert.Equal((byte)'b', ReadReg(uart, Thr));
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
+        Assert.Empty(output.ToArray());
+    }
+
+    [Fact]
+    public void Output_held_for_batching_reaches_the_stream_when_released_or_flushed()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output) { HoldOutputWakeUps = true };
+
+        uart.WriteRepeated(Thr, 1, "ab"u8);
+        uart.ReleaseOutput();
+        Assert.True(SpinWait.SpinUntil(() => uart.BytesTransmitted == 2, TimeSpan.FromSeconds(10)));
+
+        WriteReg(uart, Thr, (byte)'c');
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
+        Assert.Equal("abc"u8.ToArray(), output.ToArray());
     }
 }
