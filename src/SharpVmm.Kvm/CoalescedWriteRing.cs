@@ -9,7 +9,7 @@ namespace SharpVmm.Kvm;
 /// whole VM (<c>struct kvm_coalesced_mmio_ring</c>: <c>first</c>, <c>last</c>, then 24-byte entries). KVM produces at
 /// <c>last</c>; the VMM consumes at <c>first</c>. When the ring is full the write exits as usual, so a VMM that empties
 /// the ring before it handles each exit sees every access in the guest's order. One consumer at a time: callers
-/// serialise <see cref="TryTake"/>.
+/// serialise <see cref="TryTake"/> and <see cref="Take"/>.
 /// </summary>
 public sealed unsafe class CoalescedWriteRing
 {
@@ -88,5 +88,33 @@ public sealed unsafe class CoalescedWriteRing
         write = new CoalescedWrite(address, (int)Math.Min(length, 8u), pio != 0, data);
         Volatile.Write(ref *(uint*)_ring, (first + 1) % _capacity); // release: the entry is read before KVM may reuse it
         return true;
+    }
+
+    /// <summary>
+    /// Takes the oldest queued writes, up to <paramref name="into"/>.Length, oldest first, and hands their slots back to
+    /// KVM with one update of the ring's head. Returns how many it took: 0 when the ring is empty.
+    /// </summary>
+    public int Take(Span<CoalescedWrite> into)
+    {
+        // SAFETY: _ring points at the mapped ring; first and last are checked against _capacity before either is used,
+        // and first stays below it as it advances, so a corrupt header cannot move a read off the page.
+        uint first = Volatile.Read(ref *(uint*)_ring);
+        uint last = Volatile.Read(ref *(uint*)(_ring + 4)); // acquire: the entries KVM wrote before moving last are visible
+        if (first >= _capacity || last >= _capacity)
+        {
+            return 0;
+        }
+
+        int taken = 0;
+        while (first != last && taken < into.Length)
+        {
+            byte* entry = _ring + HeaderSize + (first * EntrySize);
+            uint length = *(uint*)(entry + 8);
+            into[taken++] = new CoalescedWrite(*(ulong*)entry, (int)Math.Min(length, 8u), *(uint*)(entry + 12) != 0, *(ulong*)(entry + EntryDataOffset));
+            first = first + 1 == _capacity ? 0 : first + 1;
+        }
+
+        Volatile.Write(ref *(uint*)_ring, first); // release: the entries are read before KVM may reuse their slots
+        return taken;
     }
 }

@@ -166,27 +166,42 @@ public sealed class Vcpu : IDisposable
             }
 
             Interlocked.Increment(ref _exitCount);
-            _vm.ActiveCoalescedWrites?.ReplayBefore(Kvm.Exit); // writes KVM queued without exiting come first, in the guest's order
-            if (_vm.Debugger is { } debugger && debugger.TryTakeExit(this, Kvm.Exit))
+            VcpuExit exit = Kvm.Exit;
+            CoalescedWrites? coalesced = _vm.ActiveCoalescedWrites;
+            if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && (coalesced is null || coalesced.MayReadWithoutReplay(exit.IoPort))
+                && dispatcher.TryAnswerPublishedRead(exit))
+            {
+                // The commonest exit of a boot, a UART's line status read, answered from the value its device published.
+                EndHandling(handlingStart);
+                continue;
+            }
+
+            coalesced?.ReplayBefore(exit); // writes KVM queued without exiting come first, in the guest's order
+            if (_vm.Debugger is { } debugger && debugger.TryTakeExit(this, exit))
             {
                 continue; // a breakpoint, a watchpoint or a single step the gdb stub asked for: the stub stops the VM
             }
 
             _dispatching = true;
-            ExitOutcome outcome = dispatcher.Dispatch(Id, Kvm.Exit, Kvm);
+            ExitOutcome outcome = dispatcher.Dispatch(Id, exit, Kvm);
             _dispatching = false;
             if (outcome.Disposition != ExitDisposition.Continue)
             {
                 return outcome;
             }
 
-            _vm.OnExitHandled();
-            long spent = CycleClock.Now() - handlingStart;
-            Volatile.Write(ref _handlingCycles, _handlingCycles + spent); // single writer: no lock prefix
-            _vm.ExitStatistics?.Record(Kvm.Exit, spent);
+            EndHandling(handlingStart);
         }
 
         return ExitOutcome.Continue;
+    }
+
+    private void EndHandling(long handlingStart)
+    {
+        _vm.OnExitHandled();
+        long spent = CycleClock.Now() - handlingStart;
+        Volatile.Write(ref _handlingCycles, _handlingCycles + spent); // single writer: no lock prefix
+        _vm.ExitStatistics?.Record(Kvm.Exit, spent);
     }
 
     /// <inheritdoc />

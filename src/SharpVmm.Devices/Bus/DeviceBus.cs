@@ -204,7 +204,9 @@ public abstract class DeviceBus
         return true;
     }
 
-    private bool TryReadPublished(ulong address, out byte value)
+    /// <summary>The value published for the one-byte register at <paramref name="address"/>
+    /// (<see cref="IPublishesRegisters"/>); false when there is none or it is withdrawn.</summary>
+    public bool TryReadPublished(ulong address, out byte value)
     {
         foreach ((ulong at, PublishedRegister register) in Volatile.Read(ref _published))
         {

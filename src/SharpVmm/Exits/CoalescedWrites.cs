@@ -20,6 +20,9 @@ internal sealed class CoalescedWrites : IDisposable
     // The most bytes one run of writes to one address carries to its device (a full ring of byte writes fits).
     private const int MaxRunBytes = 512;
 
+    // How many writes the replay takes from KVM's ring at a time (one update of the ring's head each).
+    private const int TakeAtOnce = 64;
+
     private readonly KvmVm _vm;
     private readonly CoalescedWriteRing _ring;
     private readonly IoBus _io;
@@ -28,6 +31,7 @@ internal sealed class CoalescedWrites : IDisposable
     private readonly Lock _zoneLock = new();
     private readonly Timer _timer;
     private long _replayed;
+    private int _replaying; // replays in progress (a device may replay from within one): writes may be out of the ring but not delivered
     private bool _disposed;
     private (ushort Read, ushort Zone)[] _readsThatNeedNoReplay = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
@@ -138,7 +142,7 @@ internal sealed class CoalescedWrites : IDisposable
     /// depend on them (<see cref="AddReadThatNeedsNoReplay"/>).</summary>
     public void ReplayBefore(in VcpuExit exit)
     {
-        if (_ring.IsEmpty)
+        if (IsDelivered)
         {
             return;
         }
@@ -151,6 +155,11 @@ internal sealed class CoalescedWrites : IDisposable
 
         Replay();
     }
+
+    /// <summary>For the exit path: whether a read of <paramref name="port"/> may be answered now without delivering the
+    /// queue first (it is empty, or the read is declared not to depend on it).</summary>
+    public bool MayReadWithoutReplay(ushort port) =>
+        IsDelivered || (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone));
 
     private bool NeedsNoReplay(ushort port, ushort zone)
     {
@@ -172,18 +181,40 @@ internal sealed class CoalescedWrites : IDisposable
     /// </summary>
     public void Replay()
     {
-        if (_ring.IsEmpty)
+        if (IsDelivered)
         {
             return;
         }
 
         lock (_replayLock)
         {
-            Span<byte> bytes = stackalloc byte[8];
-            Span<byte> run = stackalloc byte[MaxRunBytes];
-            int runLength = 0;
-            CoalescedWrite first = default;
-            while (_ring.TryTake(out CoalescedWrite write))
+            Volatile.Write(ref _replaying, _replaying + 1); // under the lock; before anything leaves the ring: see IsDelivered
+            try
+            {
+                ReplayLocked();
+            }
+            finally
+            {
+                Volatile.Write(ref _replaying, _replaying - 1);
+            }
+        }
+    }
+
+    // Whether every queued write has reached its device: the ring is empty and no replay holds writes it took from it
+    // (the ring is read first, so a replay that empties it is seen).
+    private bool IsDelivered => _ring.IsEmpty && Volatile.Read(ref _replaying) == 0;
+
+    private void ReplayLocked()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        Span<byte> run = stackalloc byte[MaxRunBytes];
+        Span<CoalescedWrite> batch = stackalloc CoalescedWrite[TakeAtOnce];
+        int runLength = 0;
+        CoalescedWrite first = default;
+        int taken;
+        while ((taken = _ring.Take(batch)) > 0)
+        {
+            foreach (CoalescedWrite write in batch[..taken])
             {
                 if (runLength > 0 && (write.Address != first.Address || write.IsPortIo != first.IsPortIo
                     || write.Length != first.Length || runLength + write.Length > MaxRunBytes))
@@ -210,11 +241,11 @@ internal sealed class CoalescedWrites : IDisposable
                 runLength += write.Length;
                 _replayed++;
             }
+        }
 
-            if (runLength > 0)
-            {
-                Deliver(first, run[..runLength]);
-            }
+        if (runLength > 0)
+        {
+            Deliver(first, run[..runLength]);
         }
     }
 

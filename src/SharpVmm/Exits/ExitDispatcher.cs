@@ -84,6 +84,30 @@ public sealed class ExitDispatcher
         }
     }
 
+    /// <summary>
+    /// The exit path's shortcut for a one-byte port read of a register its device publishes (a UART's line status,
+    /// polled before every byte of a boot log): answers and counts it as <see cref="Dispatch"/> would, without the
+    /// device. False, with nothing done, for any other exit, and always while an exit tracer must see every access.
+    /// </summary>
+    public bool TryAnswerPublishedRead(VcpuExit exit)
+    {
+        if (_tracer is not null || exit.Reason != KvmExitReason.Io || exit.IoIsWrite || exit.IoSize != 1 || exit.IoCount != 1
+            || !_io.TryReadPublished(exit.IoPort, out byte value))
+        {
+            return false;
+        }
+
+        Span<byte> data = exit.IoData;
+        if (data.IsEmpty)
+        {
+            return false;
+        }
+
+        data[0] = value;
+        Interlocked.Increment(ref _exitsByReason[(int)KvmExitReason.Io]);
+        return true;
+    }
+
     private ExitOutcome HandlePortIo(int vcpuId, VcpuExit exit)
     {
         int size = exit.IoSize;

@@ -145,26 +145,4 @@ public class DeviceBusTests
         Assert.Equal(2, bus.UnclaimedWrites);
         Assert.Throws<ArgumentException>(() => bus.WriteRepeated(0x82, 2, [1, 2, 3]));
     }
-
-    private sealed class PublishingDevice : IRepeatedWriteDevice, IPublishesRegisters
-    {
-        public PublishedRegister Status { get; } = new(5);
-
-        public int Reads { get; private set; }
-
-        public List<(ulong Offset, int AccessSize, string Data)> Runs { get; } = [];
-
-        public IReadOnlyList<PublishedRegister> PublishedRegisters => [Status];
-
-        public void Read(ulong offset, Span<byte> data)
-        {
-            Reads++;
-            data.Fill((byte)(0xD0 + offset));
-        }
-
-        public void Write(ulong offset, ReadOnlySpan<byte> data) => throw new InvalidOperationException("runs come whole");
-
-        public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data) =>
-            Runs.Add((offset, accessSize, System.Text.Encoding.ASCII.GetString(data)));
-    }
 }
