@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpVmm.Diagnostics;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
@@ -196,6 +197,7 @@ public sealed class Vcpu : IDisposable
         return ExitOutcome.Continue;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private void EndHandling(long handlingStart)
     {
         _vm.OnExitHandled();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using SharpVmm.Devices.Bus;
 using SharpVmm.Exits;
@@ -287,6 +288,7 @@ public sealed partial class VirtualMachine : IDisposable
     /// <summary>Stops every vCPU from any thread; <see cref="WaitForExit"/> then reports <see cref="VmStopReason.StopRequested"/>.</summary>
     public void Stop() => Finish(new VmRunResult(VmStopReason.StopRequested, null, "stop requested", null, ExitCount));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     internal void OnExitHandled()
     {
         if (Interlocked.Increment(ref _exitCount) >= _maxExits)

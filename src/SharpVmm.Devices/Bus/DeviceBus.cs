@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 
 namespace SharpVmm.Devices.Bus;
@@ -206,6 +207,7 @@ public abstract class DeviceBus
 
     /// <summary>The value published for the one-byte register at <paramref name="address"/>
     /// (<see cref="IPublishesRegisters"/>); false when there is none or it is withdrawn.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool TryReadPublished(ulong address, out byte value)
     {
         foreach ((ulong at, PublishedRegister register) in Volatile.Read(ref _published))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SharpVmm.Devices.Bus;
 
 /// <summary>
@@ -27,6 +28,7 @@ public sealed class PublishedRegister(ulong offset)
     public void Withdraw() => Volatile.Write(ref _value, Withdrawn);
 
     /// <summary>The published value; false when it is withdrawn (the device must answer).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool TryRead(out byte value)
     {
         int published = Volatile.Read(ref _value);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SharpVmm.Devices.Bus;
 using SharpVmm.Kvm;
@@ -158,9 +159,11 @@ internal sealed class CoalescedWrites : IDisposable
 
     /// <summary>For the exit path: whether a read of <paramref name="port"/> may be answered now without delivering the
     /// queue first (it is empty, or the read is declared not to depend on it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool MayReadWithoutReplay(ushort port) =>
         IsDelivered || (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private bool NeedsNoReplay(ushort port, ushort zone)
     {
         foreach ((ushort read, ushort readZone) in _readsThatNeedNoReplay)
@@ -202,7 +205,11 @@ internal sealed class CoalescedWrites : IDisposable
 
     // Whether every queued write has reached its device: the ring is empty and no replay holds writes it took from it
     // (the ring is read first, so a replay that empties it is seen).
-    private bool IsDelivered => _ring.IsEmpty && Volatile.Read(ref _replaying) == 0;
+    private bool IsDelivered
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _ring.IsEmpty && Volatile.Read(ref _replaying) == 0;
+    }
 
     private void ReplayLocked()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpVmm.Devices.Bus;
 using SharpVmm.Kvm;
 
@@ -89,6 +90,7 @@ public sealed class ExitDispatcher
     /// polled before every byte of a boot log): answers and counts it as <see cref="Dispatch"/> would, without the
     /// device. False, with nothing done, for any other exit, and always while an exit tracer must see every access.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool TryAnswerPublishedRead(VcpuExit exit)
     {
         if (_tracer is not null || exit.Reason != KvmExitReason.Io || exit.IoIsWrite || exit.IoSize != 1 || exit.IoCount != 1
