@@ -63,7 +63,7 @@ public sealed unsafe class CoalescedWriteRing
         return new CoalescedWriteRing(vcpu, ring, pageSize);
     }
 
-    /// <summary>Whether KVM has queued nothing since the last <see cref="TryTake"/> emptied the ring.</summary>
+    /// <summary>Whether KVM has queued nothing since the last <see cref="TryTake"/> or <see cref="Take"/> emptied the ring.</summary>
     // SAFETY: _ring points at the mapped ring header (see Open).
     public bool IsEmpty => Volatile.Read(ref *(uint*)_ring) == Volatile.Read(ref *(uint*)(_ring + 4));
 

@@ -10,7 +10,8 @@ namespace SharpVmm.Devices.Legacy;
 /// <remarks>
 /// A guest transmits one byte per exit, so waking the writer for each one would cost a futex wake-up, often a
 /// cross-CPU interrupt, per byte on the vCPU's exit path (measured under nested KVM: 41 µs per byte, more than the
-/// exit itself). The vCPU wakes the writer only when the writer sleeps; the writer then waits
+/// exit itself). The vCPU wakes the writer only when the writer sleeps, and not at all while <see cref="HoldWakeUps"/>
+/// is set (another thread releases the wake-up then); the writer then waits
 /// <see cref="GatherDelay"/> for the rest of the burst (a kernel's log line, a screenful) and writes it in one go.
 /// </remarks>
 internal sealed class SerialOutputQueue : IDisposable
@@ -27,6 +28,10 @@ internal sealed class SerialOutputQueue : IDisposable
     private readonly byte[] _ring = new byte[Capacity];
     private readonly byte[] _chunk = new byte[4096];
     private readonly Thread _writer;
+    /// <summary>How long bytes queued while <see cref="HoldWakeUps"/> is set wait at most for <see cref="ReleaseWakeUp"/>
+    /// before the writer takes them anyway.</summary>
+    public static readonly TimeSpan HeldWakeUpLimit = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long the writer, once woken, lets bytes gather before it writes them (an echo is this much later).</summary>
     public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(1);
 
@@ -90,6 +95,11 @@ internal sealed class SerialOutputQueue : IDisposable
         {
             lock (_gate)
             {
+                if (value && !_holdWakeUps && _writerAsleep)
+                {
+                    Monitor.Pulse(_gate); // a sleeping writer waits again, with HeldWakeUpLimit as its timeout
+                }
+
                 _holdWakeUps = value;
                 if (!value)
                 {
@@ -174,7 +184,7 @@ internal sealed class SerialOutputQueue : IDisposable
     {
         if (_holdWakeUps)
         {
-            _wakeHeld = true;
+            _wakeHeld |= _writerAsleep; // a writer that is awake takes the bytes on its next pass anyway
         }
         else if (_writerAsleep)
         {
@@ -223,10 +233,13 @@ internal sealed class SerialOutputQueue : IDisposable
                 Monitor.PulseAll(_gate); // a Drain may be waiting
                 if (_count == 0 && !_closing)
                 {
-                    while (_count == 0 && !_closing)
+                    while ((_count == 0 || _wakeHeld) && !_closing)
                     {
                         _writerAsleep = true;
-                        Monitor.Wait(_gate);
+                        if (!Monitor.Wait(_gate, _holdWakeUps ? HeldWakeUpLimit : Timeout.InfiniteTimeSpan) && _wakeHeld)
+                        {
+                            _wakeHeld = false; // nobody released the bytes in time (a stopped timer): the writer takes them itself
+                        }
                     }
 
                     _writerAsleep = false;

@@ -30,8 +30,10 @@ public sealed partial class Uart8250
         DeviceStateException.Require((state.Mcr & ~0x1F) == 0, Device, nameof(state.Mcr), "has bits above 4");
         DeviceStateException.Require((state.LineStatusErrors & ~0x1E) == 0, Device, nameof(state.LineStatusErrors), "has bits other than 1-4");
         DeviceStateException.Require(fifo.Length <= ReceiveBufferSize, Device, nameof(state.ReceiveFifo), $"holds more than {ReceiveBufferSize} bytes");
+        bool neededBefore, neededAfter;
         lock (_lock)
         {
+            neededBefore = NeedsImmediateWrites;
             (_ier, _lcr, _mcr, _scr, _fcr) = (state.Ier, state.Lcr, state.Mcr, state.Scr, state.Fcr);
             (_dll, _dlm, _lsrErrors, _thrEmptyPending) = (state.DivisorLow, state.DivisorHigh, state.LineStatusErrors, state.ThrEmptyPending);
             _rx.Clear();
@@ -41,6 +43,12 @@ public sealed partial class Uart8250
             }
 
             Settle();
+            neededAfter = NeedsImmediateWrites;
+        }
+
+        if (neededAfter && !neededBefore)
+        {
+            ImmediateWritesNeeded?.Invoke(); // a restored guest driving the THR by interrupt must not have its writes queued
         }
     }
 }

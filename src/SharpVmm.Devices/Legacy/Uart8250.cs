@@ -93,8 +93,8 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     public bool NeedsImmediateWrites => (Volatile.Read(ref _ier) & IerThrEmpty) != 0 || (Volatile.Read(ref _mcr) & McrLoop) != 0;
 
     /// <summary>
-    /// Raised when <see cref="NeedsImmediateWrites"/> turns true, on the thread that wrote IER or MCR, after the
-    /// UART's lock is released.
+    /// Raised when <see cref="NeedsImmediateWrites"/> turns true, on the thread that wrote IER or MCR or restored a
+    /// state, after the UART's lock is released.
     /// </summary>
     public event Action? ImmediateWritesNeeded;
 
@@ -370,7 +370,7 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     // while reading it changes nothing (no error bit for the read to clear).
     private void Settle()
     {
-        UpdateInterrupt();
+        // The line status first: a guest the interrupt wakes must read the state that raised it.
         if (_lsrErrors == 0)
         {
             _lineStatus.Publish(LineStatus());
@@ -379,6 +379,8 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
         {
             _lineStatus.Withdraw();
         }
+
+        UpdateInterrupt();
     }
 
     private void UpdateInterrupt()

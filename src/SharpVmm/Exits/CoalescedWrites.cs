@@ -32,7 +32,7 @@ internal sealed class CoalescedWrites : IDisposable
     private readonly Lock _zoneLock = new();
     private readonly Timer _timer;
     private long _replayed;
-    private int _replaying; // replays in progress (a device may replay from within one): writes may be out of the ring but not delivered
+    private int _replaying; // 1 while a replay runs (under _replayLock): writes may be out of the ring but not yet delivered
     private bool _disposed;
     private (ushort Read, ushort Zone)[] _readsThatNeedNoReplay = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
@@ -191,6 +191,11 @@ internal sealed class CoalescedWrites : IDisposable
 
         lock (_replayLock)
         {
+            if (_replaying > 0)
+            {
+                return; // a device replaying from within a delivery: the replay it is part of goes on with the rest, in order
+            }
+
             Volatile.Write(ref _replaying, _replaying + 1); // under the lock; before anything leaves the ring: see IsDelivered
             try
             {
@@ -216,7 +221,7 @@ internal sealed class CoalescedWrites : IDisposable
         Span<byte> bytes = stackalloc byte[8];
         Span<byte> run = stackalloc byte[MaxRunBytes];
         Span<CoalescedWrite> batch = stackalloc CoalescedWrite[TakeAtOnce];
-        int runLength = 0;
+        int runLength = 0, runWrites = 0;
         CoalescedWrite first = default;
         int taken;
         while ((taken = _ring.Take(batch)) > 0)
@@ -226,8 +231,8 @@ internal sealed class CoalescedWrites : IDisposable
                 if (runLength > 0 && (write.Address != first.Address || write.IsPortIo != first.IsPortIo
                     || write.Length != first.Length || runLength + write.Length > MaxRunBytes))
                 {
-                    Deliver(first, run[..runLength]);
-                    runLength = 0;
+                    Deliver(first, run[..runLength], runWrites);
+                    runLength = runWrites = 0;
                 }
 
                 if (runLength == 0)
@@ -246,20 +251,22 @@ internal sealed class CoalescedWrites : IDisposable
                 }
 
                 runLength += write.Length;
-                _replayed++;
+                runWrites++;
             }
         }
 
         if (runLength > 0)
         {
-            Deliver(first, run[..runLength]);
+            Deliver(first, run[..runLength], runWrites);
         }
     }
 
-    private void Deliver(CoalescedWrite first, ReadOnlySpan<byte> run)
+    // Under _replayLock. A device that throws loses the writes taken with its run (the VM stops with its failure).
+    private void Deliver(CoalescedWrite first, ReadOnlySpan<byte> run, int writes)
     {
         DeviceBus bus = first.IsPortIo ? _io : _mmio;
         bus.WriteRepeated(first.Address, first.Length, run);
+        _replayed += writes;
     }
 
     /// <summary>Stops the timer (waiting for a replay in progress), then delivers what is left. Call once the vCPUs

@@ -13,7 +13,8 @@ namespace SharpVmm.Platform;
 /// moment the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>), and
 /// starts again once they have been off for <see cref="QuietTicksBeforeResuming"/> replay periods. While it is on, the
 /// UART's output thread is woken by the replay timer, not by the exits that deliver bytes
-/// (<see cref="Uart8250.HoldOutputWakeUps"/>): output reaches the host at most one replay period late.
+/// (<see cref="Uart8250.HoldOutputWakeUps"/>): output reaches the host about one replay period late at most, and the
+/// output thread takes held bytes by itself after 100 ms should the timer have stopped.
 /// </summary>
 public sealed class SerialWriteCoalescing
 {

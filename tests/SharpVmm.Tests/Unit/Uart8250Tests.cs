@@ -208,4 +208,35 @@ public class Uart8250Tests
         Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
         Assert.Equal("abc"u8.ToArray(), output.ToArray());
     }
+
+    [Fact]
+    public void Restoring_a_state_with_the_thr_empty_interrupt_on_says_that_writes_must_arrive_at_once()
+    {
+        using var source = new Uart8250(Stream.Null);
+        WriteReg(source, Ier, 0x02);
+        Uart8250State saved = source.SaveState();
+        using var restored = new Uart8250(Stream.Null);
+        int raised = 0;
+        restored.ImmediateWritesNeeded += () => raised++;
+
+        restored.RestoreState(saved);
+
+        Assert.True(restored.NeedsImmediateWrites);
+        Assert.Equal(1, raised);
+    }
+
+    [Fact]
+    public void Output_held_and_never_released_reaches_the_stream_by_itself()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        WriteReg(uart, Thr, (byte)'a');
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(50); // the output thread goes back to sleep
+        uart.HoldOutputWakeUps = true;
+
+        uart.WriteRepeated(Thr, 1, "bc"u8); // nothing releases it: the batching timer is gone
+
+        Assert.True(SpinWait.SpinUntil(() => uart.BytesTransmitted == 3, TimeSpan.FromSeconds(10)));
+    }
 }
