@@ -6,9 +6,9 @@ namespace SharpVmm.Devices.Legacy;
 /// A 16550A UART (register set of the National Semiconductor PC16550D datasheet, section 8).
 /// Transmitted bytes go to <see cref="Output"/> through a bounded buffer drained by a writer thread, so a vCPU never
 /// waits on the host's reader (bytes that do not fit are dropped, <see cref="BytesLost"/>); received bytes come from
-/// <see cref="EnqueueInput"/>. The interrupt output is gated by MCR.OUT2, as on every PC serial port. The line status
-/// is published to the bus (<see cref="IPublishesRegisters"/>) while no error bit waits in it, so a polling driver's
-/// LSR read does not call into the UART.
+/// <see cref="EnqueueInput"/>. The interrupt output is gated by MCR.OUT2, as on every PC serial port. The registers a
+/// read does not change (IER or DLM, LCR, MCR, MSR, SCR, and LSR while no error bit waits in it) are published to the
+/// bus (<see cref="IPublishesRegisters"/>), so a polling driver's reads do not call into the UART.
 /// </summary>
 public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters, IPausable, IDisposable
 {
@@ -50,7 +50,9 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     private bool _thrEmptyPending;
     private bool _irqHigh;
     private readonly SerialOutputQueue _transmitter;
-    private readonly PublishedRegister _lineStatus = new(Lsr);
+    // The registers a read leaves as they are, published to the bus (LSR only while no error bit waits in it).
+    private readonly PublishedRegister _interruptEnable = new(IerDlm), _lineControl = new(Lcr), _modemControl = new(Mcr);
+    private readonly PublishedRegister _lineStatus = new(Lsr), _modemStatus = new(Msr), _scratch = new(Scr);
 
     /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
     public Uart8250(Stream output, IInterruptLine? irq = null)
@@ -58,8 +60,8 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
         Output = output;
         _irq = irq ?? NullInterruptLine.Instance;
         _transmitter = new SerialOutputQueue(output, error => OutputFailed?.Invoke(error));
-        PublishedRegisters = [_lineStatus];
-        _lineStatus.Publish(LineStatus());
+        PublishedRegisters = [_interruptEnable, _lineControl, _modemControl, _lineStatus, _modemStatus, _scratch];
+        Settle(); // nothing shares the UART yet
     }
 
     /// <inheritdoc />
@@ -366,11 +368,15 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
 
     private byte LineStatus() => (byte)(LsrThrEmpty | LsrTransmitterEmpty | _lsrErrors | (_rx.Count > 0 ? LsrDataReady : 0));
 
-    // Under _lock, after every change: the interrupt line follows the registers, and the line status is published
-    // while reading it changes nothing (no error bit for the read to clear).
+    // Under _lock, after every change: the published registers and the interrupt line follow the state.
     private void Settle()
     {
-        // The line status first: a guest the interrupt wakes must read the state that raised it.
+        // The registers first: a guest the interrupt wakes must read the state that raised it.
+        _interruptEnable.Publish(Dlab ? _dlm : _ier);
+        _lineControl.Publish(_lcr);
+        _modemControl.Publish(_mcr);
+        _modemStatus.Publish(ModemStatus());
+        _scratch.Publish(_scr);
         if (_lsrErrors == 0)
         {
             _lineStatus.Publish(LineStatus());

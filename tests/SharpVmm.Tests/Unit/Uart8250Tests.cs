@@ -144,8 +144,7 @@ public class Uart8250Tests
     public void The_line_status_is_published_while_reading_it_changes_nothing_and_withdrawn_while_an_error_waits_in_it()
     {
         using var uart = new Uart8250(Stream.Null);
-        PublishedRegister status = Assert.Single(uart.PublishedRegisters);
-        Assert.Equal(Lsr, status.Offset);
+        PublishedRegister status = Assert.Single(uart.PublishedRegisters, r => r.Offset == Lsr);
 
         Assert.True(status.TryRead(out byte empty));
         Assert.Equal(0x60, empty);
@@ -238,5 +237,25 @@ public class Uart8250Tests
         uart.WriteRepeated(Thr, 1, "bc"u8); // nothing releases it: the batching timer is gone
 
         Assert.True(SpinWait.SpinUntil(() => uart.BytesTransmitted == 3, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void Registers_a_read_leaves_unchanged_are_published_with_ier_giving_way_to_the_divisor_under_dlab()
+    {
+        using var uart = new Uart8250(Stream.Null);
+        WriteReg(uart, Ier, 0x05);
+        WriteReg(uart, Mcr, 0x0B);
+        WriteReg(uart, Scr, 0x5A);
+        byte Published(ulong offset) => uart.PublishedRegisters.Single(r => r.Offset == offset).TryRead(out byte v) ? v : throw new InvalidOperationException($"offset {offset} withdrawn");
+
+        Assert.Equal([Ier, Lcr, Mcr, Lsr, Msr, Scr], uart.PublishedRegisters.Select(r => r.Offset).Order());
+        Assert.Equal((0x05, 0x0B, 0x5A), (Published(Ier), Published(Mcr), Published(Scr)));
+        Assert.Equal(ReadReg(uart, Msr), Published(Msr));
+
+        WriteReg(uart, Lcr, 0x83); // DLAB: offset 1 is the divisor's high byte
+        WriteReg(uart, Ier, 0x00);
+        Assert.Equal((0x83, 0x00), (Published(Lcr), Published(Ier)));
+        WriteReg(uart, Lcr, 0x03);
+        Assert.Equal(0x05, Published(Ier));
     }
 }
