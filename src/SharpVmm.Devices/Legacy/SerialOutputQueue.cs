@@ -97,7 +97,7 @@ internal sealed class SerialOutputQueue : IDisposable
             {
                 if (value && !_holdWakeUps && _writerAsleep)
                 {
-                    Monitor.Pulse(_gate); // a sleeping writer waits again, with HeldWakeUpLimit as its timeout
+                    Monitor.PulseAll(_gate); // a sleeping writer waits again, with HeldWakeUpLimit as its timeout
                 }
 
                 _holdWakeUps = value;
@@ -189,7 +189,7 @@ internal sealed class SerialOutputQueue : IDisposable
         else if (_writerAsleep)
         {
             _writerAsleep = false;
-            Monitor.Pulse(_gate);
+            Monitor.PulseAll(_gate); // all: a Drain may be waiting on the same monitor, and the writer must not miss this
         }
     }
 
@@ -202,7 +202,7 @@ internal sealed class SerialOutputQueue : IDisposable
             if (_writerAsleep && _count > 0)
             {
                 _writerAsleep = false;
-                Monitor.Pulse(_gate);
+                Monitor.PulseAll(_gate);
             }
         }
     }
