@@ -143,18 +143,10 @@ internal sealed class CoalescedWrites : IDisposable
     /// depend on them (<see cref="AddReadThatNeedsNoReplay"/>).</summary>
     public void ReplayBefore(in VcpuExit exit)
     {
-        if (IsDelivered)
+        if (exit.Reason != KvmExitReason.Io || exit.IoIsWrite || !MayReadWithoutReplay(exit.IoPort))
         {
-            return;
+            Replay(); // nothing to do where everything is delivered already
         }
-
-        if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && Volatile.Read(ref _onlyPortZone) is >= 0 and int zone
-            && NeedsNoReplay(exit.IoPort, (ushort)zone))
-        {
-            return;
-        }
-
-        Replay();
     }
 
     /// <summary>For the exit path: whether a read of <paramref name="port"/> may be answered now without delivering the
