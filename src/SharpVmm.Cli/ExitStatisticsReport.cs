@@ -15,11 +15,11 @@ internal static class ExitStatisticsReport
         IReadOnlyList<ExitSite> reasons = statistics.ByReason();
         error.WriteLine("sharpvmm: exits by reason: " + string.Join(", ", reasons.Select(r =>
             string.Create(CultureInfo.InvariantCulture, $"{r.ReasonName} {r.Count} ({r.Time.TotalMilliseconds:F1} ms)"))));
-        error.WriteLine($"sharpvmm: the {TopSites} exit sites that cost most (count, VMM time in all, mean per exit):");
+        error.WriteLine($"sharpvmm: the {TopSites} exit sites that cost most (count, VMM time in all, mean and longest per exit):");
         foreach (ExitSite site in statistics.Sites().Take(TopSites))
         {
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"sharpvmm:   {site.Describe(),-22} {site.Count,9} {site.Time.TotalMilliseconds,10:F1} ms {site.MeanTime.TotalMicroseconds,8:F1} us"));
+                $"sharpvmm:   {site.Describe(),-22} {site.Count,9} {site.Time.TotalMilliseconds,10:F1} ms {site.MeanTime.TotalMicroseconds,8:F1} us {site.Longest.TotalMicroseconds,9:F1} us"));
         }
 
         (long otherCount, TimeSpan otherTime) = statistics.Other;

@@ -169,10 +169,11 @@ public sealed class Vcpu : IDisposable
             Interlocked.Increment(ref _exitCount);
             VcpuExit exit = Kvm.Exit;
             CoalescedWrites? coalesced = _vm.ActiveCoalescedWrites;
-            if (exit.Reason == KvmExitReason.Io && !exit.IoIsWrite && (coalesced is null || coalesced.MayReadWithoutReplay(exit.IoPort))
-                && dispatcher.TryAnswerPublishedRead(exit))
+            if (exit.Reason == KvmExitReason.Io && (coalesced is null || coalesced.MayAccessWithoutReplay(exit.IoPort))
+                && dispatcher.TryAnswerPublished(exit))
             {
-                // The commonest exit of a boot, a UART's line status read, answered from the value its device published.
+                // The commonest exits of a boot, a UART's line status read and its interrupt enables written back,
+                // answered from the values its device published.
                 EndHandling(handlingStart);
                 continue;
             }

@@ -155,6 +155,11 @@ public abstract class DeviceBus
     /// <summary>Dispatches a write. Returns false when nothing claims the address (the write is dropped and counted).</summary>
     public bool Write(ulong address, ReadOnlySpan<byte> data)
     {
+        if (data.Length == 1 && IsPublishedRewrite(address, data[0]))
+        {
+            return true; // writing a register's own value back, which changes nothing (PublishedRegister.IsRewrite)
+        }
+
         BusRange? range = Find(address);
         if (range is null)
         {
@@ -219,6 +224,23 @@ public abstract class DeviceBus
         }
 
         value = 0;
+        return false;
+    }
+
+    /// <summary>Whether a one-byte write of <paramref name="value"/> to <paramref name="address"/> would change nothing:
+    /// the register there is published with that value and rewriting it has no effect
+    /// (<see cref="PublishedRegister.IsRewrite"/>). The bus drops such a write without calling the device.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
+    public bool IsPublishedRewrite(ulong address, byte value)
+    {
+        foreach ((ulong at, PublishedRegister register) in Volatile.Read(ref _published))
+        {
+            if (at == address)
+            {
+                return register.IsRewrite(value);
+            }
+        }
+
         return false;
     }
 

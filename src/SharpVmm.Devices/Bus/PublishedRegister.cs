@@ -9,14 +9,39 @@ namespace SharpVmm.Devices.Bus;
 /// line status, which a polling driver reads before every byte it prints, is what it is for: such a read then costs
 /// the exit path a lookup instead of a call into the device and its lock.
 /// </summary>
-/// <param name="offset">The register's offset from its device's first address.</param>
-public sealed class PublishedRegister(ulong offset)
+/// <remarks>
+/// A register where writing back the value it holds changes nothing (<see cref="RewritesChangeNothing"/>) also lets
+/// the bus drop such a write while the value is published (<see cref="IsRewrite"/>): a driver that saves a register,
+/// clears it and restores it around work that did not touch it, as Linux's serial console does with the UART's
+/// interrupt enables around every line it prints, then costs no call into the device either.
+/// </remarks>
+public sealed class PublishedRegister
 {
     private const int Withdrawn = -1;
     private int _value = Withdrawn;
 
+    /// <summary>A register at <paramref name="offset"/> whose writes always reach the device.</summary>
+    /// <param name="offset">The register's offset from its device's first address.</param>
+    public PublishedRegister(ulong offset)
+        : this(offset, rewritesChangeNothing: false)
+    {
+    }
+
+    /// <summary>A register at <paramref name="offset"/>.</summary>
+    /// <param name="offset">The register's offset from its device's first address.</param>
+    /// <param name="rewritesChangeNothing">Whether writing the register's own value back to it has no effect at all in
+    /// the device (no interrupt re-armed, no state changed), so that the bus may drop such a write.</param>
+    public PublishedRegister(ulong offset, bool rewritesChangeNothing)
+    {
+        Offset = offset;
+        RewritesChangeNothing = rewritesChangeNothing;
+    }
+
     /// <summary>The register's offset from its device's first address.</summary>
-    public ulong Offset { get; } = offset;
+    public ulong Offset { get; }
+
+    /// <summary>Whether writing back the value the register holds changes nothing in the device.</summary>
+    public bool RewritesChangeNothing { get; }
 
     /// <summary>Whether a value is published now.</summary>
     public bool IsPublished => Volatile.Read(ref _value) != Withdrawn;
@@ -35,4 +60,9 @@ public sealed class PublishedRegister(ulong offset)
         value = (byte)published;
         return published != Withdrawn;
     }
+
+    /// <summary>Whether writing <paramref name="value"/> now would change nothing: rewrites change nothing in this
+    /// register, and <paramref name="value"/> is the value published. The bus may then drop the write.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
+    public bool IsRewrite(byte value) => RewritesChangeNothing && Volatile.Read(ref _value) == value;
 }

@@ -63,6 +63,7 @@ public sealed partial class CmosRtc : IBusDevice
     private readonly byte[] _ram = new byte[RamSize];
     private TimeSpan _offset; // guest time minus host time
     private RtcFields? _held; // the time registers while SET stops updates
+    private readonly RtcFieldsOfSecond _fieldsNow = new();
     private DateTimeOffset _flagsSince;
     private byte _index;
 
@@ -163,7 +164,7 @@ public sealed partial class CmosRtc : IBusDevice
         switch (register)
         {
             case Seconds or Minutes or Hours or DayOfWeek or DayOfMonth or Month or Year or Century:
-                return EncodeTimeRegister(register, _held ?? RtcFields.From(Now()));
+                return EncodeTimeRegister(register, _held ?? _fieldsNow.Get(Now()));
             case RegisterA:
                 return (byte)(_ram[RegisterA] | (UpdateInProgress() ? AUpdateInProgress : 0));
             case RegisterC:
@@ -210,7 +211,7 @@ public sealed partial class CmosRtc : IBusDevice
         if (set && !wasSet)
         {
             // Updates stop; the registers hold whole seconds while the guest writes them.
-            _held = RtcFields.From(Now());
+            _held = _fieldsNow.Get(Now());
         }
         else if (!set && wasSet && _held is { } held)
         {

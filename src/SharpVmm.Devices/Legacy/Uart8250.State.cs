@@ -46,9 +46,10 @@ public sealed partial class Uart8250
             neededAfter = NeedsImmediateWrites;
         }
 
-        if (neededAfter && !neededBefore)
+        if (neededAfter != neededBefore)
         {
-            ImmediateWritesNeeded?.Invoke(); // a restored guest driving the THR by interrupt must not have its writes queued
+            // A restored guest driving the THR by interrupt must not have its writes queued.
+            (neededAfter ? ImmediateWritesNeeded : ImmediateWritesNoLongerNeeded)?.Invoke();
         }
     }
 }

@@ -50,9 +50,11 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     private bool _thrEmptyPending;
     private bool _irqHigh;
     private readonly SerialOutputQueue _transmitter;
-    // The registers a read leaves as they are, published to the bus (LSR only while no error bit waits in it).
-    private readonly PublishedRegister _interruptEnable = new(IerDlm), _lineControl = new(Lcr), _modemControl = new(Mcr);
-    private readonly PublishedRegister _lineStatus = new(Lsr), _modemStatus = new(Msr), _scratch = new(Scr);
+    // The registers a read leaves as they are, published to the bus (LSR only while no error bit waits in it). Writing
+    // IER (DLM under DLAB), LCR, MCR or SCR its own value back changes nothing: the THR-empty interrupt is raised only
+    // when IER's enable goes from clear to set, so the bus may drop such writes too.
+    private readonly PublishedRegister _interruptEnable = new(IerDlm, true), _lineControl = new(Lcr, true), _modemControl = new(Mcr, true);
+    private readonly PublishedRegister _lineStatus = new(Lsr), _modemStatus = new(Msr), _scratch = new(Scr, true);
 
     /// <summary>Creates a UART writing to <paramref name="output"/> and raising <paramref name="irq"/>.</summary>
     public Uart8250(Stream output, IInterruptLine? irq = null)
@@ -65,6 +67,8 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     }
 
     /// <inheritdoc />
+    /// <remarks>None of them depends on what the guest writes to the THR outside loopback: a byte leaves at once, so the
+    /// line status always shows the transmitter empty.</remarks>
     public IReadOnlyList<PublishedRegister> PublishedRegisters { get; }
 
     /// <summary>Where transmitted bytes go.</summary>
@@ -99,6 +103,12 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     /// state, after the UART's lock is released.
     /// </summary>
     public event Action? ImmediateWritesNeeded;
+
+    /// <summary>
+    /// Raised when <see cref="NeedsImmediateWrites"/> turns false again, on the thread that wrote IER or MCR or restored
+    /// a state, after the UART's lock is released.
+    /// </summary>
+    public event Action? ImmediateWritesNoLongerNeeded;
 
     /// <summary>
     /// While true, transmitted bytes do not wake the thread that writes them to <see cref="Output"/>: they wait for
@@ -187,9 +197,9 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
             neededAfter = NeedsImmediateWrites;
         }
 
-        if (neededAfter && !neededBefore)
+        if (neededAfter != neededBefore)
         {
-            ImmediateWritesNeeded?.Invoke();
+            (neededAfter ? ImmediateWritesNeeded : ImmediateWritesNoLongerNeeded)?.Invoke();
         }
     }
 

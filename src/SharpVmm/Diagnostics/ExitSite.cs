@@ -18,6 +18,9 @@ public readonly record struct ExitSite(uint Reason, bool IsWrite, ulong Address,
     /// <summary>Whether this site has a port or an address (a port I/O or MMIO exit).</summary>
     public bool HasAddress => Reason is (uint)KvmExitReason.Io or (uint)KvmExitReason.Mmio;
 
+    /// <summary>The longest any one of them took (zero where not known, as in the sums by reason).</summary>
+    public TimeSpan Longest { get; init; }
+
     /// <summary>The mean time per exit.</summary>
     public TimeSpan MeanTime => Count == 0 ? TimeSpan.Zero : Time / Count;
 

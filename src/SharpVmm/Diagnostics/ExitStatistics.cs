@@ -24,6 +24,7 @@ public sealed class ExitStatistics
     private readonly long[] _keys = new long[Capacity]; // key + 1, so 0 marks a free slot
     private readonly long[] _counts = new long[Capacity];
     private readonly long[] _ticks = new long[Capacity];
+    private readonly long[] _longest = new long[Capacity];
     private long _otherCount, _otherTicks;
 
     /// <summary>Records one handled exit that took <paramref name="ticks"/> (<see cref="SharpVmm.Sys.CycleClock"/> counts).</summary>
@@ -60,6 +61,12 @@ public sealed class ExitStatistics
             {
                 Interlocked.Increment(ref _counts[slot]);
                 Interlocked.Add(ref _ticks[slot], ticks);
+                long longest = Volatile.Read(ref _longest[slot]);
+                while (ticks > longest && Interlocked.CompareExchange(ref _longest[slot], ticks, longest) is long seen && seen != longest)
+                {
+                    longest = seen;
+                }
+
                 return;
             }
         }
@@ -87,7 +94,10 @@ public sealed class ExitStatistics
 
             long key = held - 1;
             sites.Add(new ExitSite((uint)(key >> ReasonShift), (key & (1L << WriteShift)) != 0, (ulong)(key & AddressMask), count,
-                SharpVmm.Sys.CycleClock.ToTimeSpan(Interlocked.Read(ref _ticks[slot]))));
+                SharpVmm.Sys.CycleClock.ToTimeSpan(Interlocked.Read(ref _ticks[slot])))
+            {
+                Longest = SharpVmm.Sys.CycleClock.ToTimeSpan(Interlocked.Read(ref _longest[slot])),
+            });
         }
 
         return [.. sites.OrderByDescending(s => s.Time).ThenByDescending(s => s.Count)];

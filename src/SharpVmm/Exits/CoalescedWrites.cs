@@ -9,7 +9,7 @@ namespace SharpVmm.Exits;
 /// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
 /// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
 /// the ring before it handles an exit (<see cref="Vcpu"/>; only a read declared not to depend on the one zone
-/// registered skips it, <see cref="AddReadThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
+/// registered skips it, <see cref="AddRegisterThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
 /// so that a guest that writes and then waits without exiting is not left unheard. The VM also replays it when its
 /// vCPUs park (before a snapshot) and when they have stopped.
 /// </summary>
@@ -34,7 +34,7 @@ internal sealed class CoalescedWrites : IDisposable
     private long _replayed;
     private int _replaying; // 1 while a replay runs (under _replayLock): writes may be out of the ring but not yet delivered
     private bool _disposed;
-    private (ushort Read, ushort Zone)[] _readsThatNeedNoReplay = [];
+    private (ushort Port, ushort Zone)[] _registersThatNeedNoReplay = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
     private int _onlyPortZone = -1; // the one zone's port, when exactly one zone is registered and it is a port zone
 
@@ -122,45 +122,48 @@ internal sealed class CoalescedWrites : IDisposable
         Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? (int)_zoneList[0].Address : -1);
 
     /// <summary>
-    /// Declares that a read of <paramref name="port"/> does not depend on the writes KVM queues for the zone at
-    /// <paramref name="zonePort"/>: while that is the only zone registered, a vCPU handles such a read without delivering
-    /// the queue first, and the writes reach their device in larger batches (at the timer, at the next other exit, or
-    /// when KVM's ring is full and the next write exits). A UART's LSR, for one, reads the same whatever was written to
-    /// its THR meanwhile. With other zones registered every read replays first, as their writes may matter to it.
+    /// Declares that the register at <paramref name="port"/> does not depend on the writes KVM queues for the zone at
+    /// <paramref name="zonePort"/>: while that is the only zone registered, a vCPU answers a read of it, or drops a write
+    /// that puts back its own value (<see cref="PublishedRegister.IsRewrite"/>), without delivering the queue first, and
+    /// the writes reach their device in larger batches (at the timer, at the next other exit, or when KVM's ring is
+    /// full and the next write exits). A UART's LSR, for one, reads the same whatever was written to its THR meanwhile,
+    /// and so do its interrupt enables. With other zones registered every access replays first, as their writes may
+    /// matter to it.
     /// </summary>
-    public void AddReadThatNeedsNoReplay(ushort port, ushort zonePort)
+    public void AddRegisterThatNeedsNoReplay(ushort port, ushort zonePort)
     {
         lock (_zoneLock)
         {
-            if (!_readsThatNeedNoReplay.Contains((port, zonePort)))
+            if (!_registersThatNeedNoReplay.Contains((port, zonePort)))
             {
-                _readsThatNeedNoReplay = [.. _readsThatNeedNoReplay, (port, zonePort)]; // copied, for the exit path's lock-free read
+                _registersThatNeedNoReplay = [.. _registersThatNeedNoReplay, (port, zonePort)]; // copied, for the exit path's lock-free read
             }
         }
     }
 
-    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> is a read declared not to
-    /// depend on them (<see cref="AddReadThatNeedsNoReplay"/>).</summary>
+    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> is a read of a register
+    /// declared not to depend on them (<see cref="AddRegisterThatNeedsNoReplay"/>).</summary>
     public void ReplayBefore(in VcpuExit exit)
     {
-        if (exit.Reason != KvmExitReason.Io || exit.IoIsWrite || !MayReadWithoutReplay(exit.IoPort))
+        if (exit.Reason != KvmExitReason.Io || exit.IoIsWrite || !MayAccessWithoutReplay(exit.IoPort))
         {
             Replay(); // nothing to do where everything is delivered already
         }
     }
 
-    /// <summary>For the exit path: whether a read of <paramref name="port"/> may be answered now without delivering the
-    /// queue first (it is empty, or the read is declared not to depend on it).</summary>
+    /// <summary>For the exit path: whether a read of <paramref name="port"/>, or a write there that changes nothing, may
+    /// be handled now without delivering the queue first (it is empty, or the register is declared not to depend on
+    /// it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
-    public bool MayReadWithoutReplay(ushort port) =>
+    public bool MayAccessWithoutReplay(ushort port) =>
         IsDelivered || (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private bool NeedsNoReplay(ushort port, ushort zone)
     {
-        foreach ((ushort read, ushort readZone) in _readsThatNeedNoReplay)
+        foreach ((ushort register, ushort registerZone) in _registersThatNeedNoReplay)
         {
-            if (read == port && readZone == zone)
+            if (register == port && registerZone == zone)
             {
                 return true;
             }

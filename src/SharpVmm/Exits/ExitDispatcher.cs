@@ -86,15 +86,16 @@ public sealed class ExitDispatcher
     }
 
     /// <summary>
-    /// The exit path's shortcut for a one-byte port read of a register its device publishes (a UART's line status,
-    /// polled before every byte of a boot log): answers and counts it as <see cref="Dispatch"/> would, without the
-    /// device. False, with nothing done, for any other exit, and always while an exit tracer must see every access.
+    /// The exit path's shortcut for a one-byte port access to a register its device publishes: a read (a UART's line
+    /// status, polled before every byte of a boot log) is answered with the published value, and a write of the value
+    /// the register holds, where rewriting it changes nothing (the UART's interrupt enables, restored after every
+    /// line), is dropped. Counts the exit as <see cref="Dispatch"/> would, without the device. False, with nothing
+    /// done, for any other exit, and always while an exit tracer must see every access.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
-    public bool TryAnswerPublishedRead(VcpuExit exit)
+    public bool TryAnswerPublished(VcpuExit exit)
     {
-        if (_tracer is not null || exit.Reason != KvmExitReason.Io || exit.IoIsWrite || exit.IoSize != 1 || exit.IoCount != 1
-            || !_io.TryReadPublished(exit.IoPort, out byte value))
+        if (_tracer is not null || exit.Reason != KvmExitReason.Io || exit.IoSize != 1 || exit.IoCount != 1)
         {
             return false;
         }
@@ -105,7 +106,22 @@ public sealed class ExitDispatcher
             return false;
         }
 
-        data[0] = value;
+        if (exit.IoIsWrite)
+        {
+            if (!_io.IsPublishedRewrite(exit.IoPort, data[0]))
+            {
+                return false;
+            }
+        }
+        else if (_io.TryReadPublished(exit.IoPort, out byte value))
+        {
+            data[0] = value;
+        }
+        else
+        {
+            return false;
+        }
+
         Interlocked.Increment(ref _exitsByReason[(int)KvmExitReason.Io]);
         return true;
     }

@@ -100,11 +100,7 @@ public class CoalescedWriteTests
 
             a.hlt();
         });
-        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
-        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
-
-        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
-        uart.FlushOutput(TimeSpan.FromSeconds(5));
+        RunWithCoalescing(vm, uart, code);
 
         Assert.Equal("polledirq", Encoding.ASCII.GetString(output.ToArray()));
         Assert.Equal("polled".Length, vm.CoalescedWriteCount);
@@ -127,11 +123,7 @@ public class CoalescedWriteTests
 
             a.hlt();
         });
-        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
-        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
-
-        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
-        uart.FlushOutput(TimeSpan.FromSeconds(5));
+        RunWithCoalescing(vm, uart, code);
 
         Assert.Equal(text, Encoding.ASCII.GetString(output.ToArray()));
         // Before read i the guest had written i bytes. A read that replayed the queue first would see all of them; here
@@ -141,6 +133,88 @@ public class CoalescedWriteTests
         int waiting = Enumerable.Range(0, Bytes).Count(i => seen[i] < i);
         Assert.True(waiting >= Bytes / 2, $"{waiting} of {Bytes} LSR reads saw bytes still queued: {string.Join(' ', seen)}");
         Assert.InRange(vm.CoalescedWriteCount, Bytes - 2, Bytes); // each write queued, but one that met a full ring
+    }
+
+    [Fact]
+    public void A_uarts_interrupt_enables_written_back_around_each_line_reach_no_device_and_leave_its_bytes_queued()
+    {
+        const int Lines = 20;
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        var observed = new DeliveryCountingPort(uart);
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, observed));
+        string line = "0123456789";
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            for (int i = 0; i < Lines; i++)
+            {
+                // Linux's console: save IER, clear it, print polled, restore it (IER is 0 here, so both writes put it back).
+                a.mov(dx, PcPlatform.Com1Port + 1);
+                a.@in(al, dx);
+                a.mov(bl, al);
+                a.xor(al, al);
+                a.@out(dx, al);
+                foreach (char c in line)
+                {
+                    SendPolled(a, c);
+                }
+
+                a.mov(dx, PcPlatform.Com1Port + 1);
+                a.mov(al, bl);
+                a.@out(dx, al);
+            }
+
+            a.hlt();
+        });
+        RunWithCoalescing(vm, uart, code);
+
+        Assert.Equal(string.Concat(Enumerable.Repeat(line, Lines)), Encoding.ASCII.GetString(output.ToArray()));
+        Assert.Empty(observed.OtherWrites); // the IER writes were answered on the exit path
+        Assert.InRange(vm.CoalescedWriteCount, (Lines * line.Length) - 2, Lines * line.Length);
+        // Had each IER write delivered the queue first, every line would have come in a delivery of its own.
+        Assert.True(observed.Deliveries <= Lines / 2, $"{observed.Deliveries} deliveries of queued bytes for {Lines} lines");
+    }
+
+    [Fact]
+    public void A_uart_coalesces_again_the_moment_the_guest_leaves_loopback_but_not_when_it_keeps_coming_back()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, uart));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (string part in new[] { "ab", "cd", "ef" })
+            {
+                foreach (char c in part)
+                {
+                    SendPolled(a, c);
+                }
+
+                a.mov(dx, PcPlatform.Com1Port + 4);
+                a.mov(al, 0x1B); // MCR: loopback, as the 8250 driver's probe sets it
+                a.@out(dx, al);
+                a.mov(al, 0x0B);
+                a.@out(dx, al);
+            }
+
+            a.hlt();
+        });
+        RunWithCoalescing(vm, uart, code);
+
+        Assert.Equal("abcdef", Encoding.ASCII.GetString(output.ToArray()));
+        // "ab" and, coalescing having resumed at once after the first probe, "cd"; the second probe came right after
+        // that resumption, so "ef" waits for quiet replay periods and its bytes exit.
+        Assert.Equal(4, vm.CoalescedWriteCount);
+    }
+
+    // Loads the guest, coalesces the UART's THR writes, runs the guest until it halts and flushes the UART's output.
+    private static void RunWithCoalescing(VirtualMachine vm, Uart8250 uart, byte[] code)
+    {
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+        uart.FlushOutput(TimeSpan.FromSeconds(5));
     }
 
     private static void SendPolled(Iced.Intel.Assembler a, char c)
@@ -177,6 +251,37 @@ public class CoalescedWriteTests
             }
 
             uart.Write(offset, data);
+        }
+    }
+
+    /// <summary>A UART, its published registers included, behind a port that counts the deliveries of queued THR bytes
+    /// and records every other write reaching it.</summary>
+    private sealed class DeliveryCountingPort(Uart8250 uart) : SharpVmm.Devices.Bus.IRepeatedWriteDevice, SharpVmm.Devices.Bus.IPublishesRegisters
+    {
+        private int _deliveries;
+
+        public int Deliveries => Volatile.Read(ref _deliveries);
+
+        public System.Collections.Concurrent.ConcurrentQueue<(ulong Offset, byte Value)> OtherWrites { get; } = new();
+
+        public IReadOnlyList<SharpVmm.Devices.Bus.PublishedRegister> PublishedRegisters => uart.PublishedRegisters;
+
+        public void Read(ulong offset, Span<byte> data) => uart.Read(offset, data);
+
+        public void Write(ulong offset, ReadOnlySpan<byte> data)
+        {
+            if (offset != 0)
+            {
+                OtherWrites.Enqueue((offset, data[0]));
+            }
+
+            uart.Write(offset, data);
+        }
+
+        public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data)
+        {
+            Interlocked.Increment(ref _deliveries);
+            uart.WriteRepeated(offset, accessSize, data);
         }
     }
 }

@@ -31,6 +31,35 @@ public class PublishedRegisterTests
     }
 
     [Fact]
+    public void A_guest_writing_a_published_registers_own_value_back_reaches_no_device_and_a_change_still_does()
+    {
+        var device = new PublishingDevice();
+        device.Control.Publish(0x05);
+        using var vm = TestVm.Create(b => b.AddIoDevice(DevicePort, 8, device));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            var next = a.CreateLabel();
+            a.xor(ecx, ecx);
+            a.mov(dx, DevicePort + 1);
+            a.mov(al, 0x05);
+            a.Label(ref next);
+            a.@out(dx, al); // the value it holds: nothing to do
+            a.inc(ecx);
+            a.cmp(ecx, Reads);
+            a.jne(next);
+            a.mov(al, 0x07);
+            a.@out(dx, al); // a change
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+
+        Assert.Equal([(1UL, (byte)0x07)], device.Writes);
+        Assert.Equal(Reads + 1 + 1, vm.ExitCount); // every write still exits: the VMM drops it, not KVM
+    }
+
+    [Fact]
     public void An_exit_tracer_sees_every_read_of_a_published_register()
     {
         var device = new PublishingDevice();

@@ -128,6 +128,28 @@ public class DeviceBusTests
     }
 
     [Fact]
+    public void A_write_that_puts_back_a_published_registers_own_value_is_dropped_where_rewrites_change_nothing()
+    {
+        var bus = new IoBus();
+        var device = new PublishingDevice();
+        bus.Register(0x3F8, 8, device);
+        device.Control.Publish(0x05);
+        device.Status.Publish(0x60);
+
+        Assert.True(bus.Write(0x3F9, [0x05])); // IER's own value: dropped
+        Assert.True(bus.Write(0x3F9, [0x07])); // a change reaches the device
+        Assert.True(bus.Write(0x3F9, [0x05, 0x00])); // wider than the register
+        Assert.True(bus.Write(0x3FD, [0x60])); // the status register's rewrites are not declared harmless
+        device.Control.Withdraw();
+        Assert.True(bus.Write(0x3F9, [0x05])); // nothing published to compare with
+
+        Assert.Equal([(1UL, (byte)0x07), (1UL, (byte)0x05), (5UL, (byte)0x60), (1UL, (byte)0x05)], device.Writes);
+        Assert.True(device.Control.RewritesChangeNothing);
+        Assert.False(device.Status.RewritesChangeNothing);
+        Assert.False(device.Status.IsRewrite(0x60));
+    }
+
+    [Fact]
     public void A_run_of_writes_reaches_a_device_that_takes_runs_in_one_call_and_any_other_device_write_by_write()
     {
         var bus = new IoBus();
@@ -141,6 +163,7 @@ public class DeviceBusTests
         Assert.False(bus.WriteRepeated(0x90, 1, [5, 6]));
 
         Assert.Equal([(0UL, 1, "abc")], runs.Runs);
+        Assert.Empty(runs.Writes); // the run came whole
         Assert.Equal([(2UL, 0x0201UL), (2UL, 0x0403UL)], plain.Writes.Select(w => (w.Offset, w.Value)));
         Assert.Equal(2, bus.UnclaimedWrites);
         Assert.Throws<ArgumentException>(() => bus.WriteRepeated(0x82, 2, [1, 2, 3]));

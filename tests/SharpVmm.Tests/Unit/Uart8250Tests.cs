@@ -258,4 +258,53 @@ public class Uart8250Tests
         WriteReg(uart, Lcr, 0x03);
         Assert.Equal(0x05, Published(Ier));
     }
+
+    [Fact]
+    public void Writing_ier_lcr_mcr_or_scr_its_own_value_back_changes_nothing_so_the_bus_may_drop_it()
+    {
+        var line = new FakeLine();
+        using var uart = new Uart8250(Stream.Null, line);
+        WriteReg(uart, Mcr, 0x0B); // OUT2: the interrupt reaches the line
+        WriteReg(uart, Ier, 0x03); // receive data and THR empty: THR empty is raised at once
+        WriteReg(uart, Scr, 0x5A);
+        uart.EnqueueInput([0x41]);
+        PublishedRegister Register(ulong offset) => uart.PublishedRegisters.Single(r => r.Offset == offset);
+        string State() => System.Text.Json.JsonSerializer.Serialize(uart.SaveState());
+
+        foreach (ulong offset in new[] { Ier, Lcr, Mcr, Scr })
+        {
+            Assert.True(Register(offset).TryRead(out byte value));
+            Assert.True(Register(offset).IsRewrite(value), $"offset {offset}");
+            Assert.False(Register(offset).IsRewrite((byte)(value ^ 0x01)), $"offset {offset}");
+            string before = State();
+            int levels = line.Levels.Count;
+
+            WriteReg(uart, offset, value);
+
+            Assert.Equal(before, State());
+            Assert.Equal(levels, line.Levels.Count);
+        }
+
+        Assert.False(Register(Lsr).RewritesChangeNothing);
+        Assert.False(Register(Msr).RewritesChangeNothing);
+    }
+
+    [Fact]
+    public void Leaving_loopback_or_the_thr_empty_interrupt_says_that_writes_may_be_queued_again()
+    {
+        using var uart = new Uart8250(Stream.Null);
+        var events = new List<string>();
+        uart.ImmediateWritesNeeded += () => events.Add("needed");
+        uart.ImmediateWritesNoLongerNeeded += () => events.Add("no longer");
+
+        WriteReg(uart, Mcr, 0x1B); // loopback
+        WriteReg(uart, Scr, 0x01);
+        WriteReg(uart, Mcr, 0x0B);
+        WriteReg(uart, Ier, 0x02); // THR empty
+        WriteReg(uart, Ier, 0x03);
+        WriteReg(uart, Ier, 0x01);
+
+        Assert.Equal(["needed", "no longer", "needed", "no longer"], events);
+        Assert.False(uart.NeedsImmediateWrites);
+    }
 }
