@@ -15,8 +15,15 @@ namespace SharpVmm.Exits;
 /// </summary>
 internal sealed class CoalescedWrites : IDisposable
 {
-    /// <summary>How long a queued write can wait for an exit before the timer delivers it.</summary>
+    /// <summary>How long a queued write can wait for an exit before the timer delivers it: the timer's period while the
+    /// guest queues little.</summary>
     public static readonly TimeSpan ReplayPeriod = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The timer's shortest period. While the guest queues a quarter of KVM's ring or more per period (a boot
+    /// log printed at full speed), the period halves down to this, so that the timer empties the ring before it fills:
+    /// a full ring makes the next write exit, and that vCPU then delivers the whole ring itself. It doubles back up to
+    /// <see cref="ReplayPeriod"/> while the guest queues a sixteenth or less.</summary>
+    public static readonly TimeSpan BusyReplayPeriod = TimeSpan.FromMilliseconds(2.5);
 
     // The most bytes one run of writes to one address carries to its device (a full ring of byte writes fits).
     private const int MaxRunBytes = 512;
@@ -32,6 +39,8 @@ internal sealed class CoalescedWrites : IDisposable
     private readonly Lock _zoneLock = new();
     private readonly Timer _timer;
     private long _replayed;
+    private long _replayedAtTick; // _replayed at the last timer replay (timer callbacks only)
+    private TimeSpan _period = ReplayPeriod; // the timer's period now (the timer's thread, and TryAdd under _zoneLock)
     private int _replaying; // 1 while a replay runs (under _replayLock): writes may be out of the ring but not yet delivered
     private bool _disposed;
     private (ushort Port, ushort Zone)[] _registersThatNeedNoReplay = [];
@@ -92,7 +101,7 @@ internal sealed class CoalescedWrites : IDisposable
             NoteOnlyZone();
             if (_zoneList.Count == 1)
             {
-                _timer.Change(ReplayPeriod, ReplayPeriod);
+                _timer.Change(_period, _period);
             }
 
             return true;
@@ -156,7 +165,8 @@ internal sealed class CoalescedWrites : IDisposable
     /// it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool MayAccessWithoutReplay(ushort port) =>
-        IsDelivered || (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone));
+        // The declaration first: it is in this object, while the ring's head and tail are on a page of their own.
+        (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone)) || IsDelivered;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private bool NeedsNoReplay(ushort port, ushort zone)
@@ -289,6 +299,27 @@ internal sealed class CoalescedWrites : IDisposable
         Replay();
     }
 
+    // On the timer's thread, after its replay: by how many writes were delivered since the last tick (by the timer or
+    // by vCPUs), a shorter period while the guest fills the ring fast, a longer one while it queues little.
+    private void AdjustPeriod()
+    {
+        long replayed = Interlocked.Read(ref _replayed);
+        long sinceLastTick = replayed - _replayedAtTick;
+        _replayedAtTick = replayed;
+        TimeSpan period = sinceLastTick >= _ring.Capacity / 4 ? _period / 2
+            : sinceLastTick <= _ring.Capacity / 16 ? _period * 2
+            : _period;
+        period = period < BusyReplayPeriod ? BusyReplayPeriod : period > ReplayPeriod ? ReplayPeriod : period;
+        lock (_zoneLock)
+        {
+            if (period != _period && !_disposed)
+            {
+                _period = period;
+                _timer.Change(period, period);
+            }
+        }
+    }
+
     private void OnTimer()
     {
         if (Volatile.Read(ref _disposed))
@@ -299,6 +330,7 @@ internal sealed class CoalescedWrites : IDisposable
         try
         {
             Replay();
+            AdjustPeriod();
             Tick?.Invoke();
         }
 #pragma warning disable CA1031 // a timer thread's last resort: a device's failure must not end the process
