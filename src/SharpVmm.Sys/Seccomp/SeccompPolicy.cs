@@ -53,9 +53,9 @@ public static class SeccompPolicy
     /// A thread inherits the filters of the thread that creates it, and the runtime creates its timer thread, and the
     /// thread pool its gate and worker threads, on whichever thread first needs them. Needed first by a vCPU, they would
     /// carry the vCPU's list, and so would the pool's later threads, which then run API requests. So they are started
-    /// here, before any vCPU runs: a timer due at once fires (on the timer thread) and its callback runs on the pool. It
-    /// used to be due in 1 ms, which with the timer's granularity cost the CLI's start-up 1.3-1.8 ms. The VMM's vCPU and device
-    /// threads hand work on through timers (the timer thread asks the pool), never by queueing to the pool themselves.
+    /// here, before any vCPU runs: a timer due at once fires (on the timer thread) and its callback runs on the pool
+    /// (due in 1 ms, it cost the CLI's start-up 1.3-1.8 ms more). The VMM's vCPU and device threads hand work on
+    /// through timers (the timer thread asks the pool), never by queueing to the pool themselves.
     /// </summary>
     private static void StartRuntimeThreads()
     {
