@@ -81,6 +81,7 @@ public sealed partial class I8042Controller : IBusDevice
         _ram[0] = DefaultCommandByte;
         DataPort = new I8042Port(this, DataOffset);
         StatusCommandPort = new I8042Port(this, StatusCommandOffset);
+        PublishStatus(); // nothing shares the controller yet
     }
 
     /// <summary>The data port (0x60) alone, for registering as a one-port device.</summary>
@@ -381,6 +382,7 @@ public sealed partial class I8042Controller : IBusDevice
 
     private void UpdateInterrupts()
     {
+        PublishStatus(); // first: a guest the interrupt wakes must read the state that raised it
         OutputByte? next = NextVisible();
         bool aux = next is { Source: OutputSource.Aux };
         bool keyboardHigh = next is not null && !aux && (_ram[0] & CtrKeyboardInterrupt) != 0;

@@ -3,7 +3,7 @@ using SharpVmm.Devices.Bus;
 namespace SharpVmm.Devices.Legacy;
 
 /// <summary>One port of an <see cref="I8042Controller"/>, for registering the data and status/command ports separately.</summary>
-internal sealed class I8042Port : IBusDevice
+internal sealed class I8042Port : IBusDevice, IPublishesRegisters
 {
     private readonly I8042Controller _controller;
     private readonly ulong _offset;
@@ -13,6 +13,10 @@ internal sealed class I8042Port : IBusDevice
         _controller = controller;
         _offset = offset;
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<PublishedRegister> PublishedRegisters =>
+        _offset == I8042Controller.StatusCommandOffset ? [_controller.StatusAlone] : [];
 
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)

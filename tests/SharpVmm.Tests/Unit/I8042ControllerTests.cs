@@ -423,6 +423,36 @@ public class I8042ControllerTests
     }
 
     [Fact]
+    public void The_status_register_is_published_as_a_read_would_return_it_whether_the_ports_are_registered_apart_or_as_a_window()
+    {
+        var c = NewController();
+        var apart = new IoBus();
+        apart.Register(0x60, 1, c.DataPort);
+        apart.Register(0x64, 1, c.StatusCommandPort);
+        var window = new IoBus();
+        window.Register(0x60, I8042Controller.PortCount, c);
+        void AssertPublished()
+        {
+            byte status = Status(c);
+            Assert.True(apart.TryReadPublished(0x64, out byte seenApart));
+            Assert.True(window.TryReadPublished(0x64, out byte seenInWindow));
+            Assert.Equal((status, status), (seenApart, seenInWindow));
+        }
+
+        AssertPublished();
+        Assert.Equal(Sys, Status(c) & (Obf | Sys)); // idle
+        WritePort(c, Command, 0xAA); // self-test: 0x55 waits in the output buffer
+        AssertPublished();
+        Assert.Equal(Obf | CmdData, Status(c) & (Obf | CmdData));
+        Assert.Equal(0x55, ReadPort(c, Data));
+        AssertPublished();
+        c.EnqueueKeyboardData([0x1C]);
+        AssertPublished();
+        Assert.Equal(Obf, Status(c) & Obf);
+        Assert.False(apart.TryReadPublished(0x60, out _)); // the data port is never published: reading it takes a byte
+    }
+
+    [Fact]
     public void Wide_reads_fill_the_upper_bytes_with_zero()
     {
         var c = NewController();

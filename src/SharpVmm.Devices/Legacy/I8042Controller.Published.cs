@@ -1,0 +1,28 @@
+using SharpVmm.Devices.Bus;
+
+namespace SharpVmm.Devices.Legacy;
+
+// The status register, published to the bus (IPublishesRegisters): reading it changes nothing, and Linux's i8042 driver
+// polls it before every byte it sends or takes (about 120 reads while it probes the controller at boot).
+public sealed partial class I8042Controller : IPublishesRegisters
+{
+    // One for the controller registered as the 0x60-0x64 window, one for StatusCommandPort registered alone.
+    private readonly PublishedRegister _statusInWindow = new(StatusCommandOffset), _statusAlone = new(0);
+
+    /// <inheritdoc />
+    /// <remarks>The status register at <see cref="StatusCommandOffset"/>, for the controller registered as the
+    /// <see cref="PortCount"/>-port window; <see cref="StatusCommandPort"/> publishes the same register at its own offset
+    /// 0.</remarks>
+    public IReadOnlyList<PublishedRegister> PublishedRegisters => [_statusInWindow];
+
+    /// <summary>The register <see cref="StatusCommandPort"/> publishes (offset 0 of its one port).</summary>
+    internal PublishedRegister StatusAlone => _statusAlone;
+
+    // Under _lock, after every change (UpdateInterrupts runs after each): the status a read would return now.
+    private void PublishStatus()
+    {
+        byte status = ReadStatus();
+        _statusInWindow.Publish(status);
+        _statusAlone.Publish(status);
+    }
+}
