@@ -152,7 +152,9 @@ public abstract class DeviceBus
         return true;
     }
 
-    /// <summary>Dispatches a write. Returns false when nothing claims the address (the write is dropped and counted).</summary>
+    /// <summary>Dispatches a write. Returns false when nothing claims the address (the write is dropped and counted).
+    /// A one-byte write that puts back the value of a published register whose rewrites change nothing
+    /// (<see cref="IsPublishedRewrite"/>) is dropped too, without calling the device, and returns true.</summary>
     public bool Write(ulong address, ReadOnlySpan<byte> data)
     {
         if (data.Length == 1 && IsPublishedRewrite(address, data[0]))

@@ -48,7 +48,8 @@ public sealed partial class Uart8250
 
         if (neededAfter != neededBefore)
         {
-            // A restored guest driving the THR by interrupt must not have its writes queued.
+            // A restored guest driving the THR by interrupt must not have its writes queued, and one polling it again
+            // may have them queued.
             (neededAfter ? ImmediateWritesNeeded : ImmediateWritesNoLongerNeeded)?.Invoke();
         }
     }

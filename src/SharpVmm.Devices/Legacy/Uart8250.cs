@@ -52,7 +52,8 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     private readonly SerialOutputQueue _transmitter;
     // The registers a read leaves as they are, published to the bus (LSR only while no error bit waits in it). Writing
     // IER (DLM under DLAB), LCR, MCR or SCR its own value back changes nothing: the THR-empty interrupt is raised only
-    // when IER's enable goes from clear to set, so the bus may drop such writes too.
+    // when IER's enable goes from clear to set (as QEMU's model does; some real parts raise it again on any IER write
+    // with the enable set, and a model that did so could not let the bus drop IER's rewrites).
     private readonly PublishedRegister _interruptEnable = new(IerDlm, true), _lineControl = new(Lcr, true), _modemControl = new(Mcr, true);
     private readonly PublishedRegister _lineStatus = new(Lsr), _modemStatus = new(Msr), _scratch = new(Scr, true);
 
@@ -74,22 +75,6 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     /// <summary>Where transmitted bytes go.</summary>
     public Stream Output { get; }
 
-    /// <summary>Bytes transmitted so far (written to <see cref="Output"/>; see <see cref="FlushOutput"/>).</summary>
-    public long BytesTransmitted => _transmitter.BytesTransmitted;
-
-    /// <summary>
-    /// Bytes the guest transmitted that never reached <see cref="Output"/>: it had failed (<see cref="OutputError"/>),
-    /// or its reader stalled and the buffer (<see cref="OutputBufferSize"/> bytes) was full. The guest does
-    /// not notice: the line stays up and it goes on running.
-    /// </summary>
-    public long BytesLost => _transmitter.BytesLost;
-
-    /// <summary>
-    /// The error that stopped output (an <see cref="IOException"/> for EPIPE or ENOSPC, a closed stream...), or null.
-    /// After the first failure the UART writes nothing more to <see cref="Output"/> and counts <see cref="BytesLost"/>.
-    /// </summary>
-    public Exception? OutputError => _transmitter.Error;
-
     /// <summary>
     /// Whether the guest's driver depends on each THR write reaching the UART at once: the THR-empty interrupt is
     /// enabled (an interrupt-driven driver fills the transmitter, then waits for that interrupt), or loopback mode
@@ -109,28 +94,6 @@ public sealed partial class Uart8250 : IRepeatedWriteDevice, IPublishesRegisters
     /// a state, after the UART's lock is released.
     /// </summary>
     public event Action? ImmediateWritesNoLongerNeeded;
-
-    /// <summary>
-    /// While true, transmitted bytes do not wake the thread that writes them to <see cref="Output"/>: they wait for
-    /// <see cref="ReleaseOutput"/> or <see cref="FlushOutput"/>. A VMM that delivers queued THR writes in batches sets it
-    /// and releases output from its own periodic thread, so that no vCPU exit pays for a thread wake-up; clearing it
-    /// releases what waits.
-    /// </summary>
-    public bool HoldOutputWakeUps
-    {
-        get => _transmitter.HoldWakeUps;
-        set => _transmitter.HoldWakeUps = value;
-    }
-
-    /// <summary>Wakes the output thread for bytes transmitted while <see cref="HoldOutputWakeUps"/> was set.</summary>
-    public void ReleaseOutput() => _transmitter.ReleaseWakeUp();
-
-    /// <summary>Called once, on the writer thread, with the error that stopped output (for a log line).</summary>
-    public Action<Exception>? OutputFailed { get; set; }
-
-    /// <summary>Waits until every byte transmitted so far reached <see cref="Output"/> (or was counted lost), at most
-    /// <paramref name="timeout"/>; false when the time ran out (the stream's reader stalls).</summary>
-    public bool FlushOutput(TimeSpan timeout) => _transmitter.Drain(timeout);
 
     /// <summary>Before a snapshot (the vCPUs are parked): queued output reaches <see cref="Output"/>, at most
     /// <see cref="PauseDrainTimeout"/>, since the process may end right after.</summary>

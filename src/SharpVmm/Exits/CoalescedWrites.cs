@@ -8,12 +8,13 @@ namespace SharpVmm.Exits;
 /// <summary>
 /// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
 /// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
-/// the ring before it handles an exit (<see cref="Vcpu"/>; only a read declared not to depend on the one zone
-/// registered skips it, <see cref="AddRegisterThatNeedsNoReplay"/>), and a timer replays it every <see cref="ReplayPeriod"/>
-/// so that a guest that writes and then waits without exiting is not left unheard. The VM also replays it when its
+/// the ring before it handles an exit (<see cref="Vcpu"/>; while one zone is registered, exits declared unable to
+/// observe it skip that: <see cref="AddRegisterThatNeedsNoReplay"/>, <see cref="ConfineZone"/>), and a timer replays it
+/// every <see cref="ReplayPeriod"/> or sooner so that a guest that writes and then waits without exiting is not left
+/// unheard. The VM also replays it when its
 /// vCPUs park (before a snapshot) and when they have stopped.
 /// </summary>
-internal sealed class CoalescedWrites : IDisposable
+internal sealed partial class CoalescedWrites : IDisposable
 {
     /// <summary>How long a queued write can wait for an exit before the timer delivers it: the timer's period while the
     /// guest queues little.</summary>
@@ -39,11 +40,10 @@ internal sealed class CoalescedWrites : IDisposable
     private readonly Lock _zoneLock = new();
     private readonly Timer _timer;
     private long _replayed;
-    private long _replayedAtTick; // _replayed at the last timer replay (timer callbacks only)
-    private TimeSpan _period = ReplayPeriod; // the timer's period now (the timer's thread, and TryAdd under _zoneLock)
     private int _replaying; // 1 while a replay runs (under _replayLock): writes may be out of the ring but not yet delivered
     private bool _disposed;
     private (ushort Port, ushort Zone)[] _registersThatNeedNoReplay = [];
+    private (ushort Zone, ushort First, int Count)[] _zoneScopes = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
     private int _onlyPortZone = -1; // the one zone's port, when exactly one zone is registered and it is a port zone
 
@@ -150,23 +150,75 @@ internal sealed class CoalescedWrites : IDisposable
         }
     }
 
-    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> is a read of a register
-    /// declared not to depend on them (<see cref="AddRegisterThatNeedsNoReplay"/>).</summary>
+    /// <summary>
+    /// Declares that the writes KVM queues for the zone at <paramref name="zonePort"/> matter only to the device at the
+    /// <paramref name="count"/> ports from <paramref name="firstPort"/>: no other access, port or MMIO, and no other exit
+    /// can observe them. While that is the only zone registered, a vCPU handles any exit outside that range without
+    /// delivering the queue first; the timer, a full ring, an access to the device itself, and the VM's stop deliver
+    /// it. A UART's THR, for one, changes nothing but the UART: its output, and its THR-empty interrupt, which is off
+    /// while its writes are coalesced.
+    /// </summary>
+    public void ConfineZone(ushort zonePort, ushort firstPort, int count)
+    {
+        lock (_zoneLock)
+        {
+            _zoneScopes = [.. _zoneScopes.Where(s => s.Zone != zonePort), (zonePort, firstPort, count)]; // copied, for the exit path
+        }
+    }
+
+    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> cannot observe them: a read
+    /// of a register declared not to depend on them (<see cref="AddRegisterThatNeedsNoReplay"/>), or any exit outside
+    /// the one zone's confines (<see cref="ConfineZone"/>).</summary>
     public void ReplayBefore(in VcpuExit exit)
     {
-        if (exit.Reason != KvmExitReason.Io || exit.IoIsWrite || !MayAccessWithoutReplay(exit.IoPort))
+        if (!MayHandleWithoutReplay(exit))
         {
             Replay(); // nothing to do where everything is delivered already
         }
     }
 
+    private bool MayHandleWithoutReplay(in VcpuExit exit)
+    {
+        if (Volatile.Read(ref _onlyPortZone) is not (>= 0 and int zone))
+        {
+            return false;
+        }
+
+        if (exit.Reason != KvmExitReason.Io)
+        {
+            return ScopeOf((ushort)zone) is not null; // MMIO, HLT...: nothing there reaches a confined port zone's device
+        }
+
+        ushort port = exit.IoPort;
+        return IsOutsideScope(port, (ushort)zone) || (!exit.IoIsWrite && NeedsNoReplay(port, (ushort)zone));
+    }
+
     /// <summary>For the exit path: whether a read of <paramref name="port"/>, or a write there that changes nothing, may
-    /// be handled now without delivering the queue first (it is empty, or the register is declared not to depend on
-    /// it).</summary>
+    /// be handled now without delivering the queue first (it is empty, the port is outside the one zone's confines, or
+    /// the register is declared not to depend on it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool MayAccessWithoutReplay(ushort port) =>
-        // The declaration first: it is in this object, while the ring's head and tail are on a page of their own.
-        (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && NeedsNoReplay(port, (ushort)zone)) || IsDelivered;
+        // The declarations first: they are in this object, while the ring's head and tail are on a page of their own.
+        (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && (NeedsNoReplay(port, (ushort)zone) || IsOutsideScope(port, (ushort)zone)))
+        || IsDelivered;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsOutsideScope(ushort port, ushort zone) =>
+        ScopeOf(zone) is (ushort first, int count) && (port < first || port >= first + count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (ushort First, int Count)? ScopeOf(ushort zone)
+    {
+        foreach ((ushort scopeZone, ushort first, int count) in _zoneScopes)
+        {
+            if (scopeZone == zone)
+            {
+                return (first, count);
+            }
+        }
+
+        return null;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private bool NeedsNoReplay(ushort port, ushort zone)
@@ -297,49 +349,5 @@ internal sealed class CoalescedWrites : IDisposable
         }
 
         Replay();
-    }
-
-    // On the timer's thread, after its replay: by how many writes were delivered since the last tick (by the timer or
-    // by vCPUs), a shorter period while the guest fills the ring fast, a longer one while it queues little.
-    private void AdjustPeriod()
-    {
-        long replayed = Interlocked.Read(ref _replayed);
-        long sinceLastTick = replayed - _replayedAtTick;
-        _replayedAtTick = replayed;
-        TimeSpan period = sinceLastTick >= _ring.Capacity / 4 ? _period / 2
-            : sinceLastTick <= _ring.Capacity / 16 ? _period * 2
-            : _period;
-        period = period < BusyReplayPeriod ? BusyReplayPeriod : period > ReplayPeriod ? ReplayPeriod : period;
-        lock (_zoneLock)
-        {
-            if (period != _period && !_disposed)
-            {
-                _period = period;
-                _timer.Change(period, period);
-            }
-        }
-    }
-
-    private void OnTimer()
-    {
-        if (Volatile.Read(ref _disposed))
-        {
-            return;
-        }
-
-        try
-        {
-            Replay();
-            AdjustPeriod();
-            Tick?.Invoke();
-        }
-#pragma warning disable CA1031 // a timer thread's last resort: a device's failure must not end the process
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            // The vCPUs still replay before each exit, and the same failure stops the VM there with a report.
-            Failure = ex;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
     }
 }

@@ -7,7 +7,8 @@ namespace SharpVmm.Platform;
 /// <summary>
 /// Lets KVM queue writes to a UART's THR instead of exiting for each byte while the guest polls the line status before
 /// every byte, as Linux's serial console does. The boot log then costs one exit per byte (the LSR read) instead of
-/// two. Queued bytes reach the UART before any other access, so polling drivers see no difference; a read of a
+/// two. Queued bytes reach the UART before any other access to it, so polling drivers see no difference (an access to
+/// another device, or any other exit, does not wait for them: a THR byte changes nothing outside the UART); a read of a
 /// register the UART publishes (LSR, IER, LCR, MCR, MSR, SCR), whose answer does not depend on them while coalescing is
 /// on, does not wait for them, nor does a write that puts such a register's value back (the console's IER restore
 /// after each line), so they arrive in batches (at the replay timer, or when KVM's ring of 169 writes is full) instead
@@ -34,17 +35,19 @@ public sealed class SerialWriteCoalescing
     private readonly CoalescedWrites _writes;
     private readonly Uart8250 _uart;
     private readonly ushort _thrPort;
+    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private bool _active;
-    private long _quietNeededMs; // 0: start again at once, from the vCPU that ended the need
-    private long _endedAtMs; // Environment.TickCount64 at the last end
-    private long _resumedAtMs = long.MinValue; // when coalescing last started again after an end; MinValue: not since attach
+    private TimeSpan _quietNeeded; // zero: start again at once, from the vCPU that ended the need
+    private long _quietSince; // timestamp (_time) when THR-empty and loopback were last both turned off
+    private long? _resumedAt; // timestamp when coalescing last started again after an end; null: not since attach
 
-    private SerialWriteCoalescing(CoalescedWrites writes, Uart8250 uart, ushort thrPort)
+    private SerialWriteCoalescing(CoalescedWrites writes, Uart8250 uart, ushort thrPort, TimeProvider time)
     {
         _writes = writes;
         _uart = uart;
         _thrPort = thrPort;
+        _time = time;
     }
 
     /// <summary>
@@ -55,16 +58,28 @@ public sealed class SerialWriteCoalescing
     /// <param name="uart">The UART.</param>
     /// <param name="basePort">Its first port (the THR's).</param>
     /// <returns>False where KVM has no coalesced port I/O; the UART then works as before.</returns>
-    public static bool Attach(VirtualMachine vm, Uart8250 uart, ushort basePort)
+    public static bool Attach(VirtualMachine vm, Uart8250 uart, ushort basePort) => Attach(vm, uart, basePort, TimeProvider.System);
+
+    /// <summary>As <see cref="Attach(VirtualMachine, Uart8250, ushort)"/>, measuring the quiet times on
+    /// <paramref name="time"/>'s clock.</summary>
+    /// <param name="vm">The VM the UART is attached to.</param>
+    /// <param name="uart">The UART.</param>
+    /// <param name="basePort">Its first port (the THR's).</param>
+    /// <param name="time">The clock for the quiet times before coalescing starts again.</param>
+    /// <returns>False where KVM has no coalesced port I/O; the UART then works as before.</returns>
+    public static bool Attach(VirtualMachine vm, Uart8250 uart, ushort basePort, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(uart);
+        ArgumentNullException.ThrowIfNull(time);
         if (vm.CoalescedWriteReplay is not { } writes)
         {
             return false;
         }
 
-        var coalescing = new SerialWriteCoalescing(writes, uart, basePort);
+        var coalescing = new SerialWriteCoalescing(writes, uart, basePort, time);
+        // A THR byte changes nothing but the UART (its output; its THR-empty interrupt is off while coalescing is on).
+        writes.ConfineZone(basePort, basePort, Uart8250.PortCount);
         foreach (PublishedRegister register in uart.PublishedRegisters)
         {
             // Coalescing is off in loopback, and otherwise no published register depends on the THR's writes.
@@ -85,8 +100,14 @@ public sealed class SerialWriteCoalescing
             if (!_active && !_uart.NeedsImmediateWrites)
             {
                 _active = _writes.TryAdd(_thrPort, 1, isPortIo: true);
-                _resumedAtMs = resuming ? Environment.TickCount64 : long.MinValue;
+                _resumedAt = resuming ? _time.GetTimestamp() : null;
                 _uart.HoldOutputWakeUps = _active; // the replay timer releases output (OnTick): no exit wakes the writer
+                if (!_active)
+                {
+                    // KVM refused the zone: try again after the longest quiet time, not at every tick.
+                    _quietNeeded = MaxQuietTimeBeforeResuming;
+                    _quietSince = _time.GetTimestamp();
+                }
             }
         }
     }
@@ -95,7 +116,8 @@ public sealed class SerialWriteCoalescing
     {
         lock (_lock)
         {
-            if (_quietNeededMs > 0)
+            _quietSince = _time.GetTimestamp();
+            if (_quietNeeded > TimeSpan.Zero)
             {
                 return; // the guest has been turning them on and off: wait for a quiet time (OnTick)
             }
@@ -108,15 +130,14 @@ public sealed class SerialWriteCoalescing
     {
         lock (_lock)
         {
-            long now = Environment.TickCount64;
-            _endedAtMs = now;
             if (_active)
             {
                 // Ended soon after it resumed: the guest is toggling, so the next start waits longer. The first start
                 // (at attach) does not count: on a fast host the loopback probe comes within the first second.
-                bool soon = _resumedAtMs != long.MinValue && now - _resumedAtMs < (long)LongRun.TotalMilliseconds;
-                _quietNeededMs = !soon ? 0
-                    : Math.Clamp(_quietNeededMs * 2, (long)CoalescedWrites.ReplayPeriod.TotalMilliseconds, (long)MaxQuietTimeBeforeResuming.TotalMilliseconds);
+                bool soon = _resumedAt is long resumedAt && _time.GetElapsedTime(resumedAt) < LongRun;
+                _quietNeeded = !soon ? TimeSpan.Zero
+                    : _quietNeeded * 2 is var doubled && doubled < CoalescedWrites.ReplayPeriod ? CoalescedWrites.ReplayPeriod
+                    : doubled > MaxQuietTimeBeforeResuming ? MaxQuietTimeBeforeResuming : doubled;
                 _writes.Remove(_thrPort, 1, isPortIo: true);
                 _active = false;
                 _uart.HoldOutputWakeUps = false;
@@ -129,7 +150,7 @@ public sealed class SerialWriteCoalescing
         _uart.ReleaseOutput(); // what the replay before this tick, or any exit since the last, transmitted
         lock (_lock)
         {
-            if (_active || _uart.NeedsImmediateWrites || Environment.TickCount64 - _endedAtMs < _quietNeededMs)
+            if (_active || _uart.NeedsImmediateWrites || _time.GetElapsedTime(_quietSince) < _quietNeeded)
             {
                 return;
             }

@@ -136,6 +136,41 @@ public class CoalescedWriteTests
     }
 
     [Fact]
+    public void Accesses_to_other_devices_do_not_wait_for_a_uarts_queued_bytes_which_still_arrive_whole_and_in_order()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        var observed = new ThrCountingPort(uart);
+        var seenByOther = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var other = new RecordingDevice((_, _) =>
+        {
+            seenByOther.Enqueue(observed.ThrWrites);
+            return 0UL;
+        });
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, observed).AddIoDevice(DevicePort, 2, other));
+        string text = string.Concat(Enumerable.Range(0, Bytes).Select(i => (char)('a' + (i % 26))));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (char c in text)
+            {
+                SendPolled(a, c);
+                a.mov(dx, DevicePort + 1);
+                a.@in(al, dx); // another device: it cannot tell whether the byte reached the UART yet
+            }
+
+            a.hlt();
+        });
+
+        RunWithCoalescing(vm, uart, code);
+
+        Assert.Equal(text, Encoding.ASCII.GetString(output.ToArray()));
+        int[] seen = [.. seenByOther];
+        Assert.Equal(Bytes, seen.Length);
+        int waiting = Enumerable.Range(0, Bytes).Count(i => seen[i] <= i); // before read i the guest had written i + 1
+        Assert.True(waiting >= Bytes / 2, $"{waiting} of {Bytes} reads of another device saw bytes still queued: {string.Join(' ', seen)}");
+    }
+
+    [Fact]
     public void A_uarts_interrupt_enables_written_back_around_each_line_reach_no_device_and_leave_its_bytes_queued()
     {
         const int Lines = 20;
@@ -199,19 +234,56 @@ public class CoalescedWriteTests
 
             a.hlt();
         });
-        RunWithCoalescing(vm, uart, code);
+        RunWithCoalescing(vm, uart, code, new Microsoft.Extensions.Time.Testing.FakeTimeProvider()); // its clock stands still
 
         Assert.Equal("abcdef", Encoding.ASCII.GetString(output.ToArray()));
         // "ab" and, coalescing having resumed at once after the first probe, "cd"; the second probe came right after
-        // that resumption, so "ef" waits for quiet replay periods and its bytes exit.
+        // that resumption, so coalescing waits for a quiet time, which never passes on this clock: "ef" exits.
         Assert.Equal(4, vm.CoalescedWriteCount);
     }
 
+    [Fact]
+    public void Queued_bytes_reach_the_uart_before_a_write_that_changes_one_of_its_registers()
+    {
+        using var output = new MemoryStream();
+        using var uart = new Uart8250(output);
+        var observed = new DeliveryCountingPort(uart);
+        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, observed));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (char c in "abc")
+            {
+                SendPolled(a, c);
+            }
+
+            OutByte(a, PcPlatform.Com1Port + 1, 0x01); // IER: receive interrupts, a change
+            OutByte(a, PcPlatform.Com1Port + 3, 0x83); // LCR: DLAB, a change
+            OutByte(a, PcPlatform.Com1Port, 0x01); // under DLAB the THR's port is the divisor's low byte: queued too
+            OutByte(a, PcPlatform.Com1Port + 1, 0x00); // the divisor's high byte, put back: dropped
+            OutByte(a, PcPlatform.Com1Port + 3, 0x03); // DLAB off: the queued divisor byte must arrive before it
+            SendPolled(a, 'd');
+            a.hlt();
+        });
+
+        RunWithCoalescing(vm, uart, code);
+
+        Assert.Equal("abcd", Encoding.ASCII.GetString(output.ToArray())); // the divisor byte was never transmitted
+        Assert.Equal(0x01, uart.SaveState().DivisorLow);
+        Assert.Equal([(1UL, (byte)0x01, 3), (3UL, (byte)0x83, 3), (3UL, (byte)0x03, 4)], observed.OtherWrites);
+    }
+
+    private static void OutByte(Iced.Intel.Assembler a, int port, byte value)
+    {
+        a.mov(dx, (ushort)port);
+        a.mov(al, value);
+        a.@out(dx, al);
+    }
+
     // Loads the guest, coalesces the UART's THR writes, runs the guest until it halts and flushes the UART's output.
-    private static void RunWithCoalescing(VirtualMachine vm, Uart8250 uart, byte[] code)
+    private static void RunWithCoalescing(VirtualMachine vm, Uart8250 uart, byte[] code, TimeProvider? time = null)
     {
         TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
-        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port), "KVM has no coalesced port I/O");
+        Assert.True(SerialWriteCoalescing.Attach(vm, uart, PcPlatform.Com1Port, time ?? TimeProvider.System), "KVM has no coalesced port I/O");
 
         Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
         uart.FlushOutput(TimeSpan.FromSeconds(5));
@@ -230,6 +302,8 @@ public class CoalescedWriteTests
     private sealed class ThrCountingPort(Uart8250 uart) : SharpVmm.Devices.Bus.IBusDevice
     {
         private int _thrWrites;
+
+        public int ThrWrites => Volatile.Read(ref _thrWrites);
 
         public System.Collections.Concurrent.ConcurrentQueue<int> ThrWritesAtLsrReads { get; } = new();
 
@@ -255,14 +329,14 @@ public class CoalescedWriteTests
     }
 
     /// <summary>A UART, its published registers included, behind a port that counts the deliveries of queued THR bytes
-    /// and records every other write reaching it.</summary>
+    /// and records every other write reaching it, with how many THR bytes had reached the UART before it.</summary>
     private sealed class DeliveryCountingPort(Uart8250 uart) : SharpVmm.Devices.Bus.IRepeatedWriteDevice, SharpVmm.Devices.Bus.IPublishesRegisters
     {
-        private int _deliveries;
+        private int _deliveries, _thrBytes;
 
         public int Deliveries => Volatile.Read(ref _deliveries);
 
-        public System.Collections.Concurrent.ConcurrentQueue<(ulong Offset, byte Value)> OtherWrites { get; } = new();
+        public System.Collections.Concurrent.ConcurrentQueue<(ulong Offset, byte Value, int ThrBytesBefore)> OtherWrites { get; } = new();
 
         public IReadOnlyList<SharpVmm.Devices.Bus.PublishedRegister> PublishedRegisters => uart.PublishedRegisters;
 
@@ -272,7 +346,11 @@ public class CoalescedWriteTests
         {
             if (offset != 0)
             {
-                OtherWrites.Enqueue((offset, data[0]));
+                OtherWrites.Enqueue((offset, data[0], Volatile.Read(ref _thrBytes)));
+            }
+            else
+            {
+                Interlocked.Increment(ref _thrBytes);
             }
 
             uart.Write(offset, data);
@@ -281,6 +359,11 @@ public class CoalescedWriteTests
         public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data)
         {
             Interlocked.Increment(ref _deliveries);
+            if (offset == 0)
+            {
+                Interlocked.Add(ref _thrBytes, data.Length);
+            }
+
             uart.WriteRepeated(offset, accessSize, data);
         }
     }

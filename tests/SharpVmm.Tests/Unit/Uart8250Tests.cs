@@ -266,6 +266,7 @@ public class Uart8250Tests
         using var uart = new Uart8250(Stream.Null, line);
         WriteReg(uart, Mcr, 0x0B); // OUT2: the interrupt reaches the line
         WriteReg(uart, Ier, 0x03); // receive data and THR empty: THR empty is raised at once
+        Assert.Equal(0x02, ReadReg(uart, Iir) & 0x0F); // and reading IIR clears it: a rewrite of IER must not raise it again
         WriteReg(uart, Scr, 0x5A);
         uart.EnqueueInput([0x41]);
         PublishedRegister Register(ulong offset) => uart.PublishedRegisters.Single(r => r.Offset == offset);
