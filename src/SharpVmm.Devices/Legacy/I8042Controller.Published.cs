@@ -6,23 +6,20 @@ namespace SharpVmm.Devices.Legacy;
 // polls it before every byte it sends or takes (about 120 reads while it probes the controller at boot).
 public sealed partial class I8042Controller : IPublishesRegisters
 {
-    // One for the controller registered as the 0x60-0x64 window, one for StatusCommandPort registered alone.
-    private readonly PublishedRegister _statusInWindow = new(StatusCommandOffset), _statusAlone = new(0);
-
     /// <inheritdoc />
     /// <remarks>The status register at <see cref="StatusCommandOffset"/>, for the controller registered as the
     /// <see cref="PortCount"/>-port window; <see cref="StatusCommandPort"/> publishes the same register at its own offset
     /// 0.</remarks>
-    public IReadOnlyList<PublishedRegister> PublishedRegisters => [_statusInWindow];
+    public IReadOnlyList<PublishedRegister> PublishedRegisters { get; } = [new PublishedRegister(StatusCommandOffset)];
 
     /// <summary>The register <see cref="StatusCommandPort"/> publishes (offset 0 of its one port).</summary>
-    internal PublishedRegister StatusAlone => _statusAlone;
+    internal PublishedRegister StatusAlone { get; } = new(0);
 
     // Under _lock, after every change (UpdateInterrupts runs after each): the status a read would return now.
     private void PublishStatus()
     {
         byte status = ReadStatus();
-        _statusInWindow.Publish(status);
-        _statusAlone.Publish(status);
+        PublishedRegisters[0].Publish(status);
+        StatusAlone.Publish(status);
     }
 }

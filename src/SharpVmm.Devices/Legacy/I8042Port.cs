@@ -12,11 +12,11 @@ internal sealed class I8042Port : IBusDevice, IPublishesRegisters
     {
         _controller = controller;
         _offset = offset;
+        PublishedRegisters = offset == I8042Controller.StatusCommandOffset ? [controller.StatusAlone] : [];
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<PublishedRegister> PublishedRegisters =>
-        _offset == I8042Controller.StatusCommandOffset ? [_controller.StatusAlone] : [];
+    public IReadOnlyList<PublishedRegister> PublishedRegisters { get; }
 
     /// <inheritdoc />
     public void Read(ulong offset, Span<byte> data)
