@@ -26,6 +26,12 @@ public sealed unsafe partial class KvmVcpu : IKvmVcpuState, IDisposable
     /// <summary>The vCPU id given to <c>KVM_CREATE_VCPU</c> (the initial APIC ID).</summary>
     public int Id { get; }
 
+    /// <summary>The vCPU's file descriptor, for code that makes its system calls itself.</summary>
+    internal int FdNumber => _fd.Fd;
+
+    /// <summary>Where the kvm_run area is mapped, for code that reads it itself.</summary>
+    internal nint RunAddress => _run;
+
     /// <summary>The whole mmapped area: kvm_run followed by the PIO data page.</summary>
     // SAFETY: _run maps _runSize bytes until Dispose, which only runs after the vCPU thread has stopped.
     public Span<byte> RunArea => new((void*)_run, _runSize);

@@ -22,6 +22,8 @@ public sealed class Vcpu : IDisposable
     private long _firstExitAt;
     private long _firstRunAt;
     private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
+    private PublishedPortRunLoop? _runLoop; // created by the vCPU's thread; under _threadLock for other threads
+    private Action<ushort, bool, long, long, long>? _recordAnswered;
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
     {
@@ -149,7 +151,19 @@ public sealed class Vcpu : IDisposable
                 Volatile.Write(ref _firstRunAt, System.Diagnostics.Stopwatch.GetTimestamp()); // single writer
             }
 
-            if (!Kvm.Run())
+            bool exited;
+            long handlingStart;
+            if (_firstExitAt != 0 && _vm.AnswersInRunLoop)
+            {
+                exited = RunAnsweringPublishedPorts(out handlingStart);
+            }
+            else
+            {
+                exited = Kvm.Run();
+                handlingStart = CycleClock.Now();
+            }
+
+            if (!exited)
             {
                 // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
                 // immediate_exit first and then looking at the requests loses none, and leaves no stale kick to make
@@ -160,7 +174,6 @@ public sealed class Vcpu : IDisposable
             }
 
             exitPending = true;
-            long handlingStart = CycleClock.Now();
             if (_firstExitAt == 0)
             {
                 Volatile.Write(ref _firstExitAt, System.Diagnostics.Stopwatch.GetTimestamp()); // single writer, once
@@ -198,6 +211,55 @@ public sealed class Vcpu : IDisposable
         return ExitOutcome.Continue;
     }
 
+    // KVM_RUN in the loop that answers published port registers itself; handlingStart is when KVM_RUN last returned.
+    private bool RunAnsweringPublishedPorts(out long handlingStart)
+    {
+        PublishedPortRunLoop? loop = _runLoop;
+        if (loop is null)
+        {
+            loop = new PublishedPortRunLoop(Kvm);
+            lock (_threadLock)
+            {
+                _runLoop = loop;
+            }
+        }
+
+        if (loop.IsStale)
+        {
+            (PublishedPort[] ports, object[] owners) = _vm.PublishedPortsForRunLoop();
+            loop.SetPorts(ports, owners);
+        }
+
+        try
+        {
+            return loop.Run();
+        }
+        finally
+        {
+            handlingStart = loop.LastReturn;
+            ExitStatistics? statistics = _vm.ExitStatistics;
+            (long exits, long cycles) = loop.TakeAnswered(statistics is null ? null : _recordAnswered ??= RecordAnswered);
+            if (exits != 0)
+            {
+                Interlocked.Add(ref _exitCount, exits);
+                Volatile.Write(ref _handlingCycles, _handlingCycles + cycles); // single writer: no lock prefix
+                _vm.CountAnsweredExits(exits);
+            }
+        }
+    }
+
+    private void RecordAnswered(ushort port, bool isWrite, long count, long cycles, long longest) =>
+        _vm.ExitStatistics?.Record((uint)KvmExitReason.Io, isWrite, port, count, cycles, longest);
+
+    /// <summary>Any thread: the published registers changed; the run loop answers none until this vCPU has taken them again.</summary>
+    internal void MarkPublishedPortsStale()
+    {
+        lock (_threadLock)
+        {
+            _runLoop?.MarkStale();
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     private void EndHandling(long handlingStart)
     {
@@ -208,5 +270,16 @@ public sealed class Vcpu : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Kvm.Dispose();
+    public void Dispose()
+    {
+        PublishedPortRunLoop? loop;
+        lock (_threadLock)
+        {
+            loop = _runLoop;
+            _runLoop = null;
+        }
+
+        loop?.Dispose();
+        Kvm.Dispose();
+    }
 }

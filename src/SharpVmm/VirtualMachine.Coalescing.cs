@@ -23,7 +23,13 @@ public sealed partial class VirtualMachine
                 if (!_coalescingProbed && !_disposed)
                 {
                     _coalescingProbed = true;
-                    _coalesced = CoalescedWrites.Open(_vm, _vcpus[0].Kvm, IoBus, MmioBus);
+                    CoalescedWrites? opened = CoalescedWrites.Open(_vm, _vcpus[0].Kvm, IoBus, MmioBus);
+                    if (opened is not null)
+                    {
+                        opened.ReplayRulesChanged += MarkRunLoopsStale;
+                        _coalesced = opened;
+                        MarkRunLoopsStale(); // answered without replay until now, not before a zone is registered
+                    }
                 }
 
                 return _coalesced;

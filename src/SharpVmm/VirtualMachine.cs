@@ -46,6 +46,7 @@ public sealed partial class VirtualMachine : IDisposable
         Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures) { TripleFaultResets = tripleFaultResets };
         _vcpus = createVcpus(this);
         Devices = new VmDevices(this, owned);
+        io.PublishedRegistersChanged += MarkRunLoopsStale;
     }
 
     /// <summary>

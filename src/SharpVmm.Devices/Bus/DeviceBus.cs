@@ -36,6 +36,13 @@ public abstract class DeviceBus
     /// <summary>Unclaimed accesses by address.</summary>
     public IReadOnlyDictionary<ulong, long> UnclaimedByAddress => _unclaimed;
 
+    /// <summary>The registers published on this bus (<see cref="IPublishesRegisters"/>) and their addresses, as they are now.</summary>
+    public IReadOnlyList<KeyValuePair<ulong, PublishedRegister>> PublishedRegisters =>
+        Array.ConvertAll(Volatile.Read(ref _published), static p => KeyValuePair.Create(p.Address, p.Register));
+
+    /// <summary>Raised after a registration or its removal changed <see cref="PublishedRegisters"/>.</summary>
+    public event Action? PublishedRegistersChanged;
+
     /// <summary>Called once for the first unclaimed access to each address (for a log line), with the address and whether it was a write.</summary>
     public Action<ulong, bool>? FirstUnclaimedAccess { get; set; }
 
@@ -81,6 +88,7 @@ public abstract class DeviceBus
                 }
 
                 Volatile.Write(ref _published, [.. published]);
+                PublishedRegistersChanged?.Invoke();
             }
         }
     }
@@ -99,8 +107,15 @@ public abstract class DeviceBus
 
             BusRange removed = _ranges[index];
             BusRange[] next = [.. _ranges[..index], .. _ranges[(index + 1)..]];
-            Volatile.Write(ref _published, Array.FindAll(_published, p => p.Address < removed.Base || p.Address > removed.Last));
+            (ulong Address, PublishedRegister Register)[] published = Array.FindAll(_published, p => p.Address < removed.Base || p.Address > removed.Last);
+            bool changed = published.Length != _published.Length;
+            Volatile.Write(ref _published, published);
             Volatile.Write(ref _ranges, next);
+            if (changed)
+            {
+                PublishedRegistersChanged?.Invoke();
+            }
+
             return true;
         }
     }

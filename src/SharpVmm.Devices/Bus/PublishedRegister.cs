@@ -18,7 +18,10 @@ namespace SharpVmm.Devices.Bus;
 public sealed class PublishedRegister
 {
     private const int Withdrawn = -1;
-    private int _value = Withdrawn;
+
+    // The value, or Withdrawn: in a pinned array, so that code outside the runtime can read it where it is
+    // (ValueAddress). The pinned object heap keeps it in place and frees it with the register.
+    private readonly int[] _cell = GC.AllocateArray<int>(1, pinned: true);
 
     /// <summary>A register at <paramref name="offset"/> whose writes always reach the device.</summary>
     /// <param name="offset">The register's offset from its device's first address.</param>
@@ -35,6 +38,7 @@ public sealed class PublishedRegister
     {
         Offset = offset;
         RewritesChangeNothing = rewritesChangeNothing;
+        _cell[0] = Withdrawn;
     }
 
     /// <summary>The register's offset from its device's first address.</summary>
@@ -44,19 +48,26 @@ public sealed class PublishedRegister
     public bool RewritesChangeNothing { get; }
 
     /// <summary>Whether a value is published now.</summary>
-    public bool IsPublished => Volatile.Read(ref _value) != Withdrawn;
+    public bool IsPublished => Volatile.Read(ref _cell[0]) != Withdrawn;
+
+    /// <summary>
+    /// Where the register's 32-bit cell is: the published byte, or -1 while withdrawn. It stays there for the
+    /// register's lifetime, so code that runs outside the runtime (a vCPU's run loop answering exits itself) may read
+    /// it while it holds the register.
+    /// </summary>
+    public nint ValueAddress => System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(_cell, 0);
 
     /// <summary>Reads of the register answer <paramref name="value"/> until the next call.</summary>
-    public void Publish(byte value) => Volatile.Write(ref _value, value);
+    public void Publish(byte value) => Volatile.Write(ref _cell[0], value);
 
     /// <summary>Reads of the register reach the device again.</summary>
-    public void Withdraw() => Volatile.Write(ref _value, Withdrawn);
+    public void Withdraw() => Volatile.Write(ref _cell[0], Withdrawn);
 
     /// <summary>The published value; false when it is withdrawn (the device must answer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
     public bool TryRead(out byte value)
     {
-        int published = Volatile.Read(ref _value);
+        int published = Volatile.Read(ref _cell[0]);
         value = (byte)published;
         return published != Withdrawn;
     }
@@ -64,5 +75,5 @@ public sealed class PublishedRegister
     /// <summary>Whether writing <paramref name="value"/> now would change nothing: rewrites change nothing in this
     /// register, and <paramref name="value"/> is the value published. The bus may then drop the write.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
-    public bool IsRewrite(byte value) => RewritesChangeNothing && Volatile.Read(ref _value) == value;
+    public bool IsRewrite(byte value) => RewritesChangeNothing && Volatile.Read(ref _cell[0]) == value;
 }

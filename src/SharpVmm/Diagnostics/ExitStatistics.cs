@@ -41,7 +41,11 @@ public sealed class ExitStatistics
     }
 
     /// <summary>Records one handled exit of <paramref name="reason"/> at <paramref name="address"/>.</summary>
-    public void Record(uint reason, bool isWrite, ulong address, long ticks)
+    public void Record(uint reason, bool isWrite, ulong address, long ticks) => Record(reason, isWrite, address, 1, ticks, ticks);
+
+    /// <summary>Records <paramref name="count"/> handled exits of <paramref name="reason"/> at <paramref name="address"/>
+    /// that took <paramref name="ticks"/> together, the longest <paramref name="longest"/>.</summary>
+    public void Record(uint reason, bool isWrite, ulong address, long count, long ticks, long longest)
     {
         long key = ((long)(reason & 0x7f) << ReasonShift) | (isWrite ? 1L << WriteShift : 0) | ((long)address & AddressMask);
         int slot = (int)((ulong)(key * unchecked((long)0x9E3779B97F4A7C15)) >> 54) & (Capacity - 1); // Fibonacci hashing
@@ -59,19 +63,19 @@ public sealed class ExitStatistics
 
             if (held == key + 1)
             {
-                Interlocked.Increment(ref _counts[slot]);
+                Interlocked.Add(ref _counts[slot], count);
                 Interlocked.Add(ref _ticks[slot], ticks);
-                long longest = Volatile.Read(ref _longest[slot]);
-                while (ticks > longest && Interlocked.CompareExchange(ref _longest[slot], ticks, longest) is long seen && seen != longest)
+                long recorded = Volatile.Read(ref _longest[slot]);
+                while (longest > recorded && Interlocked.CompareExchange(ref _longest[slot], longest, recorded) is long seen && seen != recorded)
                 {
-                    longest = seen;
+                    recorded = seen;
                 }
 
                 return;
             }
         }
 
-        Interlocked.Increment(ref _otherCount);
+        Interlocked.Add(ref _otherCount, count);
         Interlocked.Add(ref _otherTicks, ticks);
     }
 

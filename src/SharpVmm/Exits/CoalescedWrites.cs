@@ -87,6 +87,7 @@ internal sealed partial class CoalescedWrites : IDisposable
             }
 
             Volatile.Write(ref _onlyPortZone, -1); // before the new zone can queue anything
+            ReplayRulesChanged?.Invoke();
             try
             {
                 _vm.RegisterCoalescedZone(address, size, isPortIo);
@@ -127,8 +128,11 @@ internal sealed partial class CoalescedWrites : IDisposable
     }
 
     // Under _zoneLock: the one registered zone's port, where there is exactly one and it is a port zone.
-    private void NoteOnlyZone() =>
+    private void NoteOnlyZone()
+    {
         Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? (int)_zoneList[0].Address : -1);
+        ReplayRulesChanged?.Invoke();
+    }
 
     /// <summary>
     /// Declares that the register at <paramref name="port"/> does not depend on the writes KVM queues for the zone at
@@ -146,6 +150,7 @@ internal sealed partial class CoalescedWrites : IDisposable
             if (!_registersThatNeedNoReplay.Contains((port, zonePort)))
             {
                 _registersThatNeedNoReplay = [.. _registersThatNeedNoReplay, (port, zonePort)]; // copied, for the exit path's lock-free read
+                ReplayRulesChanged?.Invoke();
             }
         }
     }
@@ -163,6 +168,7 @@ internal sealed partial class CoalescedWrites : IDisposable
         lock (_zoneLock)
         {
             _zoneScopes = [.. _zoneScopes.Where(s => s.Zone != zonePort), (zonePort, firstPort, count)]; // copied, for the exit path
+            ReplayRulesChanged?.Invoke();
         }
     }
 
@@ -192,6 +198,16 @@ internal sealed partial class CoalescedWrites : IDisposable
         ushort port = exit.IoPort;
         return IsOutsideScope(port, (ushort)zone) || (!exit.IoIsWrite && NeedsNoReplay(port, (ushort)zone));
     }
+
+    /// <summary>Raised, under the zones' lock, when what <see cref="MayAnswerWithoutReplay"/> says may have changed: a
+    /// zone is about to be registered, or the zones or the declarations changed.</summary>
+    public event Action? ReplayRulesChanged;
+
+    /// <summary>Whether, by the zones and the declarations alone, a read of <paramref name="port"/> or a write there
+    /// that changes nothing never needs the queue delivered first: the port is outside the only zone's confines or
+    /// declared not to depend on it. Until <see cref="ReplayRulesChanged"/> is raised.</summary>
+    public bool MayAnswerWithoutReplay(ushort port) =>
+        Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && (NeedsNoReplay(port, (ushort)zone) || IsOutsideScope(port, (ushort)zone));
 
     /// <summary>For the exit path: whether a read of <paramref name="port"/>, or a write there that changes nothing, may
     /// be handled now without delivering the queue first (it is empty, the port is outside the one zone's confines, or

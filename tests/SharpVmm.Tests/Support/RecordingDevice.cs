@@ -25,7 +25,14 @@ public sealed class RecordingDevice : IBusDevice
         Accesses.Enqueue(new Access(offset, false, data.ToArray()));
     }
 
-    public void Write(ulong offset, ReadOnlySpan<byte> data) => Accesses.Enqueue(new Access(offset, true, data.ToArray()));
+    /// <summary>Raised after each write, on the vCPU's thread.</summary>
+    public event Action? Written;
+
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        Accesses.Enqueue(new Access(offset, true, data.ToArray()));
+        Written?.Invoke();
+    }
 
     public sealed record Access(ulong Offset, bool IsWrite, byte[] Data)
     {

@@ -1,0 +1,12 @@
+namespace SharpVmm.Kvm;
+
+/// <summary>
+/// A port whose one-byte accesses <see cref="PublishedPortRunLoop"/> answers: reads with the value in the 32-bit cell
+/// at <paramref name="ValueCell"/> (the byte, or -1 while withdrawn: the access then reaches the caller), and writes
+/// that put that value back by dropping them.
+/// </summary>
+/// <param name="Port">The I/O port.</param>
+/// <param name="ValueCell">The address of the published value's cell, which must not move while the port is set.</param>
+/// <param name="AnswersReads">Whether a read is answered.</param>
+/// <param name="DropsRewrites">Whether a write of the published value is dropped.</param>
+public readonly record struct PublishedPort(ushort Port, nint ValueCell, bool AnswersReads, bool DropsRewrites);

@@ -1,0 +1,265 @@
+using System.Runtime.InteropServices;
+using SharpVmm.Sys;
+
+namespace SharpVmm.Kvm;
+
+/// <summary>
+/// <c>KVM_RUN</c> in a loop of hand-assembled code that answers a vCPU's one-byte port accesses to published registers
+/// (<see cref="PublishedPort"/>) without returning to managed code: a read gets the published value, a write that puts
+/// the value back is dropped. Any other exit, a kick, an error, or <see cref="MarkStale"/> returns to the caller.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A polling driver makes such accesses by the thousand: Linux's 8250 console reads the line status before every byte
+/// it prints until user space opens the port. Each costs the round trip through the kernel, which no VMM avoids, and
+/// the VMM's own part. In managed code that part is the P/Invoke transition and the objects the exit path reads, about
+/// 20 pages; here it is this page, the loop's block and the registers' values. Where the CPU is itself emulated (QEMU's
+/// TCG, which flushes its software TLB at every emulated world switch), what an exit costs follows the pages it
+/// touches, and the loop answers in a third of the time (docs/performance.md).
+/// </para>
+/// <para>
+/// The loop's block is one page of native memory, written by the vCPU's thread between runs (<see cref="SetPorts"/>)
+/// and read by the loop: the vCPU's file descriptor, its <c>kvm_run</c> area, the ports with the address of each
+/// value (a 32-bit cell: the byte, or -1 while withdrawn), and counters. The time of each answered exit, from
+/// <c>KVM_RUN</c>'s return to the next <c>KVM_RUN</c>, is measured with <c>rdtsc</c> (<see cref="CycleClock"/>
+/// counts) and counted per port and direction.
+/// </para>
+/// </remarks>
+public sealed unsafe class PublishedPortRunLoop : IDisposable
+{
+    /// <summary>How many ports the loop answers at most; further ones reach the caller.</summary>
+    public const int Capacity = 32;
+
+    // The block's layout, shared with the code below.
+    private const int FdOffset = 0x00, PortCountOffset = 0x04, RunOffset = 0x08, LastReturnOffset = 0x10;
+    private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28;
+    private const int PortsOffset = 0x40, PortSize = 16; // { u64 value cell; u16 port; u8 flags (1 reads, 2 rewrites) }
+    private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = port * 2 + is write
+    private const int BlockSize = 0x1000;
+    private const byte AnswersReads = 1, DropsRewrites = 2;
+
+    // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at
+    // 8 (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
+    // io.data_offset at 40. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
+    // system call's result, returned as is (0: an exit for the caller; -errno otherwise).
+    private static ReadOnlySpan<byte> Code =>
+    [
+        0x53,                                                    // push rbx
+        0x41, 0x54,                                              // push r12
+        0x41, 0x55,                                              // push r13
+        0x41, 0x56,                                              // push r14
+        0x48, 0x89, 0xFB,                                        // mov rbx,rdi
+        0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        // next:
+        0x4D, 0x85, 0xED,                                        // test r13,r13
+        0x78, 0x3E,                                              // js enter
+        0x0F, 0x31,                                              // rdtsc
+        0x48, 0xC1, 0xE2, 0x20,                                  // shl rdx,0x20
+        0x48, 0x09, 0xD0,                                        // or rax,rdx
+        0x48, 0x2B, 0x43, 0x10,                                  // sub rax,qword ptr [rbx+0x10]
+        0x48, 0x01, 0x43, 0x18,                                  // add qword ptr [rbx+0x18],rax
+        0x4A, 0x01, 0x84, 0xEB, 0x40, 0x04, 0x00, 0x00,          // add qword ptr [rbx+r13*8+0x440],rax
+        0x4A, 0x3B, 0x84, 0xEB, 0x40, 0x06, 0x00, 0x00,          // cmp rax,qword ptr [rbx+r13*8+0x640]
+        0x76, 0x08,                                              // jbe counted
+        0x4A, 0x89, 0x84, 0xEB, 0x40, 0x06, 0x00, 0x00,          // mov qword ptr [rbx+r13*8+0x640],rax
+        // counted:
+        0x4A, 0xFF, 0x84, 0xEB, 0x40, 0x02, 0x00, 0x00,          // inc qword ptr [rbx+r13*8+0x240]
+        0x48, 0xFF, 0x43, 0x20,                                  // inc qword ptr [rbx+0x20]
+        0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        // enter:
+        0xB8, 0x10, 0x00, 0x00, 0x00,                            // mov eax,0x10
+        0x8B, 0x3B,                                              // mov edi,dword ptr [rbx]
+        0xBE, 0x80, 0xAE, 0x00, 0x00,                            // mov esi,0xae80
+        0x31, 0xD2,                                              // xor edx,edx
+        0x0F, 0x05,                                              // syscall
+        0x49, 0x89, 0xC4,                                        // mov r12,rax
+        0x0F, 0x31,                                              // rdtsc
+        0x48, 0xC1, 0xE2, 0x20,                                  // shl rdx,0x20
+        0x48, 0x09, 0xD0,                                        // or rax,rdx
+        0x48, 0x89, 0x43, 0x10,                                  // mov qword ptr [rbx+0x10],rax
+        0x4D, 0x85, 0xE4,                                        // test r12,r12
+        0x0F, 0x85, 0x81, 0x00, 0x00, 0x00,                      // jne leave
+        0x83, 0x7B, 0x28, 0x00,                                  // cmp dword ptr [rbx+0x28],0x0
+        0x75, 0x7B,                                              // jne leave
+        0x48, 0x8B, 0x73, 0x08,                                  // mov rsi,qword ptr [rbx+0x8]
+        0x83, 0x7E, 0x08, 0x02,                                  // cmp dword ptr [rsi+0x8],0x2
+        0x75, 0x71,                                              // jne leave
+        0x80, 0x7E, 0x21, 0x01,                                  // cmp byte ptr [rsi+0x21],0x1
+        0x75, 0x6B,                                              // jne leave
+        0x83, 0x7E, 0x24, 0x01,                                  // cmp dword ptr [rsi+0x24],0x1
+        0x75, 0x65,                                              // jne leave
+        0x0F, 0xB7, 0x4E, 0x22,                                  // movzx ecx,word ptr [rsi+0x22]
+        0x48, 0x8B, 0x7E, 0x28,                                  // mov rdi,qword ptr [rsi+0x28]
+        0x48, 0x01, 0xF7,                                        // add rdi,rsi
+        0x44, 0x8B, 0x43, 0x04,                                  // mov r8d,dword ptr [rbx+0x4]
+        0x45, 0x31, 0xF6,                                        // xor r14d,r14d
+        0x4C, 0x8D, 0x4B, 0x40,                                  // lea r9,[rbx+0x40]
+        // scan:
+        0x45, 0x39, 0xC6,                                        // cmp r14d,r8d
+        0x73, 0x4A,                                              // jae leave
+        0x66, 0x41, 0x39, 0x49, 0x08,                            // cmp word ptr [r9+0x8],cx
+        0x74, 0x09,                                              // je found
+        0x41, 0xFF, 0xC6,                                        // inc r14d
+        0x49, 0x83, 0xC1, 0x10,                                  // add r9,0x10
+        0xEB, 0xEB,                                              // jmp scan
+        // found:
+        0x4D, 0x8B, 0x11,                                        // mov r10,qword ptr [r9]
+        0x41, 0x8B, 0x02,                                        // mov eax,dword ptr [r10]
+        0x85, 0xC0,                                              // test eax,eax
+        0x78, 0x30,                                              // js leave
+        0x0F, 0xB6, 0x56, 0x20,                                  // movzx edx,byte ptr [rsi+0x20]
+        0x4E, 0x8D, 0x2C, 0x72,                                  // lea r13,[rdx+r14*2]
+        0x85, 0xD2,                                              // test edx,edx
+        0x75, 0x0E,                                              // jne write
+        0x41, 0xF6, 0x41, 0x0A, 0x01,                            // test byte ptr [r9+0xa],0x1
+        0x74, 0x16,                                              // je notanswered
+        0x88, 0x07,                                              // mov byte ptr [rdi],al
+        0xE9, 0x29, 0xFF, 0xFF, 0xFF,                            // jmp next
+        // write:
+        0x41, 0xF6, 0x41, 0x0A, 0x02,                            // test byte ptr [r9+0xa],0x2
+        0x74, 0x08,                                              // je notanswered
+        0x38, 0x07,                                              // cmp byte ptr [rdi],al
+        0x0F, 0x84, 0x1A, 0xFF, 0xFF, 0xFF,                      // je next
+        // notanswered:
+        0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        // leave:
+        0x4C, 0x89, 0xE0,                                        // mov rax,r12
+        0x41, 0x5E,                                              // pop r14
+        0x41, 0x5D,                                              // pop r13
+        0x41, 0x5C,                                              // pop r12
+        0x5B,                                                    // pop rbx
+        0xC3,                                                    // ret
+    ];
+
+    // SAFETY: the page holds the code above, which follows the System V calling convention (rbx, r12-r14 saved and
+    // restored; nothing on the stack beyond them), reads and writes only the block it is given, the kvm_run area and
+    // the value cells the block names, and makes one system call, KVM_RUN, which may block: hence a GC transition.
+    private static readonly delegate* unmanaged<byte*, long> Enter = (delegate* unmanaged<byte*, long>)ExecutablePage.Create(Code);
+
+    private readonly KvmVcpu _vcpu;
+    private readonly ushort[] _ports = new ushort[Capacity];
+    private readonly long[] _seenCounts = new long[2 * Capacity];
+    private readonly long[] _seenCycles = new long[2 * Capacity];
+    private object[] _keepAlive = [];
+    private byte* _block;
+    private long _seenAnswered, _seenAnsweredCycles;
+
+    /// <summary>Creates the loop for <paramref name="vcpu"/>, answering nothing until <see cref="SetPorts"/>.</summary>
+    public PublishedPortRunLoop(KvmVcpu vcpu)
+    {
+        ArgumentNullException.ThrowIfNull(vcpu);
+        _vcpu = vcpu;
+        _block = (byte*)NativeMemory.AlignedAlloc(BlockSize, BlockSize);
+
+        // SAFETY: the block was just allocated, BlockSize bytes, and is this object's alone until Dispose.
+        new Span<byte>(_block, BlockSize).Clear();
+        *(int*)(_block + FdOffset) = vcpu.FdNumber;
+        *(nint*)(_block + RunOffset) = vcpu.RunAddress;
+        *(int*)(_block + StaleOffset) = 1;
+    }
+
+    /// <summary>Whether the ports must be set again before the loop answers anything (<see cref="MarkStale"/>).</summary>
+    public bool IsStale => Volatile.Read(ref *(int*)(_block + StaleOffset)) != 0;
+
+    /// <summary>Exits the loop has answered.</summary>
+    public long Answered => Volatile.Read(ref *(long*)(_block + AnsweredOffset));
+
+    /// <summary>Time the loop spent on the exits it answered, in <see cref="CycleClock"/> counts.</summary>
+    public long AnsweredCycles => Volatile.Read(ref *(long*)(_block + CyclesOffset));
+
+    /// <summary>When the last <c>KVM_RUN</c> returned (<see cref="CycleClock"/> counts): where the caller's handling
+    /// of the exit it returned with began.</summary>
+    public long LastReturn => *(long*)(_block + LastReturnOffset);
+
+    /// <summary>Any thread: the ports the loop answers are out of date; from the next exit on it answers none until
+    /// the vCPU's thread sets them again.</summary>
+    public void MarkStale() => Volatile.Write(ref *(int*)(_block + StaleOffset), 1);
+
+    /// <summary>
+    /// The vCPU's thread, between runs: the ports to answer from now on (the first <see cref="Capacity"/>). Each
+    /// port's value cell must stay where it is while it is set: the owners in <paramref name="keepAlive"/> are held
+    /// until the next call.
+    /// </summary>
+    public void SetPorts(ReadOnlySpan<PublishedPort> ports, object[] keepAlive)
+    {
+        ArgumentNullException.ThrowIfNull(keepAlive);
+        Volatile.Write(ref *(int*)(_block + StaleOffset), 0); // first: a MarkStale from now on is not lost
+        int count = Math.Min(ports.Length, Capacity);
+        for (int i = 0; i < count; i++)
+        {
+            PublishedPort port = ports[i];
+            byte* entry = _block + PortsOffset + (i * PortSize);
+            *(nint*)entry = port.ValueCell;
+            *(ushort*)(entry + 8) = port.Port;
+            *(entry + 10) = (byte)((port.AnswersReads ? AnswersReads : 0) | (port.DropsRewrites ? DropsRewrites : 0));
+            _ports[i] = port.Port;
+        }
+
+        *(int*)(_block + PortCountOffset) = count;
+        _keepAlive = keepAlive;
+
+        // Each slot counts for a port from here on (what was not taken is in the totals only).
+        new ReadOnlySpan<long>(_block + CountsOffset, 2 * Capacity).CopyTo(_seenCounts);
+        new ReadOnlySpan<long>(_block + PortCyclesOffset, 2 * Capacity).CopyTo(_seenCycles);
+        new Span<long>(_block + LongestOffset, 2 * Capacity).Clear();
+    }
+
+    /// <summary>
+    /// Runs the vCPU until an exit the loop does not answer: true then (the exit is in <c>kvm_run</c>), false when
+    /// <c>KVM_RUN</c> was interrupted (a kick: EINTR or EAGAIN), as <see cref="KvmVcpu.Run"/>.
+    /// </summary>
+    /// <exception cref="KvmException">KVM_RUN failed.</exception>
+    public bool Run()
+    {
+        long result = Enter(_block);
+        if (result == 0)
+        {
+            return true;
+        }
+
+        int errno = (int)-result;
+        return errno is Errno.EINTR or Errno.EAGAIN ? false : throw new KvmException("KVM_RUN", errno);
+    }
+
+    /// <summary>
+    /// What the loop answered since the last call: the number of exits and their time, in total and, when
+    /// <paramref name="perPort"/> is given, per port and direction (port, is write, count, <see cref="CycleClock"/>
+    /// counts, longest).
+    /// </summary>
+    public (long Exits, long Cycles) TakeAnswered(Action<ushort, bool, long, long, long>? perPort = null)
+    {
+        long answered = Answered, cycles = AnsweredCycles;
+        (long Exits, long Cycles) delta = (answered - _seenAnswered, cycles - _seenAnsweredCycles);
+        _seenAnswered = answered;
+        _seenAnsweredCycles = cycles;
+        if (perPort is not null && delta.Exits > 0)
+        {
+            int count = *(int*)(_block + PortCountOffset);
+            for (int slot = 0; slot < 2 * count; slot++)
+            {
+                long slotCount = ((long*)(_block + CountsOffset))[slot], slotCycles = ((long*)(_block + PortCyclesOffset))[slot];
+                if (slotCount != _seenCounts[slot])
+                {
+                    perPort(_ports[slot / 2], slot % 2 == 1, slotCount - _seenCounts[slot], slotCycles - _seenCycles[slot],
+                        ((long*)(_block + LongestOffset))[slot]);
+                    _seenCounts[slot] = slotCount;
+                    _seenCycles[slot] = slotCycles;
+                }
+            }
+        }
+
+        return delta;
+    }
+
+    /// <summary>Frees the block; the vCPU's thread must have left <see cref="Run"/> for good.</summary>
+    public void Dispose()
+    {
+        if (_block != null)
+        {
+            NativeMemory.AlignedFree(_block);
+            _block = null;
+        }
+
+        _keepAlive = [];
+    }
+}
