@@ -13,7 +13,8 @@ public abstract class DeviceBus
 {
     private readonly Lock _writeLock = new();
     private readonly ConcurrentDictionary<ulong, long> _unclaimed = new();
-    private BusRange[] _ranges = [];
+    // Sorted by base; each range's bounds inline, so that a lookup reads this one array and the range it finds.
+    private (ulong Base, ulong Last, BusRange Range)[] _ranges = [];
     private (ulong Address, PublishedRegister Register)[] _published = [];
     private long _unclaimedWrites;
     private long _unclaimedReads;
@@ -25,7 +26,7 @@ public abstract class DeviceBus
     public ulong LastAddress { get; }
 
     /// <summary>The registrations, sorted by base address.</summary>
-    public IReadOnlyList<BusRange> Ranges => Volatile.Read(ref _ranges);
+    public IReadOnlyList<BusRange> Ranges => Array.ConvertAll(Volatile.Read(ref _ranges), static r => r.Range);
 
     /// <summary>Number of writes no device claimed.</summary>
     public long UnclaimedWrites => Interlocked.Read(ref _unclaimedWrites);
@@ -64,7 +65,7 @@ public abstract class DeviceBus
         var added = new BusRange(baseAddress, length, device);
         lock (_writeLock)
         {
-            foreach (BusRange existing in _ranges)
+            foreach ((_, _, BusRange existing) in _ranges)
             {
                 if (added.Base <= existing.Last && existing.Base <= added.Last)
                 {
@@ -73,8 +74,8 @@ public abstract class DeviceBus
                 }
             }
 
-            BusRange[] next = [.. _ranges, added];
-            Array.Sort(next, static (a, b) => a.Base.CompareTo(b.Base));
+            (ulong, ulong, BusRange)[] next = [.. _ranges, (added.Base, added.Last, added)];
+            Array.Sort(next, static (a, b) => a.Item1.CompareTo(b.Item1));
             Volatile.Write(ref _ranges, next);
             if (device is IPublishesRegisters publisher)
             {
@@ -105,8 +106,8 @@ public abstract class DeviceBus
                 return false;
             }
 
-            BusRange removed = _ranges[index];
-            BusRange[] next = [.. _ranges[..index], .. _ranges[(index + 1)..]];
+            BusRange removed = _ranges[index].Range;
+            (ulong, ulong, BusRange)[] next = [.. _ranges[..index], .. _ranges[(index + 1)..]];
             (ulong Address, PublishedRegister Register)[] published = Array.FindAll(_published, p => p.Address < removed.Base || p.Address > removed.Last);
             bool changed = published.Length != _published.Length;
             Volatile.Write(ref _published, published);
@@ -123,12 +124,12 @@ public abstract class DeviceBus
     /// <summary>Finds the registration containing <paramref name="address"/>, or null.</summary>
     public BusRange? Find(ulong address)
     {
-        BusRange[] ranges = Volatile.Read(ref _ranges);
+        (ulong Base, ulong Last, BusRange Range)[] ranges = Volatile.Read(ref _ranges);
         int lo = 0, hi = ranges.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            BusRange range = ranges[mid];
+            ref readonly (ulong Base, ulong Last, BusRange Range) range = ref ranges[mid];
             if (address < range.Base)
             {
                 hi = mid - 1;
@@ -139,7 +140,7 @@ public abstract class DeviceBus
             }
             else
             {
-                return range;
+                return range.Range;
             }
         }
 
