@@ -6,7 +6,8 @@ namespace SharpVmm.Kvm;
 /// <summary>
 /// <c>KVM_RUN</c> in a loop of hand-assembled code that answers a vCPU's one-byte port accesses to published registers
 /// (<see cref="PublishedPort"/>) without returning to managed code: a read gets the published value, a write that puts
-/// the value back is dropped. Any other exit, a kick, an error, or <see cref="MarkStale"/> returns to the caller.
+/// the value back is dropped. Any other exit, a kick, an error, a stale mark (<see cref="MarkStale"/>) or a spent
+/// budget of answers returns to the caller.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,18 +31,24 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     /// <summary>How many ports the loop answers at most; further ones reach the caller.</summary>
     public const int Capacity = 32;
 
+    /// <summary>How many exits <see cref="Run"/> answers at most before it returns
+    /// (<see cref="RunLoopOutcome.AnswersSpent"/>), so that the caller's counts stay close to the truth while a guest
+    /// does nothing but poll.</summary>
+    public const int AnswersPerRun = 4096;
+
     // The block's layout, shared with the code below.
     private const int FdOffset = 0x00, PortCountOffset = 0x04, RunOffset = 0x08, LastReturnOffset = 0x10;
-    private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28;
+    private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28, BudgetOffset = 0x30;
     private const int PortsOffset = 0x40, PortSize = 16; // { u64 value cell; u16 port; u8 flags (1 reads, 2 rewrites) }
-    private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = port * 2 + is write
+    private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = entry * 2 + is write
     private const int BlockSize = 0x1000;
     private const byte AnswersReads = 1, DropsRewrites = 2;
 
     // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at
     // 8 (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
     // io.data_offset at 40. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
-    // system call's result, returned as is (0: an exit for the caller; -errno otherwise).
+    // system call's result, returned as is (0: an exit for the caller; -errno otherwise), or 1 when the budget of
+    // answers is spent (the last answered exit is then completed by the caller's next KVM_RUN).
     private static ReadOnlySpan<byte> Code =>
     [
         0x53,                                                    // push rbx
@@ -52,7 +59,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
         // next:
         0x4D, 0x85, 0xED,                                        // test r13,r13
-        0x78, 0x3E,                                              // js enter
+        0x78, 0x48,                                              // js enter
         0x0F, 0x31,                                              // rdtsc
         0x48, 0xC1, 0xE2, 0x20,                                  // shl rdx,0x20
         0x48, 0x09, 0xD0,                                        // or rax,rdx
@@ -66,6 +73,8 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4A, 0xFF, 0x84, 0xEB, 0x40, 0x02, 0x00, 0x00,          // inc qword ptr [rbx+r13*8+0x240]
         0x48, 0xFF, 0x43, 0x20,                                  // inc qword ptr [rbx+0x20]
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        0x48, 0xFF, 0x4B, 0x30,                                  // dec qword ptr [rbx+0x30]
+        0x0F, 0x84, 0xB0, 0x00, 0x00, 0x00,                      // je budget
         // enter:
         0xB8, 0x10, 0x00, 0x00, 0x00,                            // mov eax,0x10
         0x8B, 0x3B,                                              // mov edi,dword ptr [rbx]
@@ -78,16 +87,16 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x48, 0x09, 0xD0,                                        // or rax,rdx
         0x48, 0x89, 0x43, 0x10,                                  // mov qword ptr [rbx+0x10],rax
         0x4D, 0x85, 0xE4,                                        // test r12,r12
-        0x0F, 0x85, 0x81, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0x8D, 0x00, 0x00, 0x00,                      // jne leave
         0x83, 0x7B, 0x28, 0x00,                                  // cmp dword ptr [rbx+0x28],0x0
-        0x75, 0x7B,                                              // jne leave
+        0x0F, 0x85, 0x83, 0x00, 0x00, 0x00,                      // jne leave
         0x48, 0x8B, 0x73, 0x08,                                  // mov rsi,qword ptr [rbx+0x8]
         0x83, 0x7E, 0x08, 0x02,                                  // cmp dword ptr [rsi+0x8],0x2
-        0x75, 0x71,                                              // jne leave
+        0x75, 0x79,                                              // jne leave
         0x80, 0x7E, 0x21, 0x01,                                  // cmp byte ptr [rsi+0x21],0x1
-        0x75, 0x6B,                                              // jne leave
+        0x75, 0x73,                                              // jne leave
         0x83, 0x7E, 0x24, 0x01,                                  // cmp dword ptr [rsi+0x24],0x1
-        0x75, 0x65,                                              // jne leave
+        0x75, 0x6D,                                              // jne leave
         0x0F, 0xB7, 0x4E, 0x22,                                  // movzx ecx,word ptr [rsi+0x22]
         0x48, 0x8B, 0x7E, 0x28,                                  // mov rdi,qword ptr [rsi+0x28]
         0x48, 0x01, 0xF7,                                        // add rdi,rsi
@@ -96,7 +105,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4C, 0x8D, 0x4B, 0x40,                                  // lea r9,[rbx+0x40]
         // scan:
         0x45, 0x39, 0xC6,                                        // cmp r14d,r8d
-        0x73, 0x4A,                                              // jae leave
+        0x73, 0x52,                                              // jae leave
         0x66, 0x41, 0x39, 0x49, 0x08,                            // cmp word ptr [r9+0x8],cx
         0x74, 0x09,                                              // je found
         0x41, 0xFF, 0xC6,                                        // inc r14d
@@ -106,7 +115,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4D, 0x8B, 0x11,                                        // mov r10,qword ptr [r9]
         0x41, 0x8B, 0x02,                                        // mov eax,dword ptr [r10]
         0x85, 0xC0,                                              // test eax,eax
-        0x78, 0x30,                                              // js leave
+        0x78, 0x38,                                              // js leave
         0x0F, 0xB6, 0x56, 0x20,                                  // movzx edx,byte ptr [rsi+0x20]
         0x4E, 0x8D, 0x2C, 0x72,                                  // lea r13,[rdx+r14*2]
         0x85, 0xD2,                                              // test edx,edx
@@ -114,14 +123,17 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x41, 0xF6, 0x41, 0x0A, 0x01,                            // test byte ptr [r9+0xa],0x1
         0x74, 0x16,                                              // je notanswered
         0x88, 0x07,                                              // mov byte ptr [rdi],al
-        0xE9, 0x29, 0xFF, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0x1B, 0xFF, 0xFF, 0xFF,                            // jmp next
         // write:
         0x41, 0xF6, 0x41, 0x0A, 0x02,                            // test byte ptr [r9+0xa],0x2
         0x74, 0x08,                                              // je notanswered
         0x38, 0x07,                                              // cmp byte ptr [rdi],al
-        0x0F, 0x84, 0x1A, 0xFF, 0xFF, 0xFF,                      // je next
+        0x0F, 0x84, 0x0C, 0xFF, 0xFF, 0xFF,                      // je next
         // notanswered:
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        0xEB, 0x06,                                              // jmp leave
+        // budget:
+        0x41, 0xBC, 0x01, 0x00, 0x00, 0x00,                      // mov r12d,0x1
         // leave:
         0x4C, 0x89, 0xE0,                                        // mov rax,r12
         0x41, 0x5E,                                              // pop r14
@@ -143,6 +155,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     private object[] _keepAlive = [];
     private byte* _block;
     private long _seenAnswered, _seenAnsweredCycles;
+    private bool _perPortTaken = true; // the counters start at zero, as the seen copies do
 
     /// <summary>Creates the loop for <paramref name="vcpu"/>, answering nothing until <see cref="SetPorts"/>.</summary>
     public PublishedPortRunLoop(KvmVcpu vcpu)
@@ -159,31 +172,44 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     }
 
     /// <summary>Whether the ports must be set again before the loop answers anything (<see cref="MarkStale"/>).</summary>
-    public bool IsStale => Volatile.Read(ref *(int*)(_block + StaleOffset)) != 0;
+    public bool IsStale => Volatile.Read(ref *(int*)(Block + StaleOffset)) != 0;
 
     /// <summary>Exits the loop has answered.</summary>
-    public long Answered => Volatile.Read(ref *(long*)(_block + AnsweredOffset));
+    public long Answered => Volatile.Read(ref *(long*)(Block + AnsweredOffset));
 
     /// <summary>Time the loop spent on the exits it answered, in <see cref="CycleClock"/> counts.</summary>
-    public long AnsweredCycles => Volatile.Read(ref *(long*)(_block + CyclesOffset));
+    public long AnsweredCycles => Volatile.Read(ref *(long*)(Block + CyclesOffset));
 
     /// <summary>When the last <c>KVM_RUN</c> returned (<see cref="CycleClock"/> counts): where the caller's handling
     /// of the exit it returned with began.</summary>
-    public long LastReturn => *(long*)(_block + LastReturnOffset);
+    public long LastReturn => *(long*)(Block + LastReturnOffset);
 
-    /// <summary>Any thread: the ports the loop answers are out of date; from the next exit on it answers none until
-    /// the vCPU's thread sets them again.</summary>
-    public void MarkStale() => Volatile.Write(ref *(int*)(_block + StaleOffset), 1);
+    private byte* Block
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_block == null, this);
+            return _block;
+        }
+    }
+
+    /// <summary>Any thread, before <see cref="Dispose"/>: the ports the loop answers are out of date; from the next exit
+    /// on it answers none until the vCPU's thread has cleared the mark (<see cref="ClearStale"/>) and set them again.</summary>
+    public void MarkStale() => Volatile.Write(ref *(int*)(Block + StaleOffset), 1);
+
+    /// <summary>The vCPU's thread: clears the stale mark and says whether it was set. Clear it before reading what
+    /// the ports are to be, then <see cref="SetPorts"/>: a <see cref="MarkStale"/> after the clear then stands.</summary>
+    public bool ClearStale() => Interlocked.Exchange(ref *(int*)(Block + StaleOffset), 0) != 0; // a full fence: the reads that follow come after it
 
     /// <summary>
     /// The vCPU's thread, between runs: the ports to answer from now on (the first <see cref="Capacity"/>). Each
     /// port's value cell must stay where it is while it is set: the owners in <paramref name="keepAlive"/> are held
-    /// until the next call.
+    /// until the next call. The loop answers them once the stale mark is clear (<see cref="ClearStale"/>).
     /// </summary>
     public void SetPorts(ReadOnlySpan<PublishedPort> ports, object[] keepAlive)
     {
         ArgumentNullException.ThrowIfNull(keepAlive);
-        Volatile.Write(ref *(int*)(_block + StaleOffset), 0); // first: a MarkStale from now on is not lost
+        ObjectDisposedException.ThrowIf(_block == null, this);
         int count = Math.Min(ports.Length, Capacity);
         for (int i = 0; i < count; i++)
         {
@@ -205,20 +231,24 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     }
 
     /// <summary>
-    /// Runs the vCPU until an exit the loop does not answer: true then (the exit is in <c>kvm_run</c>), false when
-    /// <c>KVM_RUN</c> was interrupted (a kick: EINTR or EAGAIN), as <see cref="KvmVcpu.Run"/>.
+    /// Runs the vCPU until an exit the loop does not answer (<see cref="RunLoopOutcome.Exit"/>: it is in
+    /// <c>kvm_run</c>), <c>KVM_RUN</c> is interrupted (<see cref="RunLoopOutcome.Interrupted"/>: a kick, EINTR or
+    /// EAGAIN, as <see cref="KvmVcpu.Run"/> returns false), or <see cref="AnswersPerRun"/> exits have been answered
+    /// (<see cref="RunLoopOutcome.AnswersSpent"/>: the last of them is completed by the next <c>KVM_RUN</c>).
     /// </summary>
     /// <exception cref="KvmException">KVM_RUN failed.</exception>
-    public bool Run()
+    public RunLoopOutcome Run()
     {
-        long result = Enter(_block);
-        if (result == 0)
+        byte* block = Block;
+        *(long*)(block + BudgetOffset) = AnswersPerRun;
+        long result = Enter(block);
+        if (result >= 0)
         {
-            return true;
+            return result == 0 ? RunLoopOutcome.Exit : RunLoopOutcome.AnswersSpent;
         }
 
         int errno = (int)-result;
-        return errno is Errno.EINTR or Errno.EAGAIN ? false : throw new KvmException("KVM_RUN", errno);
+        return errno is Errno.EINTR or Errno.EAGAIN ? RunLoopOutcome.Interrupted : throw new KvmException("KVM_RUN", errno);
     }
 
     /// <summary>
@@ -232,7 +262,18 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         (long Exits, long Cycles) delta = (answered - _seenAnswered, cycles - _seenAnsweredCycles);
         _seenAnswered = answered;
         _seenAnsweredCycles = cycles;
-        if (perPort is not null && delta.Exits > 0)
+        if (perPort is null)
+        {
+            _perPortTaken = false;
+        }
+        else if (!_perPortTaken)
+        {
+            // The first call that wants them: counts from here on, not those answered while nobody asked.
+            new ReadOnlySpan<long>(_block + CountsOffset, 2 * Capacity).CopyTo(_seenCounts);
+            new ReadOnlySpan<long>(_block + PortCyclesOffset, 2 * Capacity).CopyTo(_seenCycles);
+            _perPortTaken = true;
+        }
+        else if (delta.Exits > 0)
         {
             int count = *(int*)(_block + PortCountOffset);
             for (int slot = 0; slot < 2 * count; slot++)

@@ -24,6 +24,7 @@ public sealed class Vcpu : IDisposable
     private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
     private PublishedPortRunLoop? _runLoop; // created by the vCPU's thread; under _threadLock for other threads
     private Action<ushort, bool, long, long, long>? _recordAnswered;
+    private long _exitsAnsweredInRunLoop;
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
     {
@@ -39,6 +40,11 @@ public sealed class Vcpu : IDisposable
 
     /// <summary>Exits this vCPU has handled.</summary>
     public long ExitCount => Interlocked.Read(ref _exitCount);
+
+    /// <summary>Of <see cref="ExitCount"/>, the exits the vCPU's run loop answered from published registers without the
+    /// dispatcher (<see cref="PublishedPortRunLoop"/>; counted each time the loop returns, at least every
+    /// <see cref="PublishedPortRunLoop.AnswersPerRun"/> answers).</summary>
+    public long ExitsAnsweredInRunLoop => Interlocked.Read(ref _exitsAnsweredInRunLoop);
 
     /// <summary>When this vCPU first entered <c>KVM_RUN</c>, about its first guest instruction
     /// (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 before it ran.</summary>
@@ -151,19 +157,25 @@ public sealed class Vcpu : IDisposable
                 Volatile.Write(ref _firstRunAt, System.Diagnostics.Stopwatch.GetTimestamp()); // single writer
             }
 
-            bool exited;
+            RunLoopOutcome outcome;
             long handlingStart;
             if (_firstExitAt != 0 && _vm.AnswersInRunLoop)
             {
-                exited = RunAnsweringPublishedPorts(out handlingStart);
+                outcome = RunAnsweringPublishedPorts(out handlingStart);
             }
             else
             {
-                exited = Kvm.Run();
+                outcome = Kvm.Run() ? RunLoopOutcome.Exit : RunLoopOutcome.Interrupted;
                 handlingStart = CycleClock.Now();
             }
 
-            if (!exited)
+            if (outcome == RunLoopOutcome.AnswersSpent)
+            {
+                exitPending = true; // the last exit the loop answered is completed by the next KVM_RUN
+                continue;
+            }
+
+            if (outcome == RunLoopOutcome.Interrupted)
             {
                 // Kicked. Whoever kicks sets its request (stop, suspend, pause) before immediate_exit, so clearing
                 // immediate_exit first and then looking at the requests loses none, and leaves no stale kick to make
@@ -198,11 +210,11 @@ public sealed class Vcpu : IDisposable
             }
 
             _dispatching = true;
-            ExitOutcome outcome = dispatcher.Dispatch(Id, exit, Kvm);
+            ExitOutcome handled = dispatcher.Dispatch(Id, exit, Kvm);
             _dispatching = false;
-            if (outcome.Disposition != ExitDisposition.Continue)
+            if (handled.Disposition != ExitDisposition.Continue)
             {
-                return outcome;
+                return handled;
             }
 
             EndHandling(handlingStart);
@@ -212,7 +224,7 @@ public sealed class Vcpu : IDisposable
     }
 
     // KVM_RUN in the loop that answers published port registers itself; handlingStart is when KVM_RUN last returned.
-    private bool RunAnsweringPublishedPorts(out long handlingStart)
+    private RunLoopOutcome RunAnsweringPublishedPorts(out long handlingStart)
     {
         PublishedPortRunLoop? loop = _runLoop;
         if (loop is null)
@@ -224,7 +236,7 @@ public sealed class Vcpu : IDisposable
             }
         }
 
-        if (loop.IsStale)
+        if (loop.ClearStale()) // before reading the set: a change from now on marks it stale again
         {
             (PublishedPort[] ports, object[] owners) = _vm.PublishedPortsForRunLoop();
             loop.SetPorts(ports, owners);
@@ -242,6 +254,7 @@ public sealed class Vcpu : IDisposable
             if (exits != 0)
             {
                 Interlocked.Add(ref _exitCount, exits);
+                Interlocked.Add(ref _exitsAnsweredInRunLoop, exits);
                 Volatile.Write(ref _handlingCycles, _handlingCycles + cycles); // single writer: no lock prefix
                 _vm.CountAnsweredExits(exits);
             }

@@ -186,6 +186,16 @@ public sealed partial class VirtualMachine : IDisposable
             }
         }
 
+        if (joined && _result!.ExitCount != ExitCount)
+        {
+            // A stop from another thread took the count while a vCPU's run loop held exits it had answered but not yet
+            // counted (PublishedPortRunLoop): with every vCPU thread gone, the count is final.
+            lock (_stateLock)
+            {
+                _result = _result with { ExitCount = ExitCount };
+            }
+        }
+
         return _result!;
     }
 

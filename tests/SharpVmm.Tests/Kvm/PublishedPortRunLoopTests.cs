@@ -53,6 +53,7 @@ public class PublishedPortRunLoopTests
         Assert.Equal(Polls, polls.Count);
         Assert.True(polls.Time > TimeSpan.Zero && polls.Longest > TimeSpan.Zero && polls.Longest <= polls.Time);
         Assert.True(vm.Vcpus[0].TimeHandlingExits >= polls.Time);
+        Assert.Equal(Polls - 1, vm.Vcpus[0].ExitsAnsweredInRunLoop); // all but the first: the loop starts after it
     }
 
     [Fact]
@@ -88,6 +89,7 @@ public class PublishedPortRunLoopTests
         Assert.Equal(VmStopReason.AllVcpusHalted, result.Reason);
         Assert.Equal([0x21UL, 0xD5UL], echo.Writes.Select(w => w.Value));
         Assert.Equal(1, device.Reads);
+        Assert.True(vm.Vcpus[0].ExitsAnsweredInRunLoop > 0);
     }
 
     [Fact]
@@ -128,6 +130,7 @@ public class PublishedPortRunLoopTests
 
         Assert.Equal(VmStopReason.StopRequested, result.Reason);
         Assert.True(vm.ExitCount > 1, $"{vm.ExitCount} exits");
+        Assert.Equal(vm.ExitCount, result.ExitCount); // with the exits the loop answered after the stop was asked for
         Assert.Equal(vm.ExitCount, vm.Vcpus[0].ExitCount);
     }
 
@@ -140,6 +143,7 @@ public class PublishedPortRunLoopTests
 
         Assert.Equal(VmStopReason.ExitLimitReached, result.Reason);
         Assert.Equal(500, vm.ExitCount);
+        Assert.Equal(0, vm.Vcpus[0].ExitsAnsweredInRunLoop); // the loop stays off: it would run past the limit
     }
 
     // A VM whose guest reads the published status register (0x60) for ever.
@@ -191,11 +195,12 @@ public class PublishedPortRunLoopTests
             a.hlt();
         }));
         using var loop = new PublishedPortRunLoop(vm.Vcpus[0].Kvm);
+        Assert.True(loop.ClearStale()); // a new loop answers nothing until its ports are set
         loop.SetPorts([new PublishedPort(StatusPort, status.ValueAddress, true, false), new PublishedPort(ControlPort, control.ValueAddress, true, true)],
             [status, control]);
         var perPort = new List<(ushort Port, bool IsWrite, long Count)>();
 
-        Assert.True(loop.Run());
+        Assert.Equal(RunLoopOutcome.Exit, loop.Run());
         (long exits, long cycles) = loop.TakeAnswered((port, isWrite, count, _, longest) =>
         {
             Assert.True(longest > 0);
@@ -226,19 +231,58 @@ public class PublishedPortRunLoopTests
             a.hlt();
         }));
         using var loop = new PublishedPortRunLoop(vm.Vcpus[0].Kvm);
+        loop.ClearStale();
         loop.SetPorts([new PublishedPort(StatusPort, status.ValueAddress, true, false)], [status]);
         loop.MarkStale();
 
         Assert.True(loop.IsStale);
-        Assert.True(loop.Run());
+        Assert.Equal(RunLoopOutcome.Exit, loop.Run());
         Assert.Equal(0, loop.Answered);
         Assert.Equal(StatusPort, vm.Vcpus[0].Kvm.Exit.IoPort);
         vm.Vcpus[0].Kvm.Exit.IoData[0] = 0x42; // answered by the caller, as the dispatcher would
 
+        Assert.True(loop.ClearStale());
         loop.SetPorts([new PublishedPort(StatusPort, status.ValueAddress, true, false)], [status]);
         Assert.False(loop.IsStale);
-        Assert.True(loop.Run());
+        Assert.Equal(RunLoopOutcome.Exit, loop.Run());
         Assert.Equal(1, loop.Answered);
         Assert.Equal(KvmExitReason.Hlt, vm.Vcpus[0].Kvm.Exit.Reason);
+    }
+
+    [Fact]
+    public void The_loop_returns_after_its_budget_of_answers_and_the_next_run_completes_the_last_one()
+    {
+        const int Polls = PublishedPortRunLoop.AnswersPerRun + 1000;
+        var status = new PublishedRegister(5);
+        status.Publish(0x60);
+        using var vm = TestVm.Create();
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, GuestCode.Assemble(32, 0x100000, a =>
+        {
+            var next = a.CreateLabel();
+            a.xor(ecx, ecx);
+            a.xor(ebx, ebx);
+            a.mov(dx, StatusPort);
+            a.Label(ref next);
+            a.@in(al, dx);
+            a.movzx(eax, al);
+            a.add(ebx, eax);
+            a.inc(ecx);
+            a.cmp(ecx, Polls);
+            a.jne(next);
+            a.mov(eax, ebx);
+            a.mov(dx, EchoPort);
+            a.@out(dx, eax);
+            a.hlt();
+        }));
+        using var loop = new PublishedPortRunLoop(vm.Vcpus[0].Kvm);
+        loop.ClearStale();
+        loop.SetPorts([new PublishedPort(StatusPort, status.ValueAddress, true, false)], [status]);
+
+        Assert.Equal(RunLoopOutcome.AnswersSpent, loop.Run());
+        Assert.Equal(PublishedPortRunLoop.AnswersPerRun, loop.Answered);
+        Assert.Equal(RunLoopOutcome.Exit, loop.Run());
+        Assert.Equal(Polls, loop.Answered);
+        Assert.Equal(EchoPort, vm.Vcpus[0].Kvm.Exit.IoPort);
+        Assert.Equal(Polls * 0x60, BitConverter.ToInt32(vm.Vcpus[0].Kvm.Exit.IoData)); // every read, the budget's last too, got its value
     }
 }
