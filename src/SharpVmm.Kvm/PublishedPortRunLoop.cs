@@ -16,7 +16,7 @@ namespace SharpVmm.Kvm;
 /// the VMM's own part. In managed code that part is the P/Invoke transition and the objects the exit path reads, about
 /// 20 pages; here it is this page, the loop's block and the registers' values. Where the CPU is itself emulated (QEMU's
 /// TCG, which flushes its software TLB at every emulated world switch), what an exit costs follows the pages it
-/// touches, and the loop answers in a third of the time (docs/performance.md).
+/// touches, and the loop answers a boot's LSR reads in about half the time (docs/performance.md).
 /// </para>
 /// <para>
 /// The loop's block is one page of native memory, written by the vCPU's thread between runs (<see cref="SetPorts"/>)
