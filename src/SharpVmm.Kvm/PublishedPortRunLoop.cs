@@ -149,7 +149,6 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     private static readonly delegate* unmanaged<byte*, long> Enter = (delegate* unmanaged<byte*, long>)ExecutablePage.Create(Code);
 
     private readonly KvmVcpu _vcpu;
-    private readonly ushort[] _ports = new ushort[Capacity];
     private readonly long[] _seenCounts = new long[2 * Capacity];
     private readonly long[] _seenCycles = new long[2 * Capacity];
     private object[] _keepAlive = [];
@@ -218,15 +217,13 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
             *(nint*)entry = port.ValueCell;
             *(ushort*)(entry + 8) = port.Port;
             *(entry + 10) = (byte)((port.AnswersReads ? AnswersReads : 0) | (port.DropsRewrites ? DropsRewrites : 0));
-            _ports[i] = port.Port;
         }
 
         *(int*)(_block + PortCountOffset) = count;
         _keepAlive = keepAlive;
 
         // Each slot counts for a port from here on (what was not taken is in the totals only).
-        new ReadOnlySpan<long>(_block + CountsOffset, 2 * Capacity).CopyTo(_seenCounts);
-        new ReadOnlySpan<long>(_block + PortCyclesOffset, 2 * Capacity).CopyTo(_seenCycles);
+        SkipPerPortCounts();
         new Span<long>(_block + LongestOffset, 2 * Capacity).Clear();
     }
 
@@ -268,9 +265,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         }
         else if (!_perPortTaken)
         {
-            // The first call that wants them: counts from here on, not those answered while nobody asked.
-            new ReadOnlySpan<long>(_block + CountsOffset, 2 * Capacity).CopyTo(_seenCounts);
-            new ReadOnlySpan<long>(_block + PortCyclesOffset, 2 * Capacity).CopyTo(_seenCycles);
+            SkipPerPortCounts(); // the first call that wants them: counts from here on, not those answered while nobody asked
             _perPortTaken = true;
         }
         else if (delta.Exits > 0)
@@ -281,7 +276,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
                 long slotCount = ((long*)(_block + CountsOffset))[slot], slotCycles = ((long*)(_block + PortCyclesOffset))[slot];
                 if (slotCount != _seenCounts[slot])
                 {
-                    perPort(_ports[slot / 2], slot % 2 == 1, slotCount - _seenCounts[slot], slotCycles - _seenCycles[slot],
+                    perPort(*(ushort*)(_block + PortsOffset + (slot / 2 * PortSize) + 8), slot % 2 == 1, slotCount - _seenCounts[slot], slotCycles - _seenCycles[slot],
                         ((long*)(_block + LongestOffset))[slot]);
                     _seenCounts[slot] = slotCount;
                     _seenCycles[slot] = slotCycles;
@@ -290,6 +285,13 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         }
 
         return delta;
+    }
+
+    // What the per-port counters hold now is taken as seen, without being reported.
+    private void SkipPerPortCounts()
+    {
+        new ReadOnlySpan<long>(_block + CountsOffset, 2 * Capacity).CopyTo(_seenCounts);
+        new ReadOnlySpan<long>(_block + PortCyclesOffset, 2 * Capacity).CopyTo(_seenCycles);
     }
 
     /// <summary>Frees the block; the vCPU's thread must have left <see cref="Run"/> for good.</summary>

@@ -41,11 +41,11 @@ public sealed class ExitDispatcher
     }
 
     /// <summary>Whether every port and MMIO access is traced, so that none may be answered without this dispatcher.</summary>
-    public bool TracesAccesses => _tracer is not null;
+    internal bool TracesAccesses => _tracer is not null;
 
     /// <summary>Counts <paramref name="count"/> port I/O exits answered without this dispatcher (a vCPU's run loop
     /// answered them from published values), so that <see cref="ExitsWithReason"/> stays the total.</summary>
-    public void CountAnsweredPortIo(long count) => Interlocked.Add(ref _exitsByReason[(int)KvmExitReason.Io], count);
+    internal void CountAnsweredPortIo(long count) => Interlocked.Add(ref _exitsByReason[(int)KvmExitReason.Io], count);
 
     /// <summary>
     /// Whether a triple fault resets the machine, as on a PC (<see cref="VmStopReason.GuestReset"/>, the way a kernel

@@ -24,24 +24,7 @@ public class PublishedPortRunLoopTests
         device.Status.Publish(0x60);
         using var vm = TestVm.Create(b => b.AddIoDevice(DevicePort, 8, device).AddIoDevice(EchoPort, 4, echo));
         ExitStatistics statistics = vm.CollectExitStatistics();
-        TestVm.Load(vm, CpuMode.Protected32, 0x100000, GuestCode.Assemble(32, 0x100000, a =>
-        {
-            var next = a.CreateLabel();
-            a.xor(ecx, ecx);
-            a.xor(ebx, ebx);
-            a.mov(dx, StatusPort);
-            a.Label(ref next);
-            a.@in(al, dx);
-            a.movzx(eax, al);
-            a.add(ebx, eax);
-            a.inc(ecx);
-            a.cmp(ecx, Polls);
-            a.jne(next);
-            a.mov(eax, ebx);
-            a.mov(dx, EchoPort);
-            a.@out(dx, eax);
-            a.hlt();
-        }));
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, SummingPoller(Polls));
 
         Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
 
@@ -145,6 +128,26 @@ public class PublishedPortRunLoopTests
         Assert.Equal(500, vm.ExitCount);
         Assert.Equal(0, vm.Vcpus[0].ExitsAnsweredInRunLoop); // the loop stays off: it would run past the limit
     }
+
+    // Reads the status port polls times a byte at a time, writes the sum of the values as a dword to EchoPort; halts.
+    private static byte[] SummingPoller(int polls) => GuestCode.Assemble(32, 0x100000, a =>
+    {
+        var next = a.CreateLabel();
+        a.xor(ecx, ecx);
+        a.xor(ebx, ebx);
+        a.mov(dx, StatusPort);
+        a.Label(ref next);
+        a.@in(al, dx);
+        a.movzx(eax, al);
+        a.add(ebx, eax);
+        a.inc(ecx);
+        a.cmp(ecx, polls);
+        a.jne(next);
+        a.mov(eax, ebx);
+        a.mov(dx, EchoPort);
+        a.@out(dx, eax);
+        a.hlt();
+    });
 
     // A VM whose guest reads the published status register (0x60) for ever.
     private static VirtualMachine PollingForever()
@@ -256,24 +259,7 @@ public class PublishedPortRunLoopTests
         var status = new PublishedRegister(5);
         status.Publish(0x60);
         using var vm = TestVm.Create();
-        TestVm.Load(vm, CpuMode.Protected32, 0x100000, GuestCode.Assemble(32, 0x100000, a =>
-        {
-            var next = a.CreateLabel();
-            a.xor(ecx, ecx);
-            a.xor(ebx, ebx);
-            a.mov(dx, StatusPort);
-            a.Label(ref next);
-            a.@in(al, dx);
-            a.movzx(eax, al);
-            a.add(ebx, eax);
-            a.inc(ecx);
-            a.cmp(ecx, Polls);
-            a.jne(next);
-            a.mov(eax, ebx);
-            a.mov(dx, EchoPort);
-            a.@out(dx, eax);
-            a.hlt();
-        }));
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, SummingPoller(Polls));
         using var loop = new PublishedPortRunLoop(vm.Vcpus[0].Kvm);
         loop.ClearStale();
         loop.SetPorts([new PublishedPort(StatusPort, status.ValueAddress, true, false)], [status]);
