@@ -7,6 +7,8 @@ using SharpVmm.Devices.Virtio.Block;
 using SharpVmm.Devices.Virtio.Console;
 using SharpVmm.Devices.Virtio.Entropy;
 using SharpVmm.Devices.Virtio.Net;
+using SharpVmm.Devices.Legacy;
+using SharpVmm.Devices.Pci;
 using SharpVmm.Platform;
 
 namespace SharpVmm;
@@ -72,6 +74,9 @@ internal static class KernelVmBuilder
             else
             {
                 _ = SerialWriteCoalescing.Attach(vm, pc.Serial, PcPlatform.Com1Port); // --trace-io wants every access as an exit
+                _ = IndexRegisterCoalescing.Attach(vm, PcPlatform.RtcPort, 1, PcPlatform.RtcPort, CmosRtc.PortCount);
+                // PCI's configuration ports, claimed by the host bridge where there is PCI and reserved by ACPI either way.
+                _ = IndexRegisterCoalescing.Attach(vm, PciLayout.ConfigAddressPort, 4, PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount);
             }
 
             AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.Attach(devices, wakeAlarm: pc.Rtc) : null;

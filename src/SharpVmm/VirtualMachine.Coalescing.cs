@@ -43,9 +43,9 @@ public sealed partial class VirtualMachine
     /// <summary>
     /// Lets KVM queue the guest's writes to <paramref name="size"/> bytes at <paramref name="address"/> instead of
     /// exiting for each (<c>KVM_REGISTER_COALESCED_MMIO</c>). The device still sees every write, in the guest's order
-    /// and before the next exit any vCPU handles (while COM1's THR is the only zone, before the next access to the UART
-    /// that can observe them: <see cref="Platform.SerialWriteCoalescing"/>); a timer delivers writes that no exit
-    /// follows within 20 ms. Reads
+    /// and before the next exit any vCPU handles (while every zone is confined to its device, as the platform's are,
+    /// before the next access to a device that can observe them: <see cref="Platform.SerialWriteCoalescing"/>,
+    /// <see cref="Platform.IndexRegisterCoalescing"/>); a timer delivers writes that no exit follows within 20 ms. Reads
     /// still exit. Use it only where the guest needs no effect of a write (an interrupt, a changed register) before
     /// its next access to the device.
     /// </summary>

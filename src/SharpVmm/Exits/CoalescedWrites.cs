@@ -8,11 +8,11 @@ namespace SharpVmm.Exits;
 /// <summary>
 /// The VM's coalesced write zones and the replay of KVM's ring into the buses. A zone's writes do not exit: KVM queues
 /// them, and they reach their device before anything else the guest does there is handled, because every vCPU replays
-/// the ring before it handles an exit (<see cref="Vcpu"/>; while one zone is registered, exits declared unable to
-/// observe it skip that: <see cref="AddRegisterThatNeedsNoReplay"/>, <see cref="ConfineZone"/>), and a timer replays it
-/// every <see cref="ReplayPeriod"/> or sooner so that a guest that writes and then waits without exiting is not left
-/// unheard. The VM also replays it when its
-/// vCPUs park (before a snapshot) and when they have stopped.
+/// the ring before it handles an exit (<see cref="Vcpu"/>; while every zone registered is confined to its device, exits
+/// that cannot observe any of them skip that: <see cref="AddRegisterThatNeedsNoReplay"/>, <see cref="ConfineZone"/>),
+/// and a timer replays it every <see cref="ReplayPeriod"/> or sooner so that a guest that writes and then waits without
+/// exiting is not left unheard. The VM also replays it when its vCPUs park (before a snapshot) and when they have
+/// stopped.
 /// </summary>
 internal sealed partial class CoalescedWrites : IDisposable
 {
@@ -37,15 +37,14 @@ internal sealed partial class CoalescedWrites : IDisposable
     private readonly IoBus _io;
     private readonly MmioBus _mmio;
     private readonly Lock _replayLock = new();
-    private readonly Lock _zoneLock = new();
+    private readonly Lock _zoneLock = new(); // the zones' list and rules: held briefly, the exit path may wait for it
+    private readonly Lock _kvmZoneLock = new(); // taken before _zoneLock: one zone registered or unregistered at a time
+    private int _changing; // zones being registered (under _zoneLock): the rules stay off meanwhile
     private readonly Timer _timer;
     private long _replayed;
     private int _replaying; // 1 while a replay runs (under _replayLock): writes may be out of the ring but not yet delivered
     private bool _disposed;
-    private (ushort Port, ushort Zone)[] _registersThatNeedNoReplay = [];
-    private (ushort Zone, ushort First, int Count)[] _zoneScopes = [];
     private readonly List<(ulong Address, bool IsPortIo)> _zoneList = [];
-    private int _onlyPortZone = -1; // the one zone's port, when exactly one zone is registered and it is a port zone
 
     private CoalescedWrites(KvmVm vm, CoalescedWriteRing ring, IoBus io, MmioBus mmio)
     {
@@ -76,178 +75,75 @@ internal sealed partial class CoalescedWrites : IDisposable
         return new CoalescedWrites(vm, ring, io, mmio);
     }
 
-    /// <summary>Registers a zone; false when KVM refuses it (the writes then exit as before).</summary>
+    /// <summary>Registers a zone; false when KVM refuses it (the writes then exit as before). Any thread; the exit path
+    /// does not wait for it (registering waits for KVM's SRCU grace period).</summary>
     public bool TryAdd(ulong address, uint size, bool isPortIo)
     {
-        lock (_zoneLock)
+        lock (_kvmZoneLock)
         {
-            if (_disposed)
+            lock (_zoneLock)
             {
-                return false;
+                if (_disposed)
+                {
+                    return false;
+                }
+
+                _changing++; // the rules stay off until the zone is in the list: it may queue writes before that
+                NoteRules();
             }
 
-            Volatile.Write(ref _onlyPortZone, -1); // before the new zone can queue anything
-            ReplayRulesChanged?.Invoke();
+            bool registered = true;
             try
             {
                 _vm.RegisterCoalescedZone(address, size, isPortIo);
             }
             catch (KvmException)
             {
-                NoteOnlyZone();
-                return false;
+                registered = false;
             }
 
-            _zoneList.Add((address, isPortIo));
-            NoteOnlyZone();
-            if (_zoneList.Count == 1)
+            lock (_zoneLock)
             {
-                _timer.Change(_period, _period);
-            }
+                _changing--;
+                if (registered)
+                {
+                    _zoneList.Add((address, isPortIo));
+                    if (_zoneList.Count == 1)
+                    {
+                        _timer.Change(_period, _period);
+                    }
+                }
 
-            return true;
+                NoteRules();
+                return registered;
+            }
         }
     }
 
-    /// <summary>Unregisters a zone added by <see cref="TryAdd"/>, then delivers what it queued.</summary>
+    /// <summary>Unregisters a zone added by <see cref="TryAdd"/>, then delivers what it queued. Any thread; the exit
+    /// path does not wait for it.</summary>
     public void Remove(ulong address, uint size, bool isPortIo)
     {
-        lock (_zoneLock)
+        lock (_kvmZoneLock)
         {
-            if (_disposed)
+            lock (_zoneLock)
             {
-                return;
+                if (_disposed)
+                {
+                    return;
+                }
             }
 
             _vm.UnregisterCoalescedZone(address, size, isPortIo);
-            _zoneList.Remove((address, isPortIo));
-            NoteOnlyZone();
+            lock (_zoneLock)
+            {
+                _zoneList.Remove((address, isPortIo));
+                _leaving.Remove((address, isPortIo));
+                NoteRules();
+            }
         }
 
         Replay();
-    }
-
-    // Under _zoneLock: the one registered zone's port, where there is exactly one and it is a port zone.
-    private void NoteOnlyZone()
-    {
-        Volatile.Write(ref _onlyPortZone, _zoneList.Count == 1 && _zoneList[0].IsPortIo ? (int)_zoneList[0].Address : -1);
-        ReplayRulesChanged?.Invoke();
-    }
-
-    /// <summary>
-    /// Declares that the register at <paramref name="port"/> does not depend on the writes KVM queues for the zone at
-    /// <paramref name="zonePort"/>: while that is the only zone registered, a vCPU answers a read of it, or drops a write
-    /// that puts back its own value (<see cref="PublishedRegister.IsRewrite"/>), without delivering the queue first, and
-    /// the writes reach their device in larger batches (at the timer, at the next other exit, or when KVM's ring is
-    /// full and the next write exits). A UART's LSR, for one, reads the same whatever was written to its THR meanwhile,
-    /// and so do its interrupt enables. With other zones registered every access replays first, as their writes may
-    /// matter to it.
-    /// </summary>
-    public void AddRegisterThatNeedsNoReplay(ushort port, ushort zonePort)
-    {
-        lock (_zoneLock)
-        {
-            if (!_registersThatNeedNoReplay.Contains((port, zonePort)))
-            {
-                _registersThatNeedNoReplay = [.. _registersThatNeedNoReplay, (port, zonePort)]; // copied, for the exit path's lock-free read
-                ReplayRulesChanged?.Invoke();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Declares that the writes KVM queues for the zone at <paramref name="zonePort"/> matter only to the device at the
-    /// <paramref name="count"/> ports from <paramref name="firstPort"/>: no other access, port or MMIO, and no other exit
-    /// can observe them. While that is the only zone registered, a vCPU handles any exit outside that range without
-    /// delivering the queue first; the timer, a full ring, an access to the device itself, and the VM's stop deliver
-    /// it. A UART's THR, for one, changes nothing but the UART: its output, and its THR-empty interrupt, which is off
-    /// while its writes are coalesced.
-    /// </summary>
-    public void ConfineZone(ushort zonePort, ushort firstPort, int count)
-    {
-        lock (_zoneLock)
-        {
-            _zoneScopes = [.. _zoneScopes.Where(s => s.Zone != zonePort), (zonePort, firstPort, count)]; // copied, for the exit path
-            ReplayRulesChanged?.Invoke();
-        }
-    }
-
-    /// <summary>For the exit path: delivers the queued writes unless <paramref name="exit"/> cannot observe them: a read
-    /// of a register declared not to depend on them (<see cref="AddRegisterThatNeedsNoReplay"/>), or any exit outside
-    /// the one zone's confines (<see cref="ConfineZone"/>).</summary>
-    public void ReplayBefore(in VcpuExit exit)
-    {
-        if (!MayHandleWithoutReplay(exit))
-        {
-            Replay(); // nothing to do where everything is delivered already
-        }
-    }
-
-    private bool MayHandleWithoutReplay(in VcpuExit exit)
-    {
-        if (Volatile.Read(ref _onlyPortZone) is not (>= 0 and int zone))
-        {
-            return false;
-        }
-
-        if (exit.Reason != KvmExitReason.Io)
-        {
-            return ScopeOf((ushort)zone) is not null; // MMIO, HLT...: nothing there reaches a confined port zone's device
-        }
-
-        ushort port = exit.IoPort;
-        return IsOutsideScope(port, (ushort)zone) || (!exit.IoIsWrite && NeedsNoReplay(port, (ushort)zone));
-    }
-
-    /// <summary>Raised, under the zones' lock, when what <see cref="MayAnswerWithoutReplay"/> says may have changed: a
-    /// zone is about to be registered, or the zones or the declarations changed.</summary>
-    public event Action? ReplayRulesChanged;
-
-    /// <summary>Whether, by the zones and the declarations alone, a read of <paramref name="port"/> or a write there
-    /// that changes nothing never needs the queue delivered first: the port is outside the only zone's confines or
-    /// declared not to depend on it. Until <see cref="ReplayRulesChanged"/> is raised.</summary>
-    public bool MayAnswerWithoutReplay(ushort port) =>
-        Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && (NeedsNoReplay(port, (ushort)zone) || IsOutsideScope(port, (ushort)zone));
-
-    /// <summary>For the exit path: whether a read of <paramref name="port"/>, or a write there that changes nothing, may
-    /// be handled now without delivering the queue first (it is empty, the port is outside the one zone's confines, or
-    /// the register is declared not to depend on it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
-    public bool MayAccessWithoutReplay(ushort port) =>
-        // The declarations first: they are in this object, while the ring's head and tail are on a page of their own.
-        (Volatile.Read(ref _onlyPortZone) is >= 0 and int zone && (NeedsNoReplay(port, (ushort)zone) || IsOutsideScope(port, (ushort)zone)))
-        || IsDelivered;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsOutsideScope(ushort port, ushort zone) =>
-        ScopeOf(zone) is (ushort first, int count) && (port < first || port >= first + count);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (ushort First, int Count)? ScopeOf(ushort zone)
-    {
-        foreach ((ushort scopeZone, ushort first, int count) in _zoneScopes)
-        {
-            if (scopeZone == zone)
-            {
-                return (first, count);
-            }
-        }
-
-        return null;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
-    private bool NeedsNoReplay(ushort port, ushort zone)
-    {
-        foreach ((ushort register, ushort registerZone) in _registersThatNeedNoReplay)
-        {
-            if (register == port && registerZone == zone)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>
@@ -346,14 +242,17 @@ internal sealed partial class CoalescedWrites : IDisposable
     /// have stopped and before their mappings, where the ring lives, are released.</summary>
     public void Dispose()
     {
-        lock (_zoneLock)
+        lock (_kvmZoneLock) // after a zone change in progress
         {
-            if (_disposed)
+            lock (_zoneLock)
             {
-                return;
-            }
+                if (_disposed)
+                {
+                    return;
+                }
 
-            _disposed = true;
+                _disposed = true;
+            }
         }
 
         using (var done = new ManualResetEvent(false))

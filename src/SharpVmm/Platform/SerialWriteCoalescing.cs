@@ -12,16 +12,26 @@ namespace SharpVmm.Platform;
 /// register the UART publishes (LSR, IER, LCR, MCR, MSR, SCR), whose answer does not depend on them while coalescing is
 /// on, does not wait for them, nor does a write that puts such a register's value back (the console's IER restore
 /// after each line), so they arrive in batches (at the replay timer, or when KVM's ring of 169 writes is full) instead
-/// of one per line. Coalescing ends the moment the guest enables the THR-empty interrupt or loopback
-/// (<see cref="Uart8250.NeedsImmediateWrites"/>), and starts again the moment they are both off: the 8250 driver's
-/// loopback probe, early in a boot, then costs no exits of the log that follows it. Where the guest turns them on again
-/// soon after each start (a tty that enables the THR-empty interrupt for every burst of output), coalescing waits for
-/// a quiet time instead, twice as long each time from the replay timer's longest period (20 ms) up to
-/// <see cref="MaxQuietTimeBeforeResuming"/>, so that the zone is not registered and unregistered again and again;
-/// coalescing that lasted <see cref="LongRun"/> or more after it resumed resets that. While it is on, the UART's
-/// output thread is woken by the replay timer, not by the exits that deliver bytes
+/// of one per line.
+/// <para>
+/// Coalescing ends when the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>):
+/// from that moment every exit delivers the queued bytes first, and a byte written meanwhile reaches the UART at the
+/// next exit. The zone itself leaves KVM <see cref="LeavingDelay"/> later, unless the guest has turned both off again
+/// by then, as the 8250 driver's IER and THRE probes do within microseconds: the zone then stays. Coalescing starts
+/// again the moment both are off: the driver's loopback probe, early in a boot, then costs no exits of the log that
+/// follows it. Zones are registered and unregistered on the thread of a timer of the <see cref="TimeProvider"/> given
+/// to <see cref="Attach(VirtualMachine, Uart8250, ushort, TimeProvider)"/>, never on a vCPU's: each waits for KVM's
+/// SRCU grace period, milliseconds under nested KVM.
+/// </para>
+/// <para>
+/// Where the guest turns them on again soon after each start (a tty that enables the THR-empty interrupt for every
+/// burst of output), coalescing waits for a quiet time instead, twice as long each time from the replay timer's longest
+/// period (20 ms) up to <see cref="MaxQuietTimeBeforeResuming"/>, so that the zone is not registered and unregistered
+/// again and again; coalescing that lasted <see cref="LongRun"/> or more after it resumed resets that. While it is on,
+/// the UART's output thread is woken by the replay timer, not by the exits that deliver bytes
 /// (<see cref="Uart8250.HoldOutputWakeUps"/>): output reaches the host one replay period late at most, and the output
 /// thread takes held bytes by itself after 100 ms should the timer have stopped.
+/// </para>
 /// </summary>
 public sealed class SerialWriteCoalescing
 {
@@ -32,12 +42,19 @@ public sealed class SerialWriteCoalescing
     /// <summary>How long coalescing must last after it resumed for the next resumption to be immediate again.</summary>
     public static readonly TimeSpan LongRun = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long the THR-empty interrupt or loopback must stay on before the zone leaves KVM: longer than a
+    /// driver's probe that turns them on and off again, short against a tty's first burst of output.</summary>
+    public static readonly TimeSpan LeavingDelay = TimeSpan.FromMilliseconds(5);
+
     private readonly CoalescedWrites _writes;
     private readonly Uart8250 _uart;
     private readonly ushort _thrPort;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private bool _active;
+    private readonly ITimer _zoneChange; // the zone is registered and unregistered on its thread (ChangeZone)
+    private bool _wanted; // coalescing is wanted: THR-empty and loopback are off, and the quiet time has passed
+    private bool _active; // the zone is registered
+    private int _changing; // 1 while ChangeZone runs
     private TimeSpan _quietNeeded; // zero: start again at once, from the vCPU that ended the need
     private long _quietSince; // timestamp (_time) when THR-empty and loopback were last both turned off
     private long? _resumedAt; // timestamp when coalescing last started again after an end; null: not since attach
@@ -48,6 +65,7 @@ public sealed class SerialWriteCoalescing
         _uart = uart;
         _thrPort = thrPort;
         _time = time;
+        _zoneChange = time.CreateTimer(static c => ((SerialWriteCoalescing)c!).ChangeZone(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -89,59 +107,59 @@ public sealed class SerialWriteCoalescing
         uart.ImmediateWritesNeeded += coalescing.End;
         uart.ImmediateWritesNoLongerNeeded += coalescing.OnImmediateWritesDone;
         writes.Tick += coalescing.OnTick;
-        coalescing.TryBegin(resuming: false);
+        coalescing.Start();
         return true;
     }
 
-    private void TryBegin(bool resuming)
+    // At attach, before the vCPUs run: the zone is registered at once.
+    private void Start()
     {
         lock (_lock)
         {
-            if (!_active && !_uart.NeedsImmediateWrites)
+            _wanted = !_uart.NeedsImmediateWrites;
+            _active = _wanted && _writes.TryAdd(_thrPort, 1, isPortIo: true);
+            _uart.HoldOutputWakeUps = _active; // the replay timer releases output (OnTick): no exit wakes the writer
+            if (_wanted && !_active)
             {
-                _active = _writes.TryAdd(_thrPort, 1, isPortIo: true);
-                _resumedAt = resuming ? _time.GetTimestamp() : null;
-                _uart.HoldOutputWakeUps = _active; // the replay timer releases output (OnTick): no exit wakes the writer
-                if (!_active)
-                {
-                    // KVM refused the zone: try again after the longest quiet time, not at every tick.
-                    _quietNeeded = MaxQuietTimeBeforeResuming;
-                    _quietSince = _time.GetTimestamp();
-                }
+                RefusedLocked();
             }
         }
     }
 
-    private void OnImmediateWritesDone()
-    {
-        lock (_lock)
-        {
-            _quietSince = _time.GetTimestamp();
-            if (_quietNeeded > TimeSpan.Zero)
-            {
-                return; // the guest has been turning them on and off: wait for a quiet time (OnTick)
-            }
-        }
-
-        TryBegin(resuming: true);
-    }
-
+    // On the vCPU thread that turned the THR-empty interrupt or loopback on.
     private void End()
     {
         lock (_lock)
         {
+            _wanted = false;
             if (_active)
             {
-                // Ended soon after it resumed: the guest is toggling, so the next start waits longer. The first start
-                // (at attach) does not count: on a fast host the loopback probe comes within the first second.
-                bool soon = _resumedAt is long resumedAt && _time.GetElapsedTime(resumedAt) < LongRun;
-                _quietNeeded = !soon ? TimeSpan.Zero
-                    : _quietNeeded * 2 is var doubled && doubled < CoalescedWrites.ReplayPeriod ? CoalescedWrites.ReplayPeriod
-                    : doubled > MaxQuietTimeBeforeResuming ? MaxQuietTimeBeforeResuming : doubled;
-                _writes.Remove(_thrPort, 1, isPortIo: true);
-                _active = false;
-                _uart.HoldOutputWakeUps = false;
+                _writes.MarkLeaving(_thrPort, isPortIo: true); // from now on every exit delivers the queue first
             }
+        }
+
+        _zoneChange.Change(LeavingDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    // On the vCPU thread that turned the THR-empty interrupt and loopback both off.
+    private void OnImmediateWritesDone()
+    {
+        bool start;
+        lock (_lock)
+        {
+            _quietSince = _time.GetTimestamp();
+            _wanted = _quietNeeded == TimeSpan.Zero; // else the guest has been turning them on and off: wait (OnTick)
+            if (_wanted && _active)
+            {
+                _writes.StayAfterAll(_thrPort, isPortIo: true); // on and off again before the zone left: it stays
+            }
+
+            start = _wanted && !_active;
+        }
+
+        if (start)
+        {
+            _zoneChange.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -150,12 +168,111 @@ public sealed class SerialWriteCoalescing
         _uart.ReleaseOutput(); // what the replay before this tick, or any exit since the last, transmitted
         lock (_lock)
         {
-            if (_active || _uart.NeedsImmediateWrites || _time.GetElapsedTime(_quietSince) < _quietNeeded)
+            if (_wanted || _active || _uart.NeedsImmediateWrites || _time.GetElapsedTime(_quietSince) < _quietNeeded)
             {
                 return;
             }
+
+            _wanted = true;
         }
 
-        TryBegin(resuming: true);
+        _zoneChange.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    // On the zone-change timer's thread: registers or unregisters the zone until it is as wanted. The vCPUs never wait
+    // for it: they only change what is wanted and the replay rules, under _lock, which this holds only briefly.
+    private void ChangeZone()
+    {
+        while (Interlocked.Exchange(ref _changing, 1) == 0)
+        {
+            try
+            {
+                while (Step())
+                {
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _changing, 0);
+            }
+
+            lock (_lock)
+            {
+                if (_wanted == _active)
+                {
+                    return; // else a change came after the last step: take it (unless another call already does)
+                }
+            }
+        }
+    }
+
+    // One registration or unregistration; false when the zone is already as wanted.
+    private bool Step()
+    {
+        bool leave;
+        lock (_lock)
+        {
+            if (_wanted == _active)
+            {
+                return false;
+            }
+
+            leave = _active;
+            if (leave)
+            {
+                // Ended soon after it resumed: the guest is toggling, so the next start waits longer. The first start
+                // (at attach) does not count: on a fast host the loopback probe comes within the first second.
+                bool soon = _resumedAt is long resumedAt && _time.GetElapsedTime(resumedAt) < LongRun;
+                _quietNeeded = !soon ? TimeSpan.Zero
+                    : _quietNeeded * 2 is var doubled && doubled < CoalescedWrites.ReplayPeriod ? CoalescedWrites.ReplayPeriod
+                    : doubled > MaxQuietTimeBeforeResuming ? MaxQuietTimeBeforeResuming : doubled;
+            }
+            else
+            {
+                _writes.MarkLeaving(_thrPort, isPortIo: true); // its confines hold only once it is known to be wanted still
+            }
+        }
+
+        if (leave)
+        {
+            _writes.Remove(_thrPort, 1, isPortIo: true); // then delivers what the zone queued
+            lock (_lock)
+            {
+                _active = false;
+                _uart.HoldOutputWakeUps = false;
+            }
+
+            return true;
+        }
+
+        bool added = _writes.TryAdd(_thrPort, 1, isPortIo: true);
+        lock (_lock)
+        {
+            _active = added;
+            _uart.HoldOutputWakeUps = added;
+            if (!added)
+            {
+                _writes.StayAfterAll(_thrPort, isPortIo: true); // no zone: nothing to mark
+                RefusedLocked();
+            }
+            else
+            {
+                _resumedAt = _time.GetTimestamp();
+                if (_wanted)
+                {
+                    _writes.StayAfterAll(_thrPort, isPortIo: true); // still wanted: its confines hold
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // Under _lock: KVM refused the zone; try again after the longest quiet time, not at every tick.
+    private void RefusedLocked()
+    {
+        _wanted = false;
+        _quietNeeded = MaxQuietTimeBeforeResuming;
+        _quietSince = _time.GetTimestamp();
     }
 }

@@ -76,37 +76,6 @@ public class CoalescedWriteTests
     }
 
     [Fact]
-    public void A_uart_polled_before_each_byte_gets_its_bytes_without_exits_until_the_guest_enables_the_thr_empty_interrupt()
-    {
-        using var output = new MemoryStream();
-        using var uart = new Uart8250(output);
-        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, uart));
-        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
-        {
-            foreach (char c in "polled")
-            {
-                SendPolled(a, c);
-            }
-
-            a.mov(dx, PcPlatform.Com1Port + 1);
-            a.mov(al, 0x02); // IER: THR empty
-            a.@out(dx, al);
-            foreach (char c in "irq")
-            {
-                a.mov(dx, PcPlatform.Com1Port);
-                a.mov(al, (byte)c);
-                a.@out(dx, al); // must exit now: an interrupt-driven driver waits for THRE after it
-            }
-
-            a.hlt();
-        });
-        RunWithCoalescing(vm, uart, code);
-
-        Assert.Equal("polledirq", Encoding.ASCII.GetString(output.ToArray()));
-        Assert.Equal("polled".Length, vm.CoalescedWriteCount);
-    }
-
-    [Fact]
     public void A_uarts_line_status_reads_do_not_wait_for_its_queued_bytes_which_still_arrive_whole_and_in_order()
     {
         using var output = new MemoryStream();
@@ -208,38 +177,6 @@ public class CoalescedWriteTests
         Assert.InRange(vm.CoalescedWriteCount, (Lines * line.Length) - 2, Lines * line.Length);
         // Had each IER write delivered the queue first, every line would have come in a delivery of its own.
         Assert.True(observed.Deliveries <= Lines / 2, $"{observed.Deliveries} deliveries of queued bytes for {Lines} lines");
-    }
-
-    [Fact]
-    public void A_uart_coalesces_again_the_moment_the_guest_leaves_loopback_but_not_when_it_keeps_coming_back()
-    {
-        using var output = new MemoryStream();
-        using var uart = new Uart8250(output);
-        using var vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, uart));
-        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
-        {
-            foreach (string part in new[] { "ab", "cd", "ef" })
-            {
-                foreach (char c in part)
-                {
-                    SendPolled(a, c);
-                }
-
-                a.mov(dx, PcPlatform.Com1Port + 4);
-                a.mov(al, 0x1B); // MCR: loopback, as the 8250 driver's probe sets it
-                a.@out(dx, al);
-                a.mov(al, 0x0B);
-                a.@out(dx, al);
-            }
-
-            a.hlt();
-        });
-        RunWithCoalescing(vm, uart, code, new Microsoft.Extensions.Time.Testing.FakeTimeProvider()); // its clock stands still
-
-        Assert.Equal("abcdef", Encoding.ASCII.GetString(output.ToArray()));
-        // "ab" and, coalescing having resumed at once after the first probe, "cd"; the second probe came right after
-        // that resumption, so coalescing waits for a quiet time, which never passes on this clock: "ef" exits.
-        Assert.Equal(4, vm.CoalescedWriteCount);
     }
 
     [Fact]
