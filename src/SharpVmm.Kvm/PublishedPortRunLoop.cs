@@ -14,7 +14,8 @@ namespace SharpVmm.Kvm;
 /// A polling driver makes such accesses by the thousand: Linux's 8250 console reads the line status before every byte
 /// it prints until user space opens the port. Each costs the round trip through the kernel, which no VMM avoids, and
 /// the VMM's own part. In managed code that part is the P/Invoke transition and the objects the exit path reads, about
-/// 20 pages; here it is this page, the loop's block and the registers' values. Where the CPU is itself emulated (QEMU's
+/// 20 pages; here it is this page and the loop's block, besides <c>kvm_run</c> and its data page (a caller that
+/// keeps copies of the values in the block, <see cref="SlotCell"/>, saves the values' pages too). Where the CPU is itself emulated (QEMU's
 /// TCG, which flushes its software TLB at every emulated world switch), what an exit costs follows the pages it
 /// touches, and the loop answers a boot's LSR reads in about half the time (docs/performance.md).
 /// </para>
@@ -41,6 +42,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28, BudgetOffset = 0x30;
     private const int PortsOffset = 0x40, PortSize = 16; // { u64 value cell; u16 port; u8 flags (1 reads, 2 rewrites) }
     private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = entry * 2 + is write
+    private const int SlotCellsOffset = 0x840; // i32 [Capacity]: cells for copies of the values (SlotCell)
     private const int BlockSize = 0x1000;
     private const byte AnswersReads = 1, DropsRewrites = 2;
 
@@ -165,6 +167,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
 
         // SAFETY: the block was just allocated, BlockSize bytes, and is this object's alone until Dispose.
         new Span<byte>(_block, BlockSize).Clear();
+        new Span<int>(_block + SlotCellsOffset, Capacity).Fill(-1); // withdrawn until a copy is written
         *(int*)(_block + FdOffset) = vcpu.FdNumber;
         *(nint*)(_block + RunOffset) = vcpu.RunAddress;
         *(int*)(_block + StaleOffset) = 1;
@@ -199,6 +202,20 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     /// <summary>The vCPU's thread: clears the stale mark and says whether it was set. Clear it before reading what
     /// the ports are to be, then <see cref="SetPorts"/>: a <see cref="MarkStale"/> after the clear then stands.</summary>
     public bool ClearStale() => Interlocked.Exchange(ref *(int*)(Block + StaleOffset), 0) != 0; // a full fence: the reads that follow come after it
+
+    /// <summary>
+    /// A 32-bit cell in the loop's own block for a copy of the value of the port in <paramref name="slot"/>, for a
+    /// <see cref="PublishedPort.ValueCell"/> that costs the loop no page of its own to read: where the CPU is emulated,
+    /// each page an exit touches costs it. Whoever keeps the copy current must stop writing to it before
+    /// <see cref="Dispose"/>. It reads -1 (withdrawn) until written.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is not below <see cref="Capacity"/>.</exception>
+    public nint SlotCell(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Capacity);
+        return (nint)(Block + SlotCellsOffset + (slot * sizeof(int)));
+    }
 
     /// <summary>
     /// The vCPU's thread, between runs: the ports to answer from now on (the first <see cref="Capacity"/>). Each

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SharpVmm.Devices.Bus;
 using SharpVmm.Diagnostics;
 using SharpVmm.Exits;
 using SharpVmm.Kvm;
@@ -23,6 +24,7 @@ public sealed class Vcpu : IDisposable
     private long _firstRunAt;
     private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
     private PublishedPortRunLoop? _runLoop; // created by the vCPU's thread; under _threadLock for other threads
+    private PublishedRegister[] _mirrored = []; // by slot: the registers that keep copies of their values in _runLoop's block
     private Action<ushort, bool, long, long, long>? _recordAnswered;
     private long _exitsAnsweredInRunLoop;
 
@@ -238,8 +240,7 @@ public sealed class Vcpu : IDisposable
 
         if (loop.ClearStale()) // before reading the set: a change from now on marks it stale again
         {
-            (PublishedPort[] ports, object[] owners) = _vm.PublishedPortsForRunLoop();
-            loop.SetPorts(ports, owners);
+            TakePublishedPorts(loop);
         }
 
         try
@@ -259,6 +260,35 @@ public sealed class Vcpu : IDisposable
                 _vm.CountAnsweredExits(exits);
             }
         }
+    }
+
+    // The vCPU's thread: the loop answers the ports published now, from copies of their values that the registers keep
+    // in its own block (PublishedRegister.MirrorTo), so that an answer reads no page but the loop's, kvm_run's and the
+    // data's.
+    private void TakePublishedPorts(PublishedPortRunLoop loop)
+    {
+        StopMirroring(loop);
+        (PublishedPort[] ports, PublishedRegister[] registers) = _vm.PublishedPortsForRunLoop();
+        int count = Math.Min(ports.Length, PublishedPortRunLoop.Capacity);
+        for (int slot = 0; slot < count; slot++)
+        {
+            registers[slot].MirrorTo(loop.SlotCell(slot));
+            ports[slot] = ports[slot] with { ValueCell = loop.SlotCell(slot) };
+        }
+
+        _mirrored = registers[..count];
+        loop.SetPorts(ports, registers);
+    }
+
+    // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.
+    private void StopMirroring(PublishedPortRunLoop loop)
+    {
+        for (int slot = 0; slot < _mirrored.Length; slot++)
+        {
+            _mirrored[slot].StopMirroring(loop.SlotCell(slot));
+        }
+
+        _mirrored = [];
     }
 
     private void RecordAnswered(ushort port, bool isWrite, long count, long cycles, long longest) =>
@@ -292,7 +322,12 @@ public sealed class Vcpu : IDisposable
             _runLoop = null;
         }
 
-        loop?.Dispose();
+        if (loop is not null)
+        {
+            StopMirroring(loop); // the vCPU's thread has ended: its block is no register's to write any more
+            loop.Dispose();
+        }
+
         Kvm.Dispose();
     }
 }

@@ -18,11 +18,11 @@ public sealed partial class VirtualMachine
     /// write delivered first (<see cref="CoalescedWrites.MayAnswerWithoutReplay"/>), with the registers that hold
     /// their values.
     /// </summary>
-    internal (PublishedPort[] Ports, object[] Owners) PublishedPortsForRunLoop()
+    internal (PublishedPort[] Ports, PublishedRegister[] Registers) PublishedPortsForRunLoop()
     {
         CoalescedWrites? coalesced = _coalesced;
         var ports = new List<PublishedPort>();
-        var owners = new List<object>();
+        var owners = new List<PublishedRegister>();
         foreach ((ulong address, PublishedRegister register) in IoBus.PublishedRegisters)
         {
             if (address > ushort.MaxValue || (coalesced is not null && !coalesced.MayAnswerWithoutReplay((ushort)address)))

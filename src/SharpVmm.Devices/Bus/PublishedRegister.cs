@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 namespace SharpVmm.Devices.Bus;
 
 /// <summary>
@@ -22,6 +23,8 @@ public sealed class PublishedRegister
     // The value, or Withdrawn: in a pinned array, so that code outside the runtime can read it where it is
     // (ValueAddress). The pinned object heap keeps it in place and frees it with the register.
     private readonly int[] _cell = GC.AllocateArray<int>(1, pinned: true);
+    private readonly Lock _mirrorLock = new();
+    private nint[] _mirrors = []; // copies of the cell (MirrorTo); replaced, never changed, under _mirrorLock
 
     /// <summary>A register at <paramref name="offset"/> whose writes always reach the device.</summary>
     /// <param name="offset">The register's offset from its device's first address.</param>
@@ -58,10 +61,55 @@ public sealed class PublishedRegister
     public nint ValueAddress => System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(_cell, 0);
 
     /// <summary>Reads of the register answer <paramref name="value"/> until the next call.</summary>
-    public void Publish(byte value) => Volatile.Write(ref _cell[0], value);
+    public void Publish(byte value) => Set(value);
 
     /// <summary>Reads of the register reach the device again.</summary>
-    public void Withdraw() => Volatile.Write(ref _cell[0], Withdrawn);
+    public void Withdraw() => Set(Withdrawn);
+
+    /// <summary>
+    /// Keeps a copy of the register's cell (<see cref="ValueAddress"/>) in the 32-bit cell at <paramref name="cell"/>
+    /// from now on, for code outside the runtime that reads the value where it reads other things (a vCPU's run loop,
+    /// from its own block). The cell must stay writable until <see cref="StopMirroring"/> has returned.
+    /// </summary>
+    /// <param name="cell">The address of the copy.</param>
+    public void MirrorTo(nint cell)
+    {
+        lock (_mirrorLock)
+        {
+            Volatile.Write(ref _mirrors, [.. _mirrors, cell]);
+            Interlocked.MemoryBarrier(); // the new list is seen by a Set whose value this does not see below
+            Marshal.WriteInt32(cell, Volatile.Read(ref _cell[0]));
+        }
+    }
+
+    /// <summary>Stops the copy <see cref="MirrorTo"/> began: once this returns, nothing writes to <paramref name="cell"/>.</summary>
+    /// <param name="cell">The address of the copy.</param>
+    public void StopMirroring(nint cell)
+    {
+        lock (_mirrorLock)
+        {
+            Volatile.Write(ref _mirrors, [.. _mirrors.Where(m => m != cell)]);
+        }
+    }
+
+    // Under the device's lock. The copies get the cell's value as it is under the mirrors' lock, so that they end equal
+    // to it whatever the order of concurrent calls.
+    private void Set(int value)
+    {
+        Volatile.Write(ref _cell[0], value);
+        Interlocked.MemoryBarrier(); // the value is seen by a MirrorTo whose list this does not see below
+        if (Volatile.Read(ref _mirrors).Length != 0)
+        {
+            lock (_mirrorLock)
+            {
+                int current = Volatile.Read(ref _cell[0]);
+                foreach (nint cell in _mirrors)
+                {
+                    Marshal.WriteInt32(cell, current);
+                }
+            }
+        }
+    }
 
     /// <summary>The published value; false when it is withdrawn (the device must answer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
