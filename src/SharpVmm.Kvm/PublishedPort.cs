@@ -9,4 +9,6 @@ namespace SharpVmm.Kvm;
 /// <param name="ValueCell">The address of the published value's cell, which must not move while the port is set.</param>
 /// <param name="AnswersReads">Whether a read is answered.</param>
 /// <param name="DropsRewrites">Whether a write of the published value is dropped.</param>
-public readonly record struct PublishedPort(ushort Port, nint ValueCell, bool AnswersReads, bool DropsRewrites);
+/// <param name="Unclaimed">A port no device decodes: a read of 1, 2 or 4 bytes gets the value's byte (0xFF, as the bus
+/// answers) in every byte, and any write is dropped.</param>
+public readonly record struct PublishedPort(ushort Port, nint ValueCell, bool AnswersReads, bool DropsRewrites, bool Unclaimed = false);

@@ -44,11 +44,12 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = entry * 2 + is write
     private const int SlotCellsOffset = 0x840; // i32 [Capacity]: cells for copies of the values (SlotCell)
     private const int BlockSize = 0x1000;
-    private const byte AnswersReads = 1, DropsRewrites = 2;
+    private const byte AnswersReads = 1, DropsRewrites = 2, Unclaimed = 4;
 
     // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at
     // 8 (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
-    // io.data_offset at 40. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
+    // io.data_offset at 40. A port flagged Unclaimed (4) answers a read of 1, 2 or 4 bytes with its value's byte in each
+    // byte and drops any write; the others answer one-byte accesses only. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
     // system call's result, returned as is (0: an exit for the caller; -errno otherwise), or 1 when the budget of
     // answers is spent (the last answered exit is then completed by the caller's next KVM_RUN).
     private static ReadOnlySpan<byte> Code =>
@@ -59,7 +60,6 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x41, 0x56,                                              // push r14
         0x48, 0x89, 0xFB,                                        // mov rbx,rdi
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
-        // next:
         0x4D, 0x85, 0xED,                                        // test r13,r13
         0x78, 0x48,                                              // js enter
         0x0F, 0x31,                                              // rdtsc
@@ -67,16 +67,20 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x48, 0x09, 0xD0,                                        // or rax,rdx
         0x48, 0x2B, 0x43, 0x10,                                  // sub rax,qword ptr [rbx+0x10]
         0x48, 0x01, 0x43, 0x18,                                  // add qword ptr [rbx+0x18],rax
-        0x4A, 0x01, 0x84, 0xEB, 0x40, 0x04, 0x00, 0x00,          // add qword ptr [rbx+r13*8+0x440],rax
-        0x4A, 0x3B, 0x84, 0xEB, 0x40, 0x06, 0x00, 0x00,          // cmp rax,qword ptr [rbx+r13*8+0x640]
+        0x4A, 0x01, 0x84, 0xEB, 0x40, 0x04, 0x00,                // add qword ptr [rbx+r13*8+0x440],rax
+        0x00,                                                    // 
+        0x4A, 0x3B, 0x84, 0xEB, 0x40, 0x06, 0x00,                // cmp rax,qword ptr [rbx+r13*8+0x640]
+        0x00,                                                    // 
         0x76, 0x08,                                              // jbe counted
-        0x4A, 0x89, 0x84, 0xEB, 0x40, 0x06, 0x00, 0x00,          // mov qword ptr [rbx+r13*8+0x640],rax
+        0x4A, 0x89, 0x84, 0xEB, 0x40, 0x06, 0x00,                // mov qword ptr [rbx+r13*8+0x640],rax
+        0x00,                                                    // 
         // counted:
-        0x4A, 0xFF, 0x84, 0xEB, 0x40, 0x02, 0x00, 0x00,          // inc qword ptr [rbx+r13*8+0x240]
+        0x4A, 0xFF, 0x84, 0xEB, 0x40, 0x02, 0x00,                // inc qword ptr [rbx+r13*8+0x240]
+        0x00,                                                    // 
         0x48, 0xFF, 0x43, 0x20,                                  // inc qword ptr [rbx+0x20]
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
         0x48, 0xFF, 0x4B, 0x30,                                  // dec qword ptr [rbx+0x30]
-        0x0F, 0x84, 0xB0, 0x00, 0x00, 0x00,                      // je budget
+        0x0F, 0x84, 0xFA, 0x00, 0x00, 0x00,                      // je budget
         // enter:
         0xB8, 0x10, 0x00, 0x00, 0x00,                            // mov eax,0x10
         0x8B, 0x3B,                                              // mov edi,dword ptr [rbx]
@@ -89,16 +93,14 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x48, 0x09, 0xD0,                                        // or rax,rdx
         0x48, 0x89, 0x43, 0x10,                                  // mov qword ptr [rbx+0x10],rax
         0x4D, 0x85, 0xE4,                                        // test r12,r12
-        0x0F, 0x85, 0x8D, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0xD7, 0x00, 0x00, 0x00,                      // jne leave
         0x83, 0x7B, 0x28, 0x00,                                  // cmp dword ptr [rbx+0x28],0x0
-        0x0F, 0x85, 0x83, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0xCD, 0x00, 0x00, 0x00,                      // jne leave
         0x48, 0x8B, 0x73, 0x08,                                  // mov rsi,qword ptr [rbx+0x8]
         0x83, 0x7E, 0x08, 0x02,                                  // cmp dword ptr [rsi+0x8],0x2
-        0x75, 0x79,                                              // jne leave
-        0x80, 0x7E, 0x21, 0x01,                                  // cmp byte ptr [rsi+0x21],0x1
-        0x75, 0x73,                                              // jne leave
+        0x0F, 0x85, 0xBF, 0x00, 0x00, 0x00,                      // jne leave
         0x83, 0x7E, 0x24, 0x01,                                  // cmp dword ptr [rsi+0x24],0x1
-        0x75, 0x6D,                                              // jne leave
+        0x0F, 0x85, 0xB5, 0x00, 0x00, 0x00,                      // jne leave
         0x0F, 0xB7, 0x4E, 0x22,                                  // movzx ecx,word ptr [rsi+0x22]
         0x48, 0x8B, 0x7E, 0x28,                                  // mov rdi,qword ptr [rsi+0x28]
         0x48, 0x01, 0xF7,                                        // add rdi,rsi
@@ -107,33 +109,56 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4C, 0x8D, 0x4B, 0x40,                                  // lea r9,[rbx+0x40]
         // scan:
         0x45, 0x39, 0xC6,                                        // cmp r14d,r8d
-        0x73, 0x52,                                              // jae leave
+        0x0F, 0x83, 0x96, 0x00, 0x00, 0x00,                      // jae leave
         0x66, 0x41, 0x39, 0x49, 0x08,                            // cmp word ptr [r9+0x8],cx
         0x74, 0x09,                                              // je found
         0x41, 0xFF, 0xC6,                                        // inc r14d
         0x49, 0x83, 0xC1, 0x10,                                  // add r9,0x10
-        0xEB, 0xEB,                                              // jmp scan
+        0xEB, 0xE7,                                              // jmp scan
         // found:
         0x4D, 0x8B, 0x11,                                        // mov r10,qword ptr [r9]
         0x41, 0x8B, 0x02,                                        // mov eax,dword ptr [r10]
         0x85, 0xC0,                                              // test eax,eax
-        0x78, 0x38,                                              // js leave
+        0x78, 0x7C,                                              // js leave
         0x0F, 0xB6, 0x56, 0x20,                                  // movzx edx,byte ptr [rsi+0x20]
         0x4E, 0x8D, 0x2C, 0x72,                                  // lea r13,[rdx+r14*2]
+        0x41, 0xF6, 0x41, 0x0A, 0x04,                            // test byte ptr [r9+0xa],0x4
+        0x75, 0x30,                                              // jne unclaimed
+        0x80, 0x7E, 0x21, 0x01,                                  // cmp byte ptr [rsi+0x21],0x1
+        0x75, 0x21,                                              // jne notanswered
         0x85, 0xD2,                                              // test edx,edx
         0x75, 0x0E,                                              // jne write
         0x41, 0xF6, 0x41, 0x0A, 0x01,                            // test byte ptr [r9+0xa],0x1
         0x74, 0x16,                                              // je notanswered
         0x88, 0x07,                                              // mov byte ptr [rdi],al
-        0xE9, 0x1B, 0xFF, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0x08, 0xFF, 0xFF, 0xFF,                            // jmp next
         // write:
         0x41, 0xF6, 0x41, 0x0A, 0x02,                            // test byte ptr [r9+0xa],0x2
         0x74, 0x08,                                              // je notanswered
         0x38, 0x07,                                              // cmp byte ptr [rdi],al
-        0x0F, 0x84, 0x0C, 0xFF, 0xFF, 0xFF,                      // je next
+        0x0F, 0x84, 0xF9, 0xFE, 0xFF, 0xFF,                      // je next
         // notanswered:
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
-        0xEB, 0x06,                                              // jmp leave
+        0xEB, 0x3D,                                              // jmp leave
+        // unclaimed:
+        0x85, 0xD2,                                              // test edx,edx
+        0x0F, 0x85, 0xE8, 0xFE, 0xFF, 0xFF,                      // jne next
+        0x0F, 0xB6, 0xC0,                                        // movzx eax,al
+        0x69, 0xC0, 0x01, 0x01, 0x01, 0x01,                      // imul eax,eax,0x1010101
+        0x0F, 0xB6, 0x56, 0x21,                                  // movzx edx,byte ptr [rsi+0x21]
+        0x83, 0xFA, 0x02,                                        // cmp edx,0x2
+        0x72, 0x16,                                              // jb one
+        0x74, 0x0C,                                              // je two
+        0x83, 0xFA, 0x04,                                        // cmp edx,0x4
+        0x75, 0xD6,                                              // jne notanswered
+        0x89, 0x07,                                              // mov dword ptr [rdi],eax
+        0xE9, 0xC8, 0xFE, 0xFF, 0xFF,                            // jmp next
+        // two:
+        0x66, 0x89, 0x07,                                        // mov word ptr [rdi],ax
+        0xE9, 0xC0, 0xFE, 0xFF, 0xFF,                            // jmp next
+        // one:
+        0x88, 0x07,                                              // mov byte ptr [rdi],al
+        0xE9, 0xB9, 0xFE, 0xFF, 0xFF,                            // jmp next
         // budget:
         0x41, 0xBC, 0x01, 0x00, 0x00, 0x00,                      // mov r12d,0x1
         // leave:
@@ -233,7 +258,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
             byte* entry = _block + PortsOffset + (i * PortSize);
             *(nint*)entry = port.ValueCell;
             *(ushort*)(entry + 8) = port.Port;
-            *(entry + 10) = (byte)((port.AnswersReads ? AnswersReads : 0) | (port.DropsRewrites ? DropsRewrites : 0));
+            *(entry + 10) = (byte)((port.AnswersReads ? AnswersReads : 0) | (port.DropsRewrites ? DropsRewrites : 0) | (port.Unclaimed ? Unclaimed : 0));
         }
 
         *(int*)(_block + PortCountOffset) = count;

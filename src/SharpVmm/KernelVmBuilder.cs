@@ -75,12 +75,16 @@ internal static class KernelVmBuilder
             {
                 _ = SerialWriteCoalescing.Attach(vm, pc.Serial, PcPlatform.Com1Port); // --trace-io wants every access as an exit
                 _ = IndexRegisterCoalescing.Attach(vm, PcPlatform.RtcPort, 1, PcPlatform.RtcPort, CmosRtc.PortCount);
-                // PCI's configuration ports, claimed by the host bridge where there is PCI and reserved by ACPI either way.
-                _ = IndexRegisterCoalescing.Attach(vm, PciLayout.ConfigAddressPort, 4, PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount);
             }
 
             AcpiPlatform? acpi = config.Machine.Acpi ? AcpiPlatform.Attach(devices, wakeAlarm: pc.Rtc) : null;
             VirtioPlatform? virtio = AttachVirtio(devices, config, unattached);
+            if (tracer is null && virtio?.HostBridge is not null)
+            {
+                // Without PCI the configuration ports are unclaimed, and the run loop answers a probe of them itself.
+                _ = IndexRegisterCoalescing.Attach(vm, PciLayout.ConfigAddressPort, 4, PciLayout.ConfigAddressPort, PciLayout.ConfigPortCount);
+            }
+
             if (config.Machine.TestDevices)
             {
                 PcTestDevices.Attach(devices);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SharpVmm.Devices.Bus;
 using SharpVmm.Diagnostics;
 using SharpVmm.Exits;
@@ -24,7 +25,8 @@ public sealed class Vcpu : IDisposable
     private long _firstRunAt;
     private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
     private PublishedPortRunLoop? _runLoop; // created by the vCPU's thread; under _threadLock for other threads
-    private PublishedRegister[] _mirrored = []; // by slot: the registers that keep copies of their values in _runLoop's block
+    private PublishedRegister?[] _mirrored = []; // by slot: the registers that keep copies of their values in _runLoop's block (null: an unclaimed port)
+    private bool _answersUnclaimed; // the loop answers unclaimed ports, whose accesses the port bus counts
     private Action<ushort, bool, long, long, long>? _recordAnswered;
     private long _exitsAnsweredInRunLoop;
 
@@ -250,8 +252,8 @@ public sealed class Vcpu : IDisposable
         finally
         {
             handlingStart = loop.LastReturn;
-            ExitStatistics? statistics = _vm.ExitStatistics;
-            (long exits, long cycles) = loop.TakeAnswered(statistics is null ? null : _recordAnswered ??= RecordAnswered);
+            bool perPort = _vm.ExitStatistics is not null || _answersUnclaimed;
+            (long exits, long cycles) = loop.TakeAnswered(perPort ? _recordAnswered ??= RecordAnswered : null);
             if (exits != 0)
             {
                 Interlocked.Add(ref _exitCount, exits);
@@ -268,16 +270,26 @@ public sealed class Vcpu : IDisposable
     private void TakePublishedPorts(PublishedPortRunLoop loop)
     {
         StopMirroring(loop);
-        (PublishedPort[] ports, PublishedRegister[] registers) = _vm.PublishedPortsForRunLoop();
+        (PublishedPort[] ports, PublishedRegister?[] registers) = _vm.PublishedPortsForRunLoop();
         int count = Math.Min(ports.Length, PublishedPortRunLoop.Capacity);
+        _answersUnclaimed = false;
         for (int slot = 0; slot < count; slot++)
         {
-            registers[slot].MirrorTo(loop.SlotCell(slot));
+            if (registers[slot] is { } register)
+            {
+                register.MirrorTo(loop.SlotCell(slot));
+            }
+            else
+            {
+                Marshal.WriteInt32(loop.SlotCell(slot), Marshal.ReadInt32(ports[slot].ValueCell)); // a constant: all ones
+                _answersUnclaimed = true;
+            }
+
             ports[slot] = ports[slot] with { ValueCell = loop.SlotCell(slot) };
         }
 
         _mirrored = registers[..count];
-        loop.SetPorts(ports, registers);
+        loop.SetPorts(ports, [.. _mirrored.OfType<object>()]);
     }
 
     // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.
@@ -285,14 +297,20 @@ public sealed class Vcpu : IDisposable
     {
         for (int slot = 0; slot < _mirrored.Length; slot++)
         {
-            _mirrored[slot].StopMirroring(loop.SlotCell(slot));
+            _mirrored[slot]?.StopMirroring(loop.SlotCell(slot));
         }
 
         _mirrored = [];
     }
 
-    private void RecordAnswered(ushort port, bool isWrite, long count, long cycles, long longest) =>
+    private void RecordAnswered(ushort port, bool isWrite, long count, long cycles, long longest)
+    {
         _vm.ExitStatistics?.Record((uint)KvmExitReason.Io, isWrite, port, count, cycles, longest);
+        if (_answersUnclaimed && _vm.IoBus.Find(port) is null)
+        {
+            _vm.IoBus.RecordUnclaimed(port, isWrite, count); // as the bus would have counted it
+        }
+    }
 
     /// <summary>Any thread: the published registers changed; the run loop answers none until this vCPU has taken them again.</summary>
     internal void MarkPublishedPortsStale()

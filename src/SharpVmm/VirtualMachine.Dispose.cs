@@ -23,6 +23,8 @@ public sealed partial class VirtualMachine
         // vCPU that touches one afterwards gets an exception, which ends that thread's run, not the process.
         bool joined = JoinAll();
         IoBus.PublishedRegistersChanged -= MarkRunLoopsStale;
+        IoBus.RangesChanged -= MarkRunLoopsStale;
+        IoBus.UnclaimedAddressAdded -= OnUnclaimedPort;
         _coalesced?.Dispose(); // its timer stops and the ring is emptied before the vCPU mapping it lives in goes
         if (joined)
         {

@@ -47,6 +47,27 @@ public abstract class DeviceBus
     /// <summary>Called once for the first unclaimed access to each address (for a log line), with the address and whether it was a write.</summary>
     public Action<ulong, bool>? FirstUnclaimedAccess { get; set; }
 
+    /// <summary>Raised after a registration or its removal changed <see cref="Ranges"/>.</summary>
+    public event Action? RangesChanged;
+
+    /// <summary>Raised, after <see cref="FirstUnclaimedAccess"/>, with an address that has just joined
+    /// <see cref="UnclaimedByAddress"/>.</summary>
+    public event Action<ulong>? UnclaimedAddressAdded;
+
+    /// <summary>
+    /// Counts <paramref name="count"/> accesses to <paramref name="address"/> that nothing claims and that were answered
+    /// without the bus, as it would have answered them (all ones; a write dropped): a vCPU's run loop answers a port the
+    /// guest keeps probing itself.
+    /// </summary>
+    public void RecordUnclaimed(ulong address, bool isWrite, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (count != 0)
+        {
+            CountUnclaimed(address, isWrite, count);
+        }
+    }
+
     /// <summary>Claims [<paramref name="baseAddress"/>, +<paramref name="length"/>) for <paramref name="device"/>.</summary>
     /// <exception cref="BusConflictException">The range is empty, too large, or overlaps an existing one.</exception>
     public void Register(ulong baseAddress, ulong length, IBusDevice device)
@@ -91,6 +112,8 @@ public abstract class DeviceBus
                 Volatile.Write(ref _published, [.. published]);
                 PublishedRegistersChanged?.Invoke();
             }
+
+            RangesChanged?.Invoke();
         }
     }
 
@@ -117,6 +140,7 @@ public abstract class DeviceBus
                 PublishedRegistersChanged?.Invoke();
             }
 
+            RangesChanged?.Invoke();
             return true;
         }
     }
@@ -262,13 +286,14 @@ public abstract class DeviceBus
         return false;
     }
 
-    private void CountUnclaimed(ulong address, bool isWrite)
+    private void CountUnclaimed(ulong address, bool isWrite, long added = 1)
     {
-        Interlocked.Increment(ref isWrite ? ref _unclaimedWrites : ref _unclaimedReads);
-        long count = _unclaimed.AddOrUpdate(address, 1, static (_, c) => c + 1);
-        if (count == 1)
+        Interlocked.Add(ref isWrite ? ref _unclaimedWrites : ref _unclaimedReads, added);
+        long count = _unclaimed.AddOrUpdate(address, static (_, a) => a, static (_, c, a) => c + a, added); // static: no allocation
+        if (count == added)
         {
             FirstUnclaimedAccess?.Invoke(address, isWrite);
+            UnclaimedAddressAdded?.Invoke(address);
         }
     }
 }

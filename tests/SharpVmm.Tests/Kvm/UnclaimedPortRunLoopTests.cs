@@ -1,0 +1,102 @@
+using SharpVmm.Tests.Support;
+using SharpVmm.X86;
+using Xunit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace SharpVmm.Tests.Kvm;
+
+// A port no device decodes, once the guest has touched it, is answered by the vCPU's run loop as the bus would answer
+// it: all ones for a read of any width, a write dropped, and every access counted on the bus.
+[Tier(TestTiers.KvmFast)]
+public class UnclaimedPortRunLoopTests
+{
+    private const ushort ProbedPort = 0x1234, EchoPort = 0x510, ClaimPort = 0x520;
+    private const int Probes = 200;
+
+    [Fact]
+    public void A_guest_probing_an_unclaimed_port_reads_all_ones_of_each_width_from_the_run_loop_and_the_bus_counts_every_access()
+    {
+        var echo = new RecordingDevice();
+        using var vm = TestVm.Create(b => b.AddIoDevice(EchoPort, 4, echo));
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            a.xor(ebx, ebx);
+            a.xor(esi, esi);
+            a.mov(ecx, Probes);
+            a.mov(dx, ProbedPort);
+            var loop = a.CreateLabel();
+            a.Label(ref loop);
+            a.@in(al, dx);
+            a.movzx(eax, al);
+            a.add(ebx, eax);
+            a.@in(ax, dx);
+            a.movzx(eax, ax);
+            a.add(ebx, eax);
+            a.@in(eax, dx);
+            a.add(esi, eax); // 0xFFFFFFFF each time: minus one
+            a.@out(dx, eax); // dropped
+            a.dec(ecx);
+            a.jnz(loop);
+            a.mov(dx, EchoPort);
+            a.mov(eax, ebx);
+            a.@out(dx, eax);
+            a.mov(eax, esi);
+            a.@out(dx, eax);
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+
+        Assert.Equal([(ulong)Probes * (0xFF + 0xFFFF), unchecked((uint)-Probes)], echo.Writes.Select(w => w.Value));
+        Assert.Equal(3 * Probes, vm.IoBus.UnclaimedReads);
+        Assert.Equal(Probes, vm.IoBus.UnclaimedWrites);
+        Assert.Equal(4 * Probes, vm.IoBus.UnclaimedByAddress[ProbedPort]);
+        Assert.Equal(4 * Probes + 3, vm.ExitCount); // the probes, two echoes and the HLT
+        Assert.Equal(4 * Probes - 1, vm.Vcpus[0].ExitsAnsweredInRunLoop); // all but the first, which the bus saw first
+    }
+
+    [Fact]
+    public void A_device_registered_at_a_port_the_run_loop_answered_as_unclaimed_gets_its_accesses_from_then_on()
+    {
+        var echo = new RecordingDevice();
+        var late = new RecordingDevice((_, _) => 0x42);
+        var claim = new RecordingDevice();
+        using var vm = TestVm.Create(b => b.AddIoDevice(EchoPort, 4, echo).AddIoDevice(ClaimPort, 1, claim));
+        claim.Written += () => vm.IoBus.Register(ProbedPort, 1, late);
+        byte[] code = GuestCode.Assemble(32, 0x100000, a =>
+        {
+            foreach (bool claimed in new[] { false, true })
+            {
+                if (claimed)
+                {
+                    a.mov(dx, ClaimPort);
+                    a.@out(dx, al); // the device arrives
+                }
+
+                a.xor(ebx, ebx);
+                a.mov(ecx, Probes);
+                a.mov(dx, ProbedPort);
+                var loop = a.CreateLabel();
+                a.Label(ref loop);
+                a.@in(al, dx);
+                a.movzx(eax, al);
+                a.add(ebx, eax);
+                a.dec(ecx);
+                a.jnz(loop);
+                a.mov(dx, EchoPort);
+                a.mov(eax, ebx);
+                a.@out(dx, eax);
+            }
+
+            a.hlt();
+        });
+        TestVm.Load(vm, CpuMode.Protected32, 0x100000, code);
+
+        Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
+
+        Assert.Equal([(ulong)Probes * 0xFF, (ulong)Probes * 0x42], echo.Writes.Select(w => w.Value));
+        Assert.Equal(Probes, late.Accesses.Count);
+        Assert.Equal(Probes, vm.IoBus.UnclaimedReads);
+    }
+}
