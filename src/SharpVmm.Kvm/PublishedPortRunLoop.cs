@@ -264,8 +264,9 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         *(int*)(_block + PortCountOffset) = count;
         _keepAlive = keepAlive;
 
-        // Each slot counts for a port from here on (what was not taken is in the totals only).
+        // Each slot counts for a port from here on (what was not taken is in the totals only), for whoever asks.
         SkipPerPortCounts();
+        _perPortTaken = true;
         new Span<long>(_block + LongestOffset, 2 * Capacity).Clear();
     }
 

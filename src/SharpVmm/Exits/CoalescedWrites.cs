@@ -37,7 +37,7 @@ internal sealed partial class CoalescedWrites : IDisposable
     private readonly IoBus _io;
     private readonly MmioBus _mmio;
     private readonly Lock _replayLock = new();
-    private readonly Lock _zoneLock = new(); // the zones' list and rules: held briefly, the exit path may wait for it
+    private readonly Lock _zoneLock = new(); // the zones' list and rules: held briefly; the exit path reads the rules without it
     private readonly Lock _kvmZoneLock = new(); // taken before _zoneLock: one zone registered or unregistered at a time
     private int _changing; // zones being registered (under _zoneLock): the rules stay off meanwhile
     private readonly Timer _timer;
@@ -135,6 +135,11 @@ internal sealed partial class CoalescedWrites : IDisposable
             }
 
             _vm.UnregisterCoalescedZone(address, size, isPortIo);
+
+            // What the zone queued reaches its device before its rules go: until then an exit that the zone's writes
+            // may precede (a THR write that exits now, a read of the UART) still delivers the queue first. Under
+            // _kvmZoneLock, which Dispose takes: no replay after the ring is gone.
+            Replay();
             lock (_zoneLock)
             {
                 _zoneList.Remove((address, isPortIo));
@@ -142,8 +147,6 @@ internal sealed partial class CoalescedWrites : IDisposable
                 NoteRules();
             }
         }
-
-        Replay();
     }
 
     /// <summary>

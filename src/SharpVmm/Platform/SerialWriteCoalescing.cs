@@ -55,6 +55,7 @@ public sealed class SerialWriteCoalescing
     private bool _wanted; // coalescing is wanted: THR-empty and loopback are off, and the quiet time has passed
     private bool _active; // the zone is registered
     private int _changing; // 1 while ChangeZone runs
+    private volatile bool _failed; // a zone change threw: no more are tried
     private TimeSpan _quietNeeded; // zero: start again at once, from the vCPU that ended the need
     private long _quietSince; // timestamp (_time) when THR-empty and loopback were last both turned off
     private long? _resumedAt; // timestamp when coalescing last started again after an end; null: not since attach
@@ -147,6 +148,11 @@ public sealed class SerialWriteCoalescing
         bool start;
         lock (_lock)
         {
+            if (_uart.NeedsImmediateWrites)
+            {
+                return; // on again already (another vCPU's write, whose event came first): End has this
+            }
+
             _quietSince = _time.GetTimestamp();
             _wanted = _quietNeeded == TimeSpan.Zero; // else the guest has been turning them on and off: wait (OnTick)
             if (_wanted && _active)
@@ -183,13 +189,22 @@ public sealed class SerialWriteCoalescing
     // for it: they only change what is wanted and the replay rules, under _lock, which this holds only briefly.
     private void ChangeZone()
     {
-        while (Interlocked.Exchange(ref _changing, 1) == 0)
+        while (!_failed && Interlocked.Exchange(ref _changing, 1) == 0)
         {
             try
             {
                 while (Step())
                 {
                 }
+            }
+#pragma warning disable CA1031 // a timer thread's last resort: a device's failure must not end the process
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                // KVM refused the ioctl, or a device threw while the zone's writes were delivered. The zone stays as
+                // it is (while marked leaving, every exit delivers the queue first), and the vCPUs meet the device's
+                // failure at their next replay, which stops the VM with a report.
+                _failed = true;
             }
             finally
             {
@@ -235,11 +250,12 @@ public sealed class SerialWriteCoalescing
 
         if (leave)
         {
-            _writes.Remove(_thrPort, 1, isPortIo: true); // then delivers what the zone queued
+            _writes.Remove(_thrPort, 1, isPortIo: true); // delivers what the zone queued, then lifts its mark
             lock (_lock)
             {
                 _active = false;
                 _uart.HoldOutputWakeUps = false;
+                _writes.StayAfterAll(_thrPort, isPortIo: true); // a mark End set meanwhile: the zone is gone
             }
 
             return true;
@@ -258,7 +274,7 @@ public sealed class SerialWriteCoalescing
             else
             {
                 _resumedAt = _time.GetTimestamp();
-                if (_wanted)
+                if (_wanted && !_uart.NeedsImmediateWrites)
                 {
                     _writes.StayAfterAll(_thrPort, isPortIo: true); // still wanted: its confines hold
                 }

@@ -20,6 +20,11 @@ public class UnclaimedPortRunLoopTests
         using var vm = TestVm.Create(b => b.AddIoDevice(EchoPort, 4, echo));
         byte[] code = GuestCode.Assemble(32, 0x100000, a =>
         {
+            // Two exits first, so that the run loop has run and handed exits back before the probed port joins it.
+            a.mov(dx, EchoPort);
+            a.xor(eax, eax);
+            a.@out(dx, eax);
+            a.@out(dx, eax);
             a.xor(ebx, ebx);
             a.xor(esi, esi);
             a.mov(ecx, Probes);
@@ -48,11 +53,11 @@ public class UnclaimedPortRunLoopTests
 
         Assert.Equal(VmStopReason.AllVcpusHalted, TestVm.RunToEnd(vm).Reason);
 
-        Assert.Equal([(ulong)Probes * (0xFF + 0xFFFF), unchecked((uint)-Probes)], echo.Writes.Select(w => w.Value));
+        Assert.Equal([0UL, 0UL, (ulong)Probes * (0xFF + 0xFFFF), unchecked((uint)-Probes)], echo.Writes.Select(w => w.Value));
         Assert.Equal(3 * Probes, vm.IoBus.UnclaimedReads);
         Assert.Equal(Probes, vm.IoBus.UnclaimedWrites);
         Assert.Equal(4 * Probes, vm.IoBus.UnclaimedByAddress[ProbedPort]);
-        Assert.Equal(4 * Probes + 3, vm.ExitCount); // the probes, two echoes and the HLT
+        Assert.Equal(4 * Probes + 5, vm.ExitCount); // the probes, four echoes and the HLT
         Assert.Equal(4 * Probes - 1, vm.Vcpus[0].ExitsAnsweredInRunLoop); // all but the first, which the bus saw first
     }
 
