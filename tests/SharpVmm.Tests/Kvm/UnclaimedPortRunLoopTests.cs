@@ -27,21 +27,15 @@ public class UnclaimedPortRunLoopTests
             a.@out(dx, eax);
             a.xor(ebx, ebx);
             a.xor(esi, esi);
-            a.mov(ecx, Probes);
-            a.mov(dx, ProbedPort);
-            var loop = a.CreateLabel();
-            a.Label(ref loop);
-            a.@in(al, dx);
-            a.movzx(eax, al);
-            a.add(ebx, eax);
-            a.@in(ax, dx);
-            a.movzx(eax, ax);
-            a.add(ebx, eax);
-            a.@in(eax, dx);
-            a.add(esi, eax); // 0xFFFFFFFF each time: minus one
-            a.@out(dx, eax); // dropped
-            a.dec(ecx);
-            a.jnz(loop);
+            ProbeLoop(a, () =>
+            {
+                a.@in(ax, dx);
+                a.movzx(eax, ax);
+                a.add(ebx, eax);
+                a.@in(eax, dx);
+                a.add(esi, eax); // 0xFFFFFFFF each time: minus one
+                a.@out(dx, eax); // dropped
+            });
             a.mov(dx, EchoPort);
             a.mov(eax, ebx);
             a.@out(dx, eax);
@@ -80,15 +74,7 @@ public class UnclaimedPortRunLoopTests
                 }
 
                 a.xor(ebx, ebx);
-                a.mov(ecx, Probes);
-                a.mov(dx, ProbedPort);
-                var loop = a.CreateLabel();
-                a.Label(ref loop);
-                a.@in(al, dx);
-                a.movzx(eax, al);
-                a.add(ebx, eax);
-                a.dec(ecx);
-                a.jnz(loop);
+                ProbeLoop(a, () => { });
                 a.mov(dx, EchoPort);
                 a.mov(eax, ebx);
                 a.@out(dx, eax);
@@ -103,5 +89,20 @@ public class UnclaimedPortRunLoopTests
         Assert.Equal([(ulong)Probes * 0xFF, (ulong)Probes * 0x42], echo.Writes.Select(w => w.Value));
         Assert.Equal(Probes, late.Accesses.Count);
         Assert.Equal(Probes, vm.IoBus.UnclaimedReads);
+    }
+
+    // Probes times: a byte read of the probed port added to ebx, then whatever else the test reads or writes there.
+    private static void ProbeLoop(Iced.Intel.Assembler a, Action more)
+    {
+        a.mov(ecx, Probes);
+        a.mov(dx, ProbedPort);
+        var loop = a.CreateLabel();
+        a.Label(ref loop);
+        a.@in(al, dx);
+        a.movzx(eax, al);
+        a.add(ebx, eax);
+        more();
+        a.dec(ecx);
+        a.jnz(loop);
     }
 }
