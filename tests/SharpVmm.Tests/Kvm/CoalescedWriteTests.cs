@@ -175,8 +175,9 @@ public class CoalescedWriteTests
         Assert.Equal(string.Concat(Enumerable.Repeat(line, Lines)), Encoding.ASCII.GetString(output.ToArray()));
         Assert.Empty(observed.OtherWrites); // the IER writes were answered on the exit path
         Assert.InRange(vm.CoalescedWriteCount, (Lines * line.Length) - 2, Lines * line.Length);
-        // Had each IER write delivered the queue first, every line would have come in a delivery of its own.
-        Assert.True(observed.Deliveries <= Lines / 2, $"{observed.Deliveries} deliveries of queued bytes for {Lines} lines");
+        // Had each IER write delivered the queue first, every line would have come in a delivery of its own from the
+        // vCPU's thread. The replay timer's deliveries, on its own thread, come as often as the host's speed makes them.
+        Assert.True(observed.DeliveriesFromVcpus <= Lines / 2, $"{observed.DeliveriesFromVcpus} deliveries of queued bytes on the vCPU's thread for {Lines} lines ({observed.Deliveries} in all)");
     }
 
     [Fact]
@@ -266,12 +267,15 @@ public class CoalescedWriteTests
     }
 
     /// <summary>A UART, its published registers included, behind a port that counts the deliveries of queued THR bytes
-    /// and records every other write reaching it, with how many THR bytes had reached the UART before it.</summary>
+    /// (all of them, and those made on a vCPU's thread) and records every other write reaching it, with how many THR
+    /// bytes had reached the UART before it.</summary>
     private sealed class DeliveryCountingPort(Uart8250 uart) : SharpVmm.Devices.Bus.IRepeatedWriteDevice, SharpVmm.Devices.Bus.IPublishesRegisters
     {
-        private int _deliveries, _thrBytes;
+        private int _deliveries, _deliveriesFromVcpus, _thrBytes;
 
         public int Deliveries => Volatile.Read(ref _deliveries);
+
+        public int DeliveriesFromVcpus => Volatile.Read(ref _deliveriesFromVcpus);
 
         public System.Collections.Concurrent.ConcurrentQueue<(ulong Offset, byte Value, int ThrBytesBefore)> OtherWrites { get; } = new();
 
@@ -296,6 +300,11 @@ public class CoalescedWriteTests
         public void WriteRepeated(ulong offset, int accessSize, ReadOnlySpan<byte> data)
         {
             Interlocked.Increment(ref _deliveries);
+            if (Thread.CurrentThread.Name?.StartsWith("vcpu", StringComparison.Ordinal) == true)
+            {
+                Interlocked.Increment(ref _deliveriesFromVcpus);
+            }
+
             if (offset == 0)
             {
                 Interlocked.Add(ref _thrBytes, data.Length);

@@ -65,7 +65,7 @@ public class PublishedPortRunLoopTests
         }));
 
         vm.Start();
-        Thread.Sleep(50);
+        WaitUntilTheLoopHasAnswered(vm);
         device.Status.Publish(0x21);
         VmRunResult result = vm.WaitForExit(TestVm.DefaultTimeLimit);
 
@@ -93,7 +93,7 @@ public class PublishedPortRunLoopTests
         }));
 
         vm.Start();
-        Thread.Sleep(50);
+        WaitUntilTheLoopHasAnswered(vm);
         Assert.True(vm.IoBus.Unregister(DevicePort));
         VmRunResult result = vm.WaitForExit(TestVm.DefaultTimeLimit);
 
@@ -107,7 +107,7 @@ public class PublishedPortRunLoopTests
         using VirtualMachine vm = PollingForever();
 
         vm.Start();
-        Thread.Sleep(50);
+        WaitUntilTheLoopHasAnswered(vm);
         vm.Stop();
         VmRunResult result = vm.WaitForExit(TestVm.DefaultTimeLimit);
 
@@ -128,6 +128,11 @@ public class PublishedPortRunLoopTests
         Assert.Equal(500, vm.ExitCount);
         Assert.Equal(0, vm.Vcpus[0].ExitsAnsweredInRunLoop); // the loop stays off: it would run past the limit
     }
+
+    // Until the run loop has come back once from answering the guest (after its budget of answers): the guest is
+    // polling in the loop, whatever the host's speed.
+    private static void WaitUntilTheLoopHasAnswered(VirtualMachine vm) =>
+        Assert.True(SpinWait.SpinUntil(() => vm.Vcpus[0].ExitsAnsweredInRunLoop > 0, TimeSpan.FromSeconds(30)), "the run loop answered nothing in 30 s");
 
     // Reads the status port polls times a byte at a time, writes the sum of the values as a dword to EchoPort; halts.
     private static byte[] SummingPoller(int polls) => GuestCode.Assemble(32, 0x100000, a =>
