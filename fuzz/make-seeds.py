@@ -145,39 +145,64 @@ def memory_store(address, value):
     return op(ACTION, 1, 0) + (address // 8).to_bytes(2, "little") + value.to_bytes(8, "little")
 
 
-def ring_with_chain(request):
-    """Guest-memory stores for one chain of two descriptors (request readable, 512 bytes writable) at avail 0."""
+def rings(queue):
+    """Where queue QUEUE's descriptor table, rings and buffers lie; all in the first 32 KiB, which the stores of an
+    mmio input reach (their offset is taken modulo the 4 KiB window, times 8)."""
+    return DESC + 0x200 * queue, AVAIL + 0x100 * queue, USED + 0x100 * queue, BUF + 0x400 * queue
+
+
+def ring_with_chain(request, queue=0):
+    """Guest-memory stores for one chain at avail 0 of QUEUE: REQUEST readable, if any, then 512 bytes writable."""
+    desc, avail, _, buf = rings(queue)
     s = b""
     for i in range(0, len(request), 8):
-        s += memory_store(BUF + i, int.from_bytes(request[i:i + 8].ljust(8, b"\0"), "little"))
-    s += memory_store(DESC, BUF) + memory_store(DESC + 8, len(request) | (1 << 32) | (1 << 48))  # NEXT, next = 1
-    s += memory_store(DESC + 16, BUF + 0x100) + memory_store(DESC + 24, 512 | (2 << 32))  # WRITE
-    s += memory_store(AVAIL, 1 << 16) + memory_store(AVAIL + 4, 0)  # flags 0, idx 1, ring[0] = 0
+        s += memory_store(buf + i, int.from_bytes(request[i:i + 8].ljust(8, b"\0"), "little"))
+    if request:
+        s += memory_store(desc, buf) + memory_store(desc + 8, len(request) | (1 << 32) | (1 << 48))  # NEXT, next = 1
+    s += memory_store(desc + 16 if request else desc, buf + 0x100)
+    s += memory_store(desc + 24 if request else desc + 8, 512 | (2 << 32))  # WRITE
+    # flags 0, idx 1, ring[0] = 0. (A store is 8-byte aligned: one at avail + 4 would land on avail and undo this.)
+    s += memory_store(avail, 1 << 16)
     return s
 
 
-def mmio_seed(device, request):
+def mmio_seed(device, request, queue=0, queues=1):
+    """A driver bringing queues 0 to QUEUES - 1 up (each but QUEUE with one writable buffer) and submitting REQUEST on
+    QUEUE."""
     w = lambda off, val: access(WRITE, off, 2, width=4, value=val)
     s = bytes([device]) + access(READ, 0, 2, width=4) + access(READ, 8, 2, width=4)
     s += w(0x70, 0) + w(0x70, 1) + w(0x70, 3) + w(0x14, 1) + access(READ, 0x10, 2, width=4) + w(0x24, 1) + w(0x20, 1)
     s += w(0x24, 0) + w(0x70, 11) + access(READ, 0x70, 2, width=4)
-    s += w(0x30, 0) + access(READ, 0x34, 2, width=4) + w(0x38, 8)
-    s += w(0x80, DESC) + w(0x84, 0) + w(0x90, AVAIL) + w(0x94, 0) + w(0xA0, USED) + w(0xA4, 0) + w(0x44, 1)
-    s += w(0x70, 15) + ring_with_chain(request) + w(0x50, 0) + op(ACTION, 1, 1) + b"\0\0"
+    for q in [q for q in range(queues) if q != queue] + [queue]:
+        desc, avail, used, _ = rings(q)
+        s += w(0x30, q) + access(READ, 0x34, 2, width=4) + w(0x38, 8)
+        s += w(0x80, desc) + w(0x84, 0) + w(0x90, avail) + w(0x94, 0) + w(0xA0, used) + w(0xA4, 0) + w(0x44, 1)
+    s += w(0x70, 15)
+    for q in [q for q in range(queues) if q != queue]:
+        s += ring_with_chain(b"", q) + w(0x50, q)
+    s += ring_with_chain(request, queue) + w(0x50, queue) + op(ACTION, 1, 1) + b"\0\0"
     s += access(READ, 0x60, 2, width=4) + w(0x64, 1) + access(READ, 0x100, 2, width=8) + access(READ, 0xFC, 2, width=4)
     return s
 
 
-def pci_seed(device, request):
+def pci_seed(device, request, queue=0, queues=1):
+    """As mmio_seed, through BAR 0's common configuration and notification registers."""
     w = lambda off, val, width=4: access(WRITE, off, 2, width=width, value=val)
     s = bytes([device])
     s += op(ACTION, 2, 2) + (0).to_bytes(2, "little") + op(ACTION, 2, 6) + (4).to_bytes(2, "little") + (6).to_bytes(2, "little")
     s += op(ACTION, 1, 2) + (0x34).to_bytes(2, "little")
     s += w(0x14, 0, 1) + w(0x14, 1, 1) + w(0x14, 3, 1) + w(0x00, 0) + access(READ, 0x04, 2, width=4) + w(0x08, 1) + w(0x0C, 1)
-    s += w(0x08, 0) + w(0x0C, 0) + w(0x14, 11, 1) + w(0x10, 0, 2) + w(0x16, 0, 2) + access(READ, 0x18, 2, width=2)
-    s += w(0x18, 8, 2) + w(0x1A, 0, 2) + w(0x20, DESC) + w(0x24, 0) + w(0x28, AVAIL) + w(0x2C, 0) + w(0x30, USED)
-    s += w(0x34, 0) + w(0x1C, 1, 2) + access(READ, 0x1E, 2, width=2) + w(0x14, 15, 1) + ring_with_chain(request)
-    s += w(0x3000, 0, 2) + op(ACTION, 1, 1) + b"\0\0" + access(READ, 0x1000, 2) + access(READ, 0x2000, 2, width=4)
+    s += w(0x08, 0) + w(0x0C, 0) + w(0x14, 11, 1) + w(0x10, 0, 2)
+    for q in [q for q in range(queues) if q != queue] + [queue]:
+        desc, avail, used, _ = rings(q)
+        s += w(0x16, q, 2) + access(READ, 0x18, 2, width=2)
+        s += w(0x18, 8, 2) + w(0x1A, 0, 2) + w(0x20, desc) + w(0x24, 0) + w(0x28, avail) + w(0x2C, 0) + w(0x30, used)
+        s += w(0x34, 0) + w(0x1C, 1, 2) + access(READ, 0x1E, 2, width=2)
+    s += w(0x14, 15, 1)
+    for q in [q for q in range(queues) if q != queue]:
+        s += ring_with_chain(b"", q) + w(0x3000 + 4 * q, q, 2)
+    s += ring_with_chain(request, queue)
+    s += w(0x3000 + 4 * queue, queue, 2) + op(ACTION, 1, 1) + b"\0\0" + access(READ, 0x1000, 2) + access(READ, 0x2000, 2, width=4)
     s += w(0x4000, 0xFEE00000) + w(0x400C, 0) + access(READ, 0x4800, 2, width=8)
     return s
 
@@ -216,9 +241,18 @@ def main():
     struct.pack_into("<HHHH", virtqueue, 9 + 0x200, 0, 2, 0, 2)  # flags, idx 2, ring: 0, 2
     put("virtqueue", "direct-indirect", bytes(virtqueue))
     blk_read = struct.pack("<IIQ", 0, 0, 1)
-    for name, device, request in (("rng", 0, b""), ("blk-read", 1, blk_read), ("console", 2, b"hello")):
-        put("virtio-mmio", name, mmio_seed(device, request))
-        put("virtio-pci", name, pci_seed(device, request))
+    # net: a virtio_net_hdr_v1 and a broadcast ARP request on the transmit queue; the loopback back-end returns it.
+    net_frame = bytes(12) + b"\xff" * 6 + b"\x06\0\0\0\0\x01" + b"\x08\x06" + bytes(28)
+    # vsock: a connection request from guest port 1234 to the host's port 1024, where the harness's echo listener is.
+    vsock_request = struct.pack("<QQIIIHHIII", 3, 2, 1234, 1024, 0, 1, 1, 0, 65536, 0)
+    # balloon: three page frame numbers on the inflate queue.
+    balloon_pfns = struct.pack("<III", 0x10, 0x11, 0x80)
+    for name, device, request, queue, queues in (
+            ("rng", 0, b"", 0, 1), ("blk-read", 1, blk_read, 0, 1), ("console", 2, b"hello", 0, 1),
+            ("net-tx", 3, net_frame, 1, 2), ("vsock-connect", 4, vsock_request, 1, 3),
+            ("balloon-inflate", 5, balloon_pfns, 0, 2)):
+        put("virtio-mmio", name, mmio_seed(device, request, queue, queues))
+        put("virtio-pci", name, pci_seed(device, request, queue, queues))
     put("pci-config", "enumerate-and-map", pci_config_seed())
     put("uart", "init-and-echo", uart_seed())
     put("i8042", "self-test-and-keyboard", i8042_seed())

@@ -11,7 +11,7 @@ public sealed class VirtioMmioTarget : VirtioTransportTarget
     public override string Name => "virtio-mmio";
 
     /// <inheritdoc />
-    public override string Description => "virtio-mmio transport with virtio-rng, -blk or -console behind it: registers, rings, notifications";
+    public override string Description => "virtio-mmio transport with virtio-rng, -blk, -console, -net, -vsock or -balloon behind it: registers, rings, notifications";
 
     /// <inheritdoc />
     protected override ulong Window => VirtioMmioDevice.WindowSize;

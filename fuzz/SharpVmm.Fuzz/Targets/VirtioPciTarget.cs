@@ -15,7 +15,7 @@ public sealed class VirtioPciTarget : VirtioTransportTarget
     public override string Name => "virtio-pci";
 
     /// <inheritdoc />
-    public override string Description => "virtio-pci transport with virtio-rng, -blk or -console behind it: BARs, config space, MSI-X, rings";
+    public override string Description => "virtio-pci transport with virtio-rng, -blk, -console, -net, -vsock or -balloon behind it: BARs, config space, MSI-X, rings";
 
     /// <inheritdoc />
     protected override ulong Window => VirtioPciLayout.Bar0Size + VirtioPciLayout.Bar1Size;

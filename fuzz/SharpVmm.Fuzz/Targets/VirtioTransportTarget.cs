@@ -18,7 +18,7 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
     private const int MaxSettles = 4;
     private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(10);
     private readonly GuestMemory _memory = GuestMemory.CreateFlat(MemorySize);
-    private long? _idleBeforeKick; // the device thread's idle count before the first kick not waited for yet
+    private long? _idleBeforeKick; // the device thread's idle count before the last kick not waited for yet
 
     /// <inheritdoc />
     public abstract string Name { get; }
@@ -116,10 +116,17 @@ public abstract class VirtioTransportTarget : IFuzzTarget, IDisposable
                     break;
                 default:
                     long idle = DeviceHealthCheck.IdleCount(transport.Device);
+                    bool wasActive = transport.IsActivated;
                     Write(transport, access.Offset, data[..access.Width]);
-                    if (Kicks(access.Offset))
+                    if (!wasActive && transport.IsActivated)
                     {
-                        _idleBeforeKick ??= idle;
+                        // A thread that has just started goes idle for the first time only now; a kick's idle count
+                        // read before that would be passed before the kick was seen.
+                        DeviceHealthCheck.Settle(transport.Device, idle, SettleLimit);
+                    }
+                    else if (Kicks(access.Offset))
+                    {
+                        _idleBeforeKick = idle;
                     }
 
                     break;
