@@ -33,8 +33,8 @@ public class DiskImageLockCommandTests
 
         Assert.True(second.ExitCode == ExitCodes.DeviceBackend, $"a second writer exited {second.ExitCode}, expected {ExitCodes.DeviceBackend}\n{second.Stderr}");
         Assert.Contains(image, second.Stderr, StringComparison.Ordinal);
-        Assert.Contains("another process holds an exclusive (write) lock on it", second.Stderr, StringComparison.Ordinal);
-        Assert.Contains("another process holds", inTest.Message, StringComparison.Ordinal);
+        Assert.Contains("another process has it open for writing", second.Stderr, StringComparison.Ordinal);
+        Assert.Contains("another process has it open for writing", inTest.Message, StringComparison.Ordinal);
         using var after = new RawDiskImage(image);
     }
 
@@ -60,7 +60,7 @@ public class DiskImageLockCommandTests
         two.Signal(15);
         Assert.Equal(ExitCodes.StoppedBySignal, one.WaitForExit(Patience));
         Assert.Equal(ExitCodes.StoppedBySignal, two.WaitForExit(Patience));
-        Assert.Contains("another process holds a shared (read) lock on it", writer.Message, StringComparison.Ordinal);
+        Assert.Contains("another process has it open and does not share it with a writer", writer.Message, StringComparison.Ordinal);
         using var after = new RawDiskImage(image);
     }
 
@@ -85,6 +85,6 @@ public class DiskImageLockCommandTests
 
         Assert.Throws<DiskImageException>(() => new RawDiskImage(image)); // the VMM still holds its own image
         Assert.Contains(held, refused.FaultMessage, StringComparison.Ordinal);
-        Assert.Contains("another process holds", refused.FaultMessage, StringComparison.Ordinal);
+        Assert.Contains("another process has it open for writing", refused.FaultMessage, StringComparison.Ordinal);
     }
 }

@@ -6,10 +6,10 @@ namespace SharpVmm.Devices.Virtio.Block;
 /// <summary>
 /// A raw disk image file: positional reads and writes (pread/pwrite through <see cref="RandomAccess"/>), fdatasync,
 /// and hole punching / zeroing with fallocate where the file system allows it. Thread-safe (no shared file position).
-/// The image is locked with open-file-description locks (<c>fcntl(F_OFD_SETLK)</c>), the kind QEMU uses: over the whole
-/// file, exclusive (F_WRLCK) when writable, shared (F_RDLCK) when read-only; a reader also looks for QEMU's lock on its
-/// write-permission byte. So a second writer, or a writer beside readers, is refused, whether it is SharpVmm or QEMU;
-/// the lock goes with the descriptor when the image is disposed or the process ends, however it ends.
+/// The image is locked with open-file-description locks (<c>fcntl(F_OFD_SETLK)</c>) in QEMU's own scheme, a byte per
+/// permission (<see cref="ImageLock"/>): a second writer, or a writer beside readers, is refused, whether it is SharpVmm
+/// or QEMU, and readers of either share the image. The locks go with the descriptor when the image is disposed or the
+/// process ends, however it ends.
 /// </summary>
 public sealed class RawDiskImage : IDisposable
 {
@@ -34,7 +34,7 @@ public sealed class RawDiskImage : IDisposable
             throw new DiskImageException(path, e.Message, e);
         }
 
-        if (Lock(_handle, readOnly) is { } problem)
+        if (ImageLock.Take(_handle, readOnly) is { } problem)
         {
             _handle.Dispose();
             throw new DiskImageException(path, problem);
@@ -52,15 +52,14 @@ public sealed class RawDiskImage : IDisposable
     /// <exception cref="DiskImageException">The file cannot be opened again, or another process holds it now.</exception>
     public RawDiskImage Reopen()
     {
-        Flock release = Flock.WholeFile(Libc.F_UNLCK);
-        _ = Libc.Fcntl(_handle, Libc.F_OFD_SETLK, ref release);
+        ImageLock.Release(_handle);
         try
         {
             return new RawDiskImage(Path, ReadOnly);
         }
         catch (DiskImageException)
         {
-            _ = Lock(_handle, ReadOnly);
+            _ = ImageLock.Take(_handle, ReadOnly);
             throw;
         }
     }
@@ -137,50 +136,6 @@ public sealed class RawDiskImage : IDisposable
             offset += n;
             length -= n;
         }
-    }
-
-    // QEMU takes no whole-file lock. It holds a shared lock on byte 100 + n for each permission n it has (n = 1: write,
-    // block/file-posix.c) and on byte 200 + n for each it does not share; a whole-file exclusive lock conflicts with
-    // all of those, a whole-file shared one with none. So a reader also asks whether anyone holds QEMU's write byte.
-    private const long QemuWritePermissionByte = 101;
-
-    // Null once the lock is held, or when the file system has no record locks (as QEMU, go on without); else what is wrong.
-    private static string? Lock(SafeFileHandle handle, bool readOnly)
-    {
-        Flock wanted = Flock.WholeFile(readOnly ? Libc.F_RDLCK : Libc.F_WRLCK);
-        if (Libc.Fcntl(handle, Libc.F_OFD_SETLK, ref wanted) == 0)
-        {
-            if (!readOnly)
-            {
-                return null;
-            }
-
-            // Locks of this descriptor's own never conflict with its own query: only another's show. One over the whole
-            // file is another SharpVmm reader's (QEMU locks single bytes, and a writer's would have refused ours).
-            Flock writer = new() { l_type = Libc.F_WRLCK, l_whence = 0, l_start = QemuWritePermissionByte, l_len = 1 };
-            if (Libc.Fcntl(handle, Libc.F_OFD_GETLK, ref writer) != 0 || writer.l_type == Libc.F_UNLCK
-                || (writer.l_start == 0 && writer.l_len == 0))
-            {
-                return null;
-            }
-
-            Flock release = Flock.WholeFile(Libc.F_UNLCK);
-            _ = Libc.Fcntl(handle, Libc.F_OFD_SETLK, ref release);
-            return "another process (QEMU) has it open for writing, so it cannot be opened read-only beside it; " +
-                "stop that process or give this VM another image";
-        }
-
-        int errno = Errno.Last();
-        if (errno is not (Errno.EAGAIN or Errno.EACCES))
-        {
-            return errno is Errno.EINVAL or Errno.EOPNOTSUPP or Errno.ENOLCK ? null : $"fcntl(F_OFD_SETLK) failed: {Errno.Message(errno)}";
-        }
-
-        Flock holder = Flock.WholeFile(readOnly ? Libc.F_RDLCK : Libc.F_WRLCK);
-        string how = Libc.Fcntl(handle, Libc.F_OFD_GETLK, ref holder) != 0 ? "a lock"
-            : holder.l_type == Libc.F_RDLCK ? "a shared (read) lock" : "an exclusive (write) lock";
-        return $"another process holds {how} on it (another SharpVmm or QEMU is using it), so it cannot be opened " +
-            (readOnly ? "read-only beside a writer" : "for writing") + "; stop that process or give this VM another image";
     }
 
     private static IOException LastError(string call) => Error(call, Errno.Last());

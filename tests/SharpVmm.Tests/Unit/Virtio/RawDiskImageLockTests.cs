@@ -8,9 +8,9 @@ using Xunit;
 namespace SharpVmm.Tests.Unit.Virtio;
 
 /// <summary>
-/// <see cref="RawDiskImage"/>'s lock, an open-file-description lock over the whole file as QEMU takes: exclusive for a
-/// writable image, shared for a read-only one. Open-file-description locks conflict between two opens in one process
-/// too, so two images here stand for two VMMs; QEMU's own tools see the lock and are seen.
+/// <see cref="RawDiskImage"/>'s locks, QEMU's own scheme of a shared open-file-description lock per permission byte.
+/// Open-file-description locks conflict between two opens in one process too, so two images here stand for two VMMs;
+/// QEMU's tools and a QEMU VM see the locks and are seen.
 /// </summary>
 [Tier(TestTiers.Unit)]
 public sealed class RawDiskImageLockTests : IDisposable
@@ -38,7 +38,7 @@ public sealed class RawDiskImageLockTests : IDisposable
 
         Assert.Equal(_path, e.Path);
         Assert.Contains(_path, e.Message, StringComparison.Ordinal);
-        Assert.Contains("another process holds an exclusive (write) lock on it", e.Message, StringComparison.Ordinal);
+        Assert.Contains("another process has it open for writing", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,12 +56,12 @@ public sealed class RawDiskImageLockTests : IDisposable
         using (var reader = new RawDiskImage(_path, readOnly: true))
         {
             var e = Assert.Throws<DiskImageException>(() => new RawDiskImage(_path));
-            Assert.Contains("another process holds a shared (read) lock on it", e.Message, StringComparison.Ordinal);
+            Assert.Contains("another process has it open and does not share it with a writer", e.Message, StringComparison.Ordinal);
         }
 
         using var writer = new RawDiskImage(_path);
         var refused = Assert.Throws<DiskImageException>(() => new RawDiskImage(_path, readOnly: true));
-        Assert.Contains("read-only beside a writer", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("has it open for writing (another SharpVmm, or QEMU), so it cannot be opened read-only beside it", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,23 +86,40 @@ public sealed class RawDiskImageLockTests : IDisposable
         Assert.Throws<DiskImageException>(() => new RawDiskImage(_path, readOnly: true));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Qemu_cannot_open_an_image_sharpvmm_writes_for_writing_or_reading(bool qemuReadOnly)
+    [Fact]
+    public void Qemu_may_not_write_an_image_sharpvmm_writes_and_reads_it_only_as_it_would_beside_its_own_vm()
     {
         RequireOnPath("qemu-io");
         using var image = new RawDiskImage(_path);
 
-        (int exit, string output) = RunTool("qemu-io", [.. qemuReadOnly ? new[] { "-r" } : [], "-f", "raw", "-c", "read 0 512", _path]);
+        (int writeExit, string writeOutput) = RunTool("qemu-io", ["-f", "raw", "-c", "write -P 0x11 0 512", _path]);
+        // qemu-io -r shares write permission with others, so QEMU lets it read beside its own VMs' writable disks too.
+        (int readExit, string readOutput) = RunTool("qemu-io", ["-r", "-f", "raw", "-c", "read 0 512", _path]);
 
-        Assert.True(exit != 0, $"qemu-io opened an image SharpVmm holds for writing:\n{output}");
-        Assert.Contains("Failed to lock byte", output, StringComparison.Ordinal);
+        Assert.True(writeExit != 0, $"qemu-io wrote an image SharpVmm holds for writing:\n{writeOutput}");
+        Assert.Contains("Failed to get \"write\" lock", writeOutput, StringComparison.Ordinal);
+        Assert.True(readExit == 0, $"qemu-io -r could not read beside a SharpVmm writer:\n{readOutput}");
+    }
+
+    [Fact]
+    public void Qemu_reads_an_image_sharpvmm_only_reads_and_may_not_write_it()
+    {
+        RequireOnPath("qemu-io");
+        File.WriteAllBytes(_path, [.. Enumerable.Repeat((byte)0x5A, 512), .. new byte[(1 << 20) - 512]]);
+        using var image = new RawDiskImage(_path, readOnly: true);
+
+        (int readExit, string readOutput) = RunTool("qemu-io", ["-r", "-f", "raw", "-c", "read -P 0x5a 0 512", _path]);
+        (int writeExit, string writeOutput) = RunTool("qemu-io", ["-f", "raw", "-c", "write -P 0x11 0 512", _path]);
+
+        Assert.True(readExit == 0 && !readOutput.Contains("Pattern verification failed", StringComparison.Ordinal), $"qemu-io -r could not read an image a SharpVmm reader holds:\n{readOutput}");
+        Assert.True(writeExit != 0, $"qemu-io wrote an image a SharpVmm reader holds:\n{writeOutput}");
+        Assert.Contains("Failed to get \"write\" lock", writeOutput, StringComparison.Ordinal);
+        Assert.Equal(0x5A, File.ReadAllBytes(_path)[0]);
     }
 
     [Theory]
-    [InlineData(false, "another process holds")]
-    [InlineData(true, "(QEMU) has it open for writing")]
+    [InlineData(false, "another process has it open for writing")]
+    [InlineData(true, "another process has it open for writing")]
     public void An_image_qemu_has_open_for_writing_is_refused_to_a_sharpvmm_writer_or_reader(bool readOnly, string said)
     {
         RequireOnPath("qemu-io");
@@ -127,30 +144,42 @@ public sealed class RawDiskImageLockTests : IDisposable
         Assert.Contains(said, refused.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_sharpvmm_reader_opens_an_image_qemu_only_reads()
+    [Theory]
+    [InlineData(true, "does not share it with a writer")]
+    [InlineData(false, "has it open for writing")]
+    public void A_qemu_vms_disk_is_refused_to_a_sharpvmm_writer_and_shared_with_a_sharpvmm_reader_only_when_read_only(bool qemuReadOnly, string said)
     {
-        RequireOnPath("qemu-io");
-        using var qemu = new BackgroundProcess("qemu-io", ["-r", "-f", "raw", "-c", "sleep 30000", _path]);
-        // Once qemu-io holds its locks a SharpVmm writer is refused; a SharpVmm reader is still let in.
+        RequireOnPath("qemu-system-x86_64");
+        // A real QEMU block device, as a VM has it (stopped before its first instruction: -S): its default permissions.
+        using var qemu = new BackgroundProcess("qemu-system-x86_64", ["-S", "-nodefaults", "-display", "none", "-machine", "pc,accel=tcg",
+            "-drive", $"file={_path},format=raw,if=none,id=disk{(qemuReadOnly ? ",readonly=on" : "")}", "-device", "virtio-blk-pci,drive=disk"]);
         var clock = Stopwatch.StartNew();
-        bool qemuHoldsIt = false;
-        while (!qemuHoldsIt && clock.Elapsed < TimeSpan.FromSeconds(20) && !qemu.HasExited)
+        DiskImageException? writerRefused = null;
+        while (writerRefused is null && clock.Elapsed < TimeSpan.FromSeconds(30) && !qemu.HasExited)
         {
             try
             {
                 new RawDiskImage(_path).Dispose();
                 Thread.Sleep(50);
             }
-            catch (DiskImageException)
+            catch (DiskImageException e)
             {
-                qemuHoldsIt = true;
+                writerRefused = e;
             }
         }
 
-        Assert.True(qemuHoldsIt, "qemu-io -r never locked the image");
-        using var reader = new RawDiskImage(_path, readOnly: true);
-        Assert.True(reader.ReadOnly);
+        Assert.True(writerRefused is not null, "QEMU never locked the image");
+        Assert.Contains(said, writerRefused.Message, StringComparison.Ordinal);
+        if (qemuReadOnly)
+        {
+            using var reader = new RawDiskImage(_path, readOnly: true);
+            Assert.True(reader.ReadOnly);
+        }
+        else
+        {
+            var readerRefused = Assert.Throws<DiskImageException>(() => new RawDiskImage(_path, readOnly: true));
+            Assert.Contains("has it open for writing", readerRefused.Message, StringComparison.Ordinal);
+        }
     }
 
     private static void RequireOnPath(string tool)
