@@ -52,21 +52,27 @@ public sealed class PublishedRegisterMirrorTests : IDisposable
         var register = new PublishedRegister(5);
         bool stop = false;
         byte last = 0;
+        long publications = 0;
         var publisher = new Thread(() =>
         {
             for (int i = 0; !Volatile.Read(ref stop); i++)
             {
                 last = (byte)i;
                 register.Publish(last);
+                Interlocked.Increment(ref publications);
             }
         });
         publisher.Start();
 
-        for (int round = 0; round < 2000; round++)
+        // However late the publisher's thread starts on a busy host, the copies are begun and ended while it publishes.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int round = 0; (round < 2000 || Interlocked.Read(ref publications) < 10_000) && clock.Elapsed < TimeSpan.FromSeconds(30); round++)
         {
             register.MirrorTo(_cells);
             register.StopMirroring(_cells);
         }
+
+        Assert.True(Interlocked.Read(ref publications) >= 10_000, $"the publisher published {publications} times in 30 s");
 
         register.MirrorTo(_cells);
         Volatile.Write(ref stop, true);
