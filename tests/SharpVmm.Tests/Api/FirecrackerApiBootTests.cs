@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SharpVmm.Tests.Support;
 using Xunit;
 
@@ -132,10 +133,21 @@ public class FirecrackerApiBootTests
         using FirecrackerProcess fc = StartLoopingGuest(dir);
 
         fc.Expect(204, "PUT", "/metrics", $$"""{ "metrics_path": "{{metrics}}" }""");
-        Thread.Sleep(200);
-        fc.Expect(204, "PUT", "/actions", """{ "action_type": "FlushMetrics" }""");
+        // Each flush appends a line; the guest loops on port I/O from its first instruction, but a slow host may not
+        // have run it yet at the first flush, so flush until a line counts exits (or the patience runs out).
+        var clock = Stopwatch.StartNew();
+        string[] lines;
+        do
+        {
+            Thread.Sleep(100);
+            fc.Expect(204, "PUT", "/actions", """{ "action_type": "FlushMetrics" }""");
+            lines = File.ReadAllLines(metrics);
+        }
+        while ((lines.Length == 0 || !lines[^1].Contains("\"exit_io\"", StringComparison.Ordinal)) && clock.Elapsed < TimeSpan.FromSeconds(30));
 
-        using var line = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(metrics)));
+        Assert.NotEmpty(lines);
+
+        using var line = System.Text.Json.JsonDocument.Parse(lines[^1]);
         Assert.True(line.RootElement.TryGetProperty("vcpu", out var vcpu), $"no vcpu block in {line.RootElement}");
         Assert.True(vcpu.TryGetProperty("exit_io", out var io) && io.GetInt64() > 0, $"no port I/O exits counted (Firecracker's exit_io): {line.RootElement}");
         Assert.True(line.RootElement.GetProperty("utc_timestamp_ms").GetInt64() > 0);
