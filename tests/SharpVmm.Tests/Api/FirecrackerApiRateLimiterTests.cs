@@ -41,6 +41,9 @@ public class FirecrackerApiRateLimiterTests
         CountingOutput.WaitForLines(() => fc.Stdout, 3, fc.Describe);
 
         fc.Expect(204, "PATCH", "/drives/disk", $$"""{ "drive_id": "disk", "rate_limiter": {{OneReadASecond}} }""");
+        // The new bucket starts full, and lines of reads made before the patch may still be on their way: time the
+        // reads from one that had to wait for its token.
+        WaitForAReadThatWaitedForItsToken(fc, TimeSpan.FromSeconds(1));
         TimeSpan fourReads = TimeFor(fc, lines: 4);
 
         Assert.True(fourReads >= TimeSpan.FromSeconds(3), $"4 disk reads took {fourReads.TotalSeconds:F2} s after the patch\n{fc.Describe()}");
@@ -83,7 +86,8 @@ public class FirecrackerApiRateLimiterTests
         // Restored full, it would pay for ten reads at once.
         using (FirecrackerProcess source = StartCountingGuest(dir, TenReadsRefilledOneInTwoSeconds))
         {
-            WaitForAReadThatWaitedForItsToken(source);
+            CountingOutput.WaitForLines(() => source.Stdout, 7, source.Describe); // the disk check's three and seven reads
+            WaitForAReadThatWaitedForItsToken(source, TimeSpan.FromSeconds(2));
             source.Expect(204, "PATCH", "/vm", """{ "state": "Paused" }""");
             source.Expect(204, "PUT", "/snapshot/create", $$"""{ "snapshot_type": "Full", "snapshot_path": "{{state}}", "mem_file_path": "{{memory}}" }""");
             source.KillNow();
@@ -115,12 +119,10 @@ public class FirecrackerApiRateLimiterTests
         return FirecrackerProcess.Start(dir, id: "rate", extra: ["--config-file", file]);
     }
 
-    // Waits past the burst the full bucket pays for (the disk check's three requests and seven counted reads) for a
-    // counted read that came 1.2 s or more after the one before: a guest that reads every 20 ms waits that long only
-    // for a token, so the bucket has just been emptied.
-    private static void WaitForAReadThatWaitedForItsToken(FirecrackerProcess fc)
+    // Waits for a counted read that came 60 % of a token's refill time or more after the one before: a guest that reads
+    // every 20 ms waits that long only for a token, so the bucket has just been emptied.
+    private static void WaitForAReadThatWaitedForItsToken(FirecrackerProcess fc, TimeSpan tokenEvery)
     {
-        CountingOutput.WaitForLines(() => fc.Stdout, 7, fc.Describe);
         var clock = Stopwatch.StartNew();
         int count = CountingOutput.Values(fc.Stdout).Count;
         TimeSpan last = clock.Elapsed;
@@ -130,7 +132,7 @@ public class FirecrackerApiRateLimiterTests
             int now = CountingOutput.Values(fc.Stdout).Count;
             if (now != count)
             {
-                if (clock.Elapsed - last >= TimeSpan.FromSeconds(1.2))
+                if (clock.Elapsed - last >= tokenEvery * 0.6)
                 {
                     return;
                 }

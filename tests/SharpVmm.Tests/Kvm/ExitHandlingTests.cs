@@ -11,6 +11,8 @@ namespace SharpVmm.Tests.Kvm;
 [Tier(TestTiers.KvmFast)]
 public class ExitHandlingTests
 {
+    private const uint SpinCounter = 0x5000;
+
     [Fact]
     public void Hlt_ends_the_run_normally()
     {
@@ -118,11 +120,19 @@ public class ExitHandlingTests
             var spin = a.CreateLabel();
             a.Label(ref spin);
             a.inc(rax);
+            a.mov(__qword_ptr[SpinCounter], rax);
             a.jmp(spin);
         }));
 
         vm.Start();
-        Thread.Sleep(300);
+        // Stopped before its first KVM_RUN, the vCPU would never run the guest: wait until the guest has counted.
+        var started = Stopwatch.StartNew();
+        while (vm.Memory.Read<ulong>(new GuestAddress(SpinCounter)) == 0)
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "the guest never ran");
+            Thread.Sleep(5);
+        }
+
         var clock = Stopwatch.StartNew();
         vm.Stop();
         VmRunResult result = vm.WaitForExit(TimeSpan.FromSeconds(10));

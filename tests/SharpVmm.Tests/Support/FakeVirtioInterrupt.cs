@@ -19,10 +19,13 @@ internal sealed class FakeVirtioInterrupt : IVirtioInterrupt
 
     public void SetNeedsReset() => Interlocked.Increment(ref _needsReset);
 
-    /// <summary>Polls <paramref name="condition"/> for up to 5 s; false when it never held.</summary>
+    /// <summary>
+    /// Polls <paramref name="condition"/> for up to 30 s; false when it never held. Device threads answer in
+    /// microseconds; the patience is for a loaded host that deschedules them for seconds.
+    /// </summary>
     public static bool WaitFor(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

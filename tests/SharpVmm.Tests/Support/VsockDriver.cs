@@ -155,7 +155,7 @@ internal sealed class VsockDriver : IDisposable
         }
     }
 
-    /// <summary>Waits up to 5 s for a delivered packet that matches, and takes it out of <see cref="Received"/>.</summary>
+    /// <summary>Waits up to 30 s for a delivered packet that matches, and takes it out of <see cref="Received"/>.</summary>
     public VsockPacket Expect(Func<VsockPacket, bool> match, string what)
     {
         VsockPacket? found = null;

@@ -72,7 +72,7 @@ public sealed class DeviceResetTimeoutTests : IDisposable
         clock.Stop();
 
         var failure = Assert.IsType<DeviceStopTimeoutException>(device.Failure);
-        Assert.InRange(clock.Elapsed, failure.Timeout - TimeSpan.FromMilliseconds(100), failure.Timeout + TimeSpan.FromSeconds(2));
+        Assert.InRange(clock.Elapsed, failure.Timeout - TimeSpan.FromMilliseconds(100), failure.Timeout + TimeSpan.FromSeconds(10)); // upper: a loaded host may deschedule the resetting thread
         Assert.InRange(failure.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         Assert.Equal(VirtioDeviceStatus.DeviceNeedsReset, state.Status); // not 0: the reset did not complete
         Assert.Equal(1, configChanges); // the driver is told to look

@@ -123,11 +123,11 @@ public sealed class RawDiskImageLockTests : IDisposable
     public void An_image_qemu_has_open_for_writing_is_refused_to_a_sharpvmm_writer_or_reader(bool readOnly, string said)
     {
         RequireOnPath("qemu-io");
-        using var qemu = new BackgroundProcess("qemu-io", ["-f", "raw", "-c", "sleep 30000", _path]);
+        using var qemu = new BackgroundProcess("qemu-io", ["-f", "raw", "-c", "sleep 120000", _path]);
         // qemu-io takes its locks as it opens the image: wait until the image is refused, or qemu-io is gone.
         var clock = Stopwatch.StartNew();
         DiskImageException? refused = null;
-        while (refused is null && clock.Elapsed < TimeSpan.FromSeconds(20) && !qemu.HasExited)
+        while (refused is null && clock.Elapsed < TimeSpan.FromSeconds(60) && !qemu.HasExited)
         {
             try
             {
@@ -155,7 +155,7 @@ public sealed class RawDiskImageLockTests : IDisposable
             "-drive", $"file={_path},format=raw,if=none,id=disk{(qemuReadOnly ? ",readonly=on" : "")}", "-device", "virtio-blk-pci,drive=disk"]);
         var clock = Stopwatch.StartNew();
         DiskImageException? writerRefused = null;
-        while (writerRefused is null && clock.Elapsed < TimeSpan.FromSeconds(30) && !qemu.HasExited)
+        while (writerRefused is null && clock.Elapsed < TimeSpan.FromSeconds(60) && !qemu.HasExited)
         {
             try
             {
