@@ -97,9 +97,11 @@ public class FirecrackerApiRateLimiterTests
         restored.Expect(204, "PUT", "/snapshot/load", $$"""{ "snapshot_path": "{{state}}", "mem_backend": { "backend_type": "File", "backend_path": "{{memory}}" }, "resume_vm": true }""");
         Thread.Sleep(TimeSpan.FromSeconds(2.5));
 
-        // A token refilled in 2.5 s, one left if the snapshot came late, and the read the pause caught waiting.
+        // A token refilled in the 2.5 s, one for the read seen late, the read the pause caught waiting, and two for the
+        // refill between the save and the restore steps on a slow host (the bucket refills by the wall clock, as
+        // Firecracker's does). A bucket restored full gives ten, and at least eight on the slowest nested host seen.
         int early = CountingOutput.Values(restored.Stdout).Count;
-        Assert.True(early <= 4, $"{early} reads within 2.5 s of the restore: the bucket was restored full\n{restored.Describe()}");
+        Assert.True(early <= 6, $"{early} reads within 2.5 s of the restore: the bucket was restored full\n{restored.Describe()}");
         CountingOutput.WaitForLines(() => restored.Stdout, early + 2, restored.Describe); // and the guest reads on
         Assert.DoesNotContain("FAIL", restored.Stdout, StringComparison.Ordinal);
     }
