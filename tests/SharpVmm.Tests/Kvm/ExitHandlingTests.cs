@@ -126,12 +126,7 @@ public class ExitHandlingTests
 
         vm.Start();
         // Stopped before its first KVM_RUN, the vCPU would never run the guest: wait until the guest has counted.
-        var started = Stopwatch.StartNew();
-        while (vm.Memory.Read<ulong>(new GuestAddress(SpinCounter)) == 0)
-        {
-            Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), "the guest never ran");
-            Thread.Sleep(5);
-        }
+        Assert.True(SpinWait.SpinUntil(() => vm.Memory.Read<ulong>(new GuestAddress(SpinCounter)) != 0, TimeSpan.FromSeconds(60)), "the guest never ran");
 
         var clock = Stopwatch.StartNew();
         vm.Stop();
