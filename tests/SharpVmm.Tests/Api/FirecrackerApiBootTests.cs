@@ -53,7 +53,7 @@ public class FirecrackerApiBootTests
         fc.Expect(204, "PATCH", "/vm", """{ "state": "Resumed" }""");
         Assert.Equal("Running", fc.Expect(200, "GET", "/").String("state"));
         fc.Signal(15); // SIGTERM
-        int exit = fc.WaitForExit(TimeSpan.FromSeconds(30));
+        int exit = fc.WaitForExit(Limit);
 
         Assert.True(exit == 0, $"exit code {exit} after SIGTERM, expected 0\n{fc.Describe()}");
         Assert.Contains("stopped by a signal", fc.Stderr, StringComparison.Ordinal);
@@ -143,7 +143,7 @@ public class FirecrackerApiBootTests
             fc.Expect(204, "PUT", "/actions", """{ "action_type": "FlushMetrics" }""");
             lines = File.ReadAllLines(metrics);
         }
-        while ((lines.Length == 0 || !lines[^1].Contains("\"exit_io\"", StringComparison.Ordinal)) && clock.Elapsed < TimeSpan.FromSeconds(30));
+        while ((lines.Length == 0 || !lines[^1].Contains("\"exit_io\"", StringComparison.Ordinal)) && clock.Elapsed < Limit);
 
         Assert.NotEmpty(lines);
 

@@ -68,7 +68,7 @@ public class FirecrackerApiSocketTests
         using var dir = new TempDirectory();
         using var first = FirecrackerProcess.Start(dir, id: "first");
 
-        CliProcess.Result second = CliProcess.Run(["firecracker", "--api-sock", first.SocketPath, "--id", "second"], timeout: TimeSpan.FromSeconds(30));
+        CliProcess.Result second = CliProcess.Run(["firecracker", "--api-sock", first.SocketPath, "--id", "second"], timeout: TimeSpan.FromSeconds(120));
 
         Assert.NotEqual(0, second.ExitCode);
         Assert.Contains("in use", second.Stderr, StringComparison.Ordinal);

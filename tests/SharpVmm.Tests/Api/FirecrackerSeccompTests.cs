@@ -13,7 +13,7 @@ namespace SharpVmm.Tests.Api;
 [Tier(TestTiers.KvmFast)]
 public class FirecrackerSeccompTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
 
     [Fact]
     public void The_firecracker_command_confines_its_vcpu_thread_with_a_seccomp_filter()

@@ -12,7 +12,7 @@ public class LifecycleTests
 {
     private const ulong Code = 0x100000;
     private const ulong Counter = 0x5000;
-    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Theory]
     [InlineData(1)]

@@ -15,7 +15,10 @@ namespace SharpVmm.Tests.Support;
 /// </summary>
 public sealed class FirecrackerProcess : IDisposable
 {
-    private static readonly TimeSpan CurlLimit = TimeSpan.FromSeconds(30);
+    // Hang detectors, not speed checks: a fresh process JITs its whole API and restore path on its first request,
+    // which inside tools/nested-kvm (QEMU TCG, two emulated CPUs shared with running guests) has taken over 30 s.
+    private static readonly TimeSpan CurlLimit = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan SocketLimit = TimeSpan.FromSeconds(120);
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -255,7 +258,7 @@ public sealed class FirecrackerProcess : IDisposable
     private void WaitForSocket()
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        while (clock.Elapsed < SocketLimit)
         {
             if (_process.HasExited)
             {
@@ -280,7 +283,7 @@ public sealed class FirecrackerProcess : IDisposable
             Thread.Sleep(20);
         }
 
-        Assert.Fail($"sharpvmm {string.Join(' ', Arguments)}: no API socket at {SocketPath} within 30 s\n{Describe()}");
+        Assert.Fail($"sharpvmm {string.Join(' ', Arguments)}: no API socket at {SocketPath} within {SocketLimit}\n{Describe()}");
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -7,7 +7,7 @@ namespace SharpVmm.Tests.Support;
 /// <summary>Builds small VMs for integration tests. Every run has a time limit.</summary>
 public static class TestVm
 {
-    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(60);
 
     public static VirtualMachine Create(Action<VirtualMachineBuilder>? configure = null, ulong memory = 2 << 20, int vcpus = 1)
     {

@@ -11,7 +11,7 @@ namespace SharpVmm.Tests.Kvm.Snapshot;
 /// </summary>
 internal static class CountingOutput
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
     /// <summary>A VM configuration file (Firecracker's format) that runs <c>builtin:counter</c> in 1 MiB.</summary>
     public const string CounterGuestConfig =

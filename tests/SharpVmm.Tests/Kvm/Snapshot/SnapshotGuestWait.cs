@@ -8,7 +8,7 @@ namespace SharpVmm.Tests.Kvm.Snapshot;
 /// <summary>Waits, with a time limit, for a running test guest to get somewhere.</summary>
 internal static class SnapshotGuestWait
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>Until the guest has stored 1 at <paramref name="flag"/>; fails with the run's end if it stopped first.</summary>
     public static void ForFlag(VirtualMachine vm, ulong flag, string what)
