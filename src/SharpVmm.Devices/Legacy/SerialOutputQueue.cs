@@ -278,18 +278,17 @@ internal sealed class SerialOutputQueue : IDisposable
         }
     }
 
-    // Byte by byte, then one flush: a stream that fails part-way says exactly which bytes it took.
+    // The chunk in one write, then one flush: a write per byte would cost the writer a system call per byte the guest
+    // prints. A stream that fails part-way through a write does not say how much of it it took, so a failed write counts
+    // its whole chunk lost.
     private bool Write(int n)
     {
         int written = 0;
         try
         {
-            for (; written < n; written++)
-            {
-                _output.WriteByte(_chunk[written]);
-                Interlocked.Increment(ref _transmitted);
-            }
-
+            _output.Write(_chunk, 0, n);
+            written = n;
+            Interlocked.Add(ref _transmitted, n);
             _output.Flush();
             return true;
         }

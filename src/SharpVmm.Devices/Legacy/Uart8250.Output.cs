@@ -9,7 +9,8 @@ public sealed partial class Uart8250
     /// <summary>
     /// Bytes the guest transmitted that never reached <see cref="Output"/>: it had failed (<see cref="OutputError"/>),
     /// or its reader stalled and the buffer (<see cref="OutputBufferSize"/> bytes) was full. The guest does
-    /// not notice: the line stays up and it goes on running.
+    /// not notice: the line stays up and it goes on running. The writer hands the stream what it finds queued in one
+    /// write, and a write that fails counts all its bytes lost: a stream does not say how many of them it took.
     /// </summary>
     public long BytesLost => _transmitter.BytesLost;
 

@@ -16,7 +16,13 @@ public class SerialOutputFailureTests
         var failures = new List<Exception>();
         using var uart = new Uart8250(output) { OutputFailed = failures.Add };
 
-        foreach (byte b in "hello"u8)
+        foreach (byte b in "he"u8)
+        {
+            uart.Write(Thr, [b]);
+        }
+
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10))); // what fits reaches the stream
+        foreach (byte b in "llo"u8)
         {
             uart.Write(Thr, [b]); // must not throw: the guest's write is not the host's problem
         }
@@ -28,6 +34,28 @@ public class SerialOutputFailureTests
         Assert.IsType<IOException>(uart.OutputError);
         Assert.Single(failures);
         Assert.Equal(1, output.FailedCalls); // nothing more is tried once output failed
+    }
+
+    [Fact]
+    public void The_writer_hands_the_stream_a_burst_of_output_in_one_write_not_a_byte_at_a_time()
+    {
+        var output = new CountingStream();
+        using var uart = new Uart8250(output);
+        uart.Write(Thr, [(byte)'>']);
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10))); // the writer has written it and sleeps again
+
+        byte[] line = "a line of the boot log\r\n"u8.ToArray();
+        uart.HoldOutputWakeUps = true; // the line waits until it is released (or for 100 ms at most)
+        foreach (byte b in line)
+        {
+            uart.Write(Thr, [b]);
+        }
+
+        uart.ReleaseOutput();
+        Assert.True(uart.FlushOutput(TimeSpan.FromSeconds(10)));
+        Assert.Equal([(byte)'>', .. line], output.Written.ToArray());
+        int lineWrites = output.Writes - 1;
+        Assert.True(lineWrites <= 2, $"{line.Length} bytes took {lineWrites} writes"); // 2 only if the host stalled the test for 100 ms
     }
 
     [Fact]
