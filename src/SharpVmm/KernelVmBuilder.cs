@@ -133,7 +133,10 @@ internal static class KernelVmBuilder
 
     /// <summary>
     /// The kernel's command line: the configured one (or the console's default), <c>root=/dev/vda</c> for a root drive
-    /// as Firecracker adds it, what the virtio-mmio transport announces, and on this host what a Linux kernel needs.
+    /// as Firecracker adds it, and what the virtio-mmio transport announces; in front of it, for a Linux kernel, what it
+    /// need not probe on this machine (<see cref="PcPlatform.LinuxI8042Parameters"/>, and <see cref="PcPlatform.LinuxNoPciParameter"/>
+    /// where no virtio-pci device made a PCI bus; the configured line can override them), and on this host what a Linux
+    /// kernel needs.
     /// </summary>
     private static string CommandLineFor(VmConfig config, VirtioPlatform? virtio, KernelFormat format)
     {
@@ -149,6 +152,13 @@ internal static class KernelVmBuilder
         if (virtio is { KernelCommandLine.Length: > 0 })
         {
             commandLine = $"{commandLine} {virtio.KernelCommandLine}";
+        }
+
+        if (format is KernelFormat.BzImage or KernelFormat.Pvh)
+        {
+            // First, so that a parameter of the configured line that says otherwise wins.
+            string machine = virtio?.HostBridge is null ? $"{PcPlatform.LinuxI8042Parameters} {PcPlatform.LinuxNoPciParameter}" : PcPlatform.LinuxI8042Parameters;
+            commandLine = commandLine.Length > 0 ? $"{machine} {commandLine}" : machine;
         }
 
         return source.HostWorkarounds ? DirectKernelBoot.CommandLineFor(commandLine, format) : commandLine;
