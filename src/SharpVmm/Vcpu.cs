@@ -242,7 +242,10 @@ public sealed class Vcpu : IDisposable
 
         if (loop.ClearStale()) // before reading the set: a change from now on marks it stale again
         {
+            // VMM time outside KVM_RUN, after the exit whose handling changed the set ended its own count.
+            long takeStart = CycleClock.Now();
             TakePublishedPorts(loop);
+            Volatile.Write(ref _handlingCycles, _handlingCycles + (CycleClock.Now() - takeStart)); // single writer: no lock prefix
         }
 
         try
@@ -266,18 +269,33 @@ public sealed class Vcpu : IDisposable
 
     // The vCPU's thread: the loop answers the ports published now, from copies of their values that the registers keep
     // in its own block (PublishedRegister.MirrorTo), so that an answer reads no page but the loop's, kvm_run's and the
-    // data's.
+    // data's. A slot whose register stays keeps its copy: most changes (an unclaimed port joins, a coalescing rule
+    // changes and changes back) leave most slots as they were, and each copy started or stopped costs the vCPU time.
     private void TakePublishedPorts(PublishedPortRunLoop loop)
     {
-        StopMirroring(loop);
         (PublishedPort[] ports, PublishedRegister?[] registers) = _vm.PublishedPortsForRunLoop();
         int count = Math.Min(ports.Length, PublishedPortRunLoop.Capacity);
+        PublishedRegister?[] before = _mirrored;
+        for (int slot = 0; slot < before.Length; slot++)
+        {
+            if (before[slot] is { } gone && (slot >= count || !ReferenceEquals(gone, registers[slot])))
+            {
+                gone.StopMirroring(loop.SlotCell(slot)); // every copy that ends, before any that starts in its slot
+            }
+        }
+
         _answersUnclaimed = false;
+        int mirrored = 0;
         for (int slot = 0; slot < count; slot++)
         {
             if (registers[slot] is { } register)
             {
-                register.MirrorTo(loop.SlotCell(slot));
+                if (slot >= before.Length || !ReferenceEquals(before[slot], register))
+                {
+                    register.MirrorTo(loop.SlotCell(slot));
+                }
+
+                mirrored++;
             }
             else
             {
@@ -289,7 +307,16 @@ public sealed class Vcpu : IDisposable
         }
 
         _mirrored = registers[..count];
-        loop.SetPorts(ports, [.. _mirrored.OfType<object>()]);
+        object[] keepAlive = new object[mirrored];
+        for (int slot = 0, kept = 0; slot < count; slot++)
+        {
+            if (registers[slot] is { } register)
+            {
+                keepAlive[kept++] = register;
+            }
+        }
+
+        loop.SetPorts(ports.AsSpan(0, count), keepAlive);
     }
 
     // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.

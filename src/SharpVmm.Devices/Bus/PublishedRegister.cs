@@ -88,7 +88,11 @@ public sealed class PublishedRegister
     {
         lock (_mirrorLock)
         {
-            Volatile.Write(ref _mirrors, [.. _mirrors.Where(m => m != cell)]);
+            int at = Array.IndexOf(_mirrors, cell);
+            if (at >= 0)
+            {
+                Volatile.Write(ref _mirrors, [.. _mirrors.AsSpan(0, at), .. _mirrors.AsSpan(at + 1)]);
+            }
         }
     }
 
