@@ -25,7 +25,7 @@ public sealed class Vcpu : IDisposable
     private long _firstRunAt;
     private long _handlingCycles; // CycleClock counts: a Stopwatch read costs a system call where the TSC is not the clock source
     private PublishedPortRunLoop? _runLoop; // created by the vCPU's thread; under _threadLock for other threads
-    private PublishedRegister?[] _mirrored = []; // by slot: the registers that keep copies of their values in _runLoop's block (null: an unclaimed port)
+    private PublishedRegister[] _mirrored = []; // by slot from 1: the registers that keep copies of their values in _runLoop's block
     private bool _answersUnclaimed; // the loop answers unclaimed ports, whose accesses the port bus counts
     private Action<ushort, bool, long, long, long>? _recordAnswered;
     private long _exitsAnsweredInRunLoop;
@@ -269,62 +269,62 @@ public sealed class Vcpu : IDisposable
 
     // The vCPU's thread: the loop answers the ports published now, from copies of their values that the registers keep
     // in its own block (PublishedRegister.MirrorTo), so that an answer reads no page but the loop's, kvm_run's and the
-    // data's. A slot whose register stays keeps its copy: most changes (an unclaimed port joins, a coalescing rule
-    // changes and changes back) leave most slots as they were, and each copy started or stopped costs the vCPU time.
+    // data's. A register keeps its copy in the same cell for as long as the loop lives, answered or not: a change of the
+    // set (an unclaimed port joins; coalescing stops and starts again around a driver's probe, which takes every port out
+    // and puts it back) then only rewrites the table. The unclaimed ports share one cell, slot 0, with their constant.
     private void TakePublishedPorts(PublishedPortRunLoop loop)
     {
         (PublishedPort[] ports, PublishedRegister?[] registers) = _vm.PublishedPortsForRunLoop();
-        int count = Math.Min(ports.Length, PublishedPortRunLoop.Capacity);
-        PublishedRegister?[] before = _mirrored;
-        for (int slot = 0; slot < before.Length; slot++)
+        int arriving = 0;
+        foreach (PublishedRegister? register in registers)
         {
-            if (before[slot] is { } gone && (slot >= count || !ReferenceEquals(gone, registers[slot])))
-            {
-                gone.StopMirroring(loop.SlotCell(slot)); // every copy that ends, before any that starts in its slot
-            }
+            arriving += register is not null && Array.IndexOf(_mirrored, register) < 0 ? 1 : 0;
         }
 
-        _answersUnclaimed = false;
-        int mirrored = 0;
-        for (int slot = 0; slot < count; slot++)
+        if (_mirrored.Length + arriving >= PublishedPortRunLoop.Capacity)
         {
-            if (registers[slot] is { } register)
-            {
-                if (slot >= before.Length || !ReferenceEquals(before[slot], register))
-                {
-                    register.MirrorTo(loop.SlotCell(slot));
-                }
+            StopMirroring(loop); // registers came and went until the cells ran out: begin again
+        }
 
-                mirrored++;
+        int taken = 0;
+        _answersUnclaimed = false;
+        for (int i = 0; i < ports.Length && taken < PublishedPortRunLoop.Capacity; i++)
+        {
+            int slot;
+            if (registers[i] is { } register)
+            {
+                slot = Array.IndexOf(_mirrored, register) + 1;
+                if (slot == 0)
+                {
+                    if (_mirrored.Length + 1 == PublishedPortRunLoop.Capacity)
+                    {
+                        continue; // more registers than cells: the dispatcher answers this one
+                    }
+
+                    register.MirrorTo(loop.SlotCell(_mirrored.Length + 1));
+                    _mirrored = [.. _mirrored, register];
+                    slot = _mirrored.Length;
+                }
             }
             else
             {
-                Marshal.WriteInt32(loop.SlotCell(slot), Marshal.ReadInt32(ports[slot].ValueCell)); // a constant: all ones
+                slot = 0;
+                Marshal.WriteInt32(loop.SlotCell(slot), Marshal.ReadInt32(ports[i].ValueCell)); // a constant: all ones
                 _answersUnclaimed = true;
             }
 
-            ports[slot] = ports[slot] with { ValueCell = loop.SlotCell(slot) };
+            ports[taken++] = ports[i] with { ValueCell = loop.SlotCell(slot) };
         }
 
-        _mirrored = registers[..count];
-        object[] keepAlive = new object[mirrored];
-        for (int slot = 0, kept = 0; slot < count; slot++)
-        {
-            if (registers[slot] is { } register)
-            {
-                keepAlive[kept++] = register;
-            }
-        }
-
-        loop.SetPorts(ports.AsSpan(0, count), keepAlive);
+        loop.SetPorts(ports.AsSpan(0, taken), _mirrored);
     }
 
     // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.
     private void StopMirroring(PublishedPortRunLoop loop)
     {
-        for (int slot = 0; slot < _mirrored.Length; slot++)
+        for (int i = 0; i < _mirrored.Length; i++)
         {
-            _mirrored[slot]?.StopMirroring(loop.SlotCell(slot));
+            _mirrored[i].StopMirroring(loop.SlotCell(i + 1));
         }
 
         _mirrored = [];
