@@ -7,6 +7,9 @@ public sealed class FailingStream(int acceptedBytes) : Stream
 
     public int FailedCalls { get; private set; }
 
+    /// <summary>The writes it accepted.</summary>
+    public int Writes { get; private set; }
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -37,6 +40,7 @@ public sealed class FailingStream(int acceptedBytes) : Stream
         }
 
         Accepted.Write(buffer);
+        Writes++;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
