@@ -32,6 +32,9 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     /// <summary>How many ports the loop answers at most; further ones reach the caller.</summary>
     public const int Capacity = 32;
 
+    /// <summary>How many ranges of unclaimed ports the loop takes at most (<see cref="SetUnclaimedRanges"/>).</summary>
+    public const int MaxUnclaimedRanges = 64;
+
     /// <summary>How many exits <see cref="Run"/> answers at most before it returns
     /// (<see cref="RunLoopOutcome.AnswersSpent"/>), so that the caller's counts stay close to the truth while a guest
     /// does nothing but poll.</summary>
@@ -39,17 +42,20 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
 
     // The block's layout, shared with the code below.
     private const int FdOffset = 0x00, PortCountOffset = 0x04, RunOffset = 0x08, LastReturnOffset = 0x10;
-    private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28, BudgetOffset = 0x30;
-    private const int PortsOffset = 0x40, PortSize = 16; // { u64 value cell; u16 port; u8 flags (1 reads, 2 rewrites) }
+    private const int CyclesOffset = 0x18, AnsweredOffset = 0x20, StaleOffset = 0x28, BudgetOffset = 0x30, RangeCountOffset = 0x38;
+    private const int PortsOffset = 0x40, PortSize = 16; // { u64 value cell; u16 port; u8 flags (1 reads, 2 rewrites, 4 unclaimed) }
     private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = entry * 2 + is write
-    private const int SlotCellsOffset = 0x840; // i32 [Capacity]: cells for copies of the values (SlotCell)
+    private const int SlotCellsOffset = 0x840; // i32 [Capacity]: cells for copies of the values (SlotCell); slot 0 is the unclaimed ports'
+    private const int RangesOffset = 0x8C0; // { u16 first; u16 last } [MaxUnclaimedRanges]: ports no device claims
     private const int BlockSize = 0x1000;
     private const byte AnswersReads = 1, DropsRewrites = 2, Unclaimed = 4;
 
     // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at
     // 8 (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
     // io.data_offset at 40. A port flagged Unclaimed (4) answers a read of 1, 2 or 4 bytes with its value's byte in each
-    // byte and drops any write; the others answer one-byte accesses only. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
+    // byte and drops any write; the others answer one-byte accesses only. A port in no entry but in one of the unclaimed
+    // ranges joins the table as such an entry, its cell slot 0's, while the table has room ("unlisted"), and is answered
+    // and counted in its own slot from then on. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
     // system call's result, returned as is (0: an exit for the caller; -errno otherwise), or 1 when the budget of
     // answers is spent (the last answered exit is then completed by the caller's next KVM_RUN).
     private static ReadOnlySpan<byte> Code =>
@@ -60,6 +66,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x41, 0x56,                                              // push r14
         0x48, 0x89, 0xFB,                                        // mov rbx,rdi
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
+        // next:
         0x4D, 0x85, 0xED,                                        // test r13,r13
         0x78, 0x48,                                              // js enter
         0x0F, 0x31,                                              // rdtsc
@@ -80,7 +87,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x48, 0xFF, 0x43, 0x20,                                  // inc qword ptr [rbx+0x20]
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
         0x48, 0xFF, 0x4B, 0x30,                                  // dec qword ptr [rbx+0x30]
-        0x0F, 0x84, 0xFA, 0x00, 0x00, 0x00,                      // je budget
+        0x0F, 0x84, 0x49, 0x01, 0x00, 0x00,                      // je budget
         // enter:
         0xB8, 0x10, 0x00, 0x00, 0x00,                            // mov eax,0x10
         0x8B, 0x3B,                                              // mov edi,dword ptr [rbx]
@@ -93,14 +100,14 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x48, 0x09, 0xD0,                                        // or rax,rdx
         0x48, 0x89, 0x43, 0x10,                                  // mov qword ptr [rbx+0x10],rax
         0x4D, 0x85, 0xE4,                                        // test r12,r12
-        0x0F, 0x85, 0xD7, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0x26, 0x01, 0x00, 0x00,                      // jne leave
         0x83, 0x7B, 0x28, 0x00,                                  // cmp dword ptr [rbx+0x28],0x0
-        0x0F, 0x85, 0xCD, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0x1C, 0x01, 0x00, 0x00,                      // jne leave
         0x48, 0x8B, 0x73, 0x08,                                  // mov rsi,qword ptr [rbx+0x8]
         0x83, 0x7E, 0x08, 0x02,                                  // cmp dword ptr [rsi+0x8],0x2
-        0x0F, 0x85, 0xBF, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0x0E, 0x01, 0x00, 0x00,                      // jne leave
         0x83, 0x7E, 0x24, 0x01,                                  // cmp dword ptr [rsi+0x24],0x1
-        0x0F, 0x85, 0xB5, 0x00, 0x00, 0x00,                      // jne leave
+        0x0F, 0x85, 0x04, 0x01, 0x00, 0x00,                      // jne leave
         0x0F, 0xB7, 0x4E, 0x22,                                  // movzx ecx,word ptr [rsi+0x22]
         0x48, 0x8B, 0x7E, 0x28,                                  // mov rdi,qword ptr [rsi+0x28]
         0x48, 0x01, 0xF7,                                        // add rdi,rsi
@@ -109,7 +116,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4C, 0x8D, 0x4B, 0x40,                                  // lea r9,[rbx+0x40]
         // scan:
         0x45, 0x39, 0xC6,                                        // cmp r14d,r8d
-        0x0F, 0x83, 0x96, 0x00, 0x00, 0x00,                      // jae leave
+        0x0F, 0x83, 0x97, 0x00, 0x00, 0x00,                      // jae unlisted
         0x66, 0x41, 0x39, 0x49, 0x08,                            // cmp word ptr [r9+0x8],cx
         0x74, 0x09,                                              // je found
         0x41, 0xFF, 0xC6,                                        // inc r14d
@@ -119,11 +126,11 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x4D, 0x8B, 0x11,                                        // mov r10,qword ptr [r9]
         0x41, 0x8B, 0x02,                                        // mov eax,dword ptr [r10]
         0x85, 0xC0,                                              // test eax,eax
-        0x78, 0x7C,                                              // js leave
+        0x0F, 0x88, 0xC7, 0x00, 0x00, 0x00,                      // js leave
         0x0F, 0xB6, 0x56, 0x20,                                  // movzx edx,byte ptr [rsi+0x20]
         0x4E, 0x8D, 0x2C, 0x72,                                  // lea r13,[rdx+r14*2]
         0x41, 0xF6, 0x41, 0x0A, 0x04,                            // test byte ptr [r9+0xa],0x4
-        0x75, 0x30,                                              // jne unclaimed
+        0x75, 0x33,                                              // jne unclaimed
         0x80, 0x7E, 0x21, 0x01,                                  // cmp byte ptr [rsi+0x21],0x1
         0x75, 0x21,                                              // jne notanswered
         0x85, 0xD2,                                              // test edx,edx
@@ -131,18 +138,18 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x41, 0xF6, 0x41, 0x0A, 0x01,                            // test byte ptr [r9+0xa],0x1
         0x74, 0x16,                                              // je notanswered
         0x88, 0x07,                                              // mov byte ptr [rdi],al
-        0xE9, 0x08, 0xFF, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0x04, 0xFF, 0xFF, 0xFF,                            // jmp next
         // write:
         0x41, 0xF6, 0x41, 0x0A, 0x02,                            // test byte ptr [r9+0xa],0x2
         0x74, 0x08,                                              // je notanswered
         0x38, 0x07,                                              // cmp byte ptr [rdi],al
-        0x0F, 0x84, 0xF9, 0xFE, 0xFF, 0xFF,                      // je next
+        0x0F, 0x84, 0xF5, 0xFE, 0xFF, 0xFF,                      // je next
         // notanswered:
         0x49, 0xC7, 0xC5, 0xFF, 0xFF, 0xFF, 0xFF,                // mov r13,-1
-        0xEB, 0x3D,                                              // jmp leave
+        0xE9, 0x85, 0x00, 0x00, 0x00,                            // jmp leave
         // unclaimed:
         0x85, 0xD2,                                              // test edx,edx
-        0x0F, 0x85, 0xE8, 0xFE, 0xFF, 0xFF,                      // jne next
+        0x0F, 0x85, 0xE1, 0xFE, 0xFF, 0xFF,                      // jne next
         0x0F, 0xB6, 0xC0,                                        // movzx eax,al
         0x69, 0xC0, 0x01, 0x01, 0x01, 0x01,                      // imul eax,eax,0x1010101
         0x0F, 0xB6, 0x56, 0x21,                                  // movzx edx,byte ptr [rsi+0x21]
@@ -150,15 +157,38 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x72, 0x16,                                              // jb one
         0x74, 0x0C,                                              // je two
         0x83, 0xFA, 0x04,                                        // cmp edx,0x4
-        0x75, 0xD6,                                              // jne notanswered
+        0x75, 0xD3,                                              // jne notanswered
         0x89, 0x07,                                              // mov dword ptr [rdi],eax
-        0xE9, 0xC8, 0xFE, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0xC1, 0xFE, 0xFF, 0xFF,                            // jmp next
         // two:
         0x66, 0x89, 0x07,                                        // mov word ptr [rdi],ax
-        0xE9, 0xC0, 0xFE, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0xB9, 0xFE, 0xFF, 0xFF,                            // jmp next
         // one:
         0x88, 0x07,                                              // mov byte ptr [rdi],al
-        0xE9, 0xB9, 0xFE, 0xFF, 0xFF,                            // jmp next
+        0xE9, 0xB2, 0xFE, 0xFF, 0xFF,                            // jmp next
+        // unlisted:
+        0x41, 0x83, 0xF8, 0x20,                                  // cmp r8d,0x20
+        0x73, 0x48,                                              // jae leave
+        0x44, 0x8B, 0x53, 0x38,                                  // mov r10d,dword ptr [rbx+0x38]
+        0x4C, 0x8D, 0x9B, 0xC0, 0x08, 0x00, 0x00,                // lea r11,[rbx+0x8c0]
+        // range:
+        0x45, 0x85, 0xD2,                                        // test r10d,r10d
+        0x74, 0x38,                                              // je leave
+        0x66, 0x41, 0x3B, 0x0B,                                  // cmp cx,word ptr [r11]
+        0x72, 0x07,                                              // jb nextrange
+        0x66, 0x41, 0x3B, 0x4B, 0x02,                            // cmp cx,word ptr [r11+0x2]
+        0x76, 0x09,                                              // jbe join
+        // nextrange:
+        0x49, 0x83, 0xC3, 0x04,                                  // add r11,0x4
+        0x41, 0xFF, 0xCA,                                        // dec r10d
+        0xEB, 0xE5,                                              // jmp range
+        // join:
+        0x48, 0x8D, 0x83, 0x40, 0x08, 0x00, 0x00,                // lea rax,[rbx+0x840]
+        0x49, 0x89, 0x01,                                        // mov qword ptr [r9],rax
+        0x66, 0x41, 0x89, 0x49, 0x08,                            // mov word ptr [r9+0x8],cx
+        0x41, 0xC6, 0x41, 0x0A, 0x04,                            // mov byte ptr [r9+0xa],0x4
+        0xFF, 0x43, 0x04,                                        // inc dword ptr [rbx+0x4]
+        0xE9, 0x31, 0xFF, 0xFF, 0xFF,                            // jmp found
         // budget:
         0x41, 0xBC, 0x01, 0x00, 0x00, 0x00,                      // mov r12d,0x1
         // leave:
@@ -168,6 +198,7 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         0x41, 0x5C,                                              // pop r12
         0x5B,                                                    // pop rbx
         0xC3,                                                    // ret
+
     ];
 
     // SAFETY: the page holds the code above, which follows the System V calling convention (rbx, r12-r14 saved and
@@ -232,7 +263,8 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     /// A 32-bit cell in the loop's own block for a copy of the value of the port in <paramref name="slot"/>, for a
     /// <see cref="PublishedPort.ValueCell"/> that costs the loop no page of its own to read: where the CPU is emulated,
     /// each page an exit touches costs it. Whoever keeps the copy current must stop writing to it before
-    /// <see cref="Dispose"/>. It reads -1 (withdrawn) until written.
+    /// <see cref="Dispose"/>. It reads -1 (withdrawn) until written; slot 0 holds the unclaimed ports' value once
+    /// <see cref="SetUnclaimedRanges"/> has run, so a caller with ranges keeps no copy there.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is not below <see cref="Capacity"/>.</exception>
     public nint SlotCell(int slot)
@@ -262,12 +294,36 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         }
 
         *(int*)(_block + PortCountOffset) = count;
+        *(int*)(_block + RangeCountOffset) = 0; // until SetUnclaimedRanges
         _keepAlive = keepAlive;
 
         // Each slot counts for a port from here on (what was not taken is in the totals only), for whoever asks.
         SkipPerPortCounts();
         _perPortTaken = true;
         new Span<long>(_block + LongestOffset, 2 * Capacity).Clear();
+    }
+
+    /// <summary>
+    /// The vCPU's thread, between runs, after <see cref="SetPorts"/>: the ranges of ports no device claims (the first
+    /// <see cref="MaxUnclaimedRanges"/>; each a first and last port). An access to a port in one of them that no entry
+    /// names adds an entry for it, while the table has fewer than <see cref="Capacity"/>, answered as the bus answers a
+    /// port nothing claims: all ones for a read of 1, 2 or 4 bytes, a write dropped (<see cref="PublishedPort.Unclaimed"/>).
+    /// Its accesses are then counted in its own slot, so that <see cref="TakeAnswered"/> reports it by port, the first
+    /// access included. The ranges hold until the next <see cref="SetPorts"/>, which clears them.
+    /// </summary>
+    public void SetUnclaimedRanges(ReadOnlySpan<(ushort First, ushort Last)> ranges)
+    {
+        ObjectDisposedException.ThrowIf(_block == null, this);
+        int count = Math.Min(ranges.Length, MaxUnclaimedRanges);
+        for (int i = 0; i < count; i++)
+        {
+            (ushort first, ushort last) = ranges[i];
+            *(ushort*)(_block + RangesOffset + (i * 4)) = first;
+            *(ushort*)(_block + RangesOffset + (i * 4) + 2) = last;
+        }
+
+        *(int*)(_block + SlotCellsOffset) = 0xFF; // slot 0: what an unclaimed port reads, a byte of all ones
+        *(int*)(_block + RangeCountOffset) = count;
     }
 
     /// <summary>

@@ -285,15 +285,16 @@ public sealed class Vcpu : IDisposable
     // The vCPU's thread: the loop answers the ports published now, from copies of their values that the registers keep
     // in its own block (PublishedRegister.MirrorTo), so that an answer reads no page but the loop's, kvm_run's and the
     // data's. A register keeps its copy in the same cell for as long as the loop lives, answered or not: a change of the
-    // set (an unclaimed port joins; coalescing stops and starts again around a driver's probe, which takes every port out
-    // and puts it back) then only rewrites the table. The unclaimed ports share one cell, slot 0, with their constant.
+    // set (coalescing stops and starts again around a driver's probe, which takes every port out and puts it back) then
+    // only rewrites the table. The ports no device claims are given as ranges: the loop adds each to its table at the
+    // guest's first access, with slot 0's cell, all ones.
     private void TakePublishedPorts(PublishedPortRunLoop loop)
     {
-        (PublishedPort[] ports, PublishedRegister?[] registers) = _vm.PublishedPortsForRunLoop();
+        (PublishedPort[] ports, PublishedRegister[] registers) = _vm.PublishedPortsForRunLoop();
         int arriving = 0;
-        foreach (PublishedRegister? register in registers)
+        foreach (PublishedRegister register in registers)
         {
-            arriving += register is not null && Array.IndexOf(_mirrored, register) < 0 ? 1 : 0;
+            arriving += Array.IndexOf(_mirrored, register) < 0 ? 1 : 0;
         }
 
         if (_mirrored.Length + arriving >= PublishedPortRunLoop.Capacity)
@@ -302,36 +303,29 @@ public sealed class Vcpu : IDisposable
         }
 
         int taken = 0;
-        _answersUnclaimed = false;
         for (int i = 0; i < ports.Length && taken < PublishedPortRunLoop.Capacity; i++)
         {
-            int slot;
-            if (registers[i] is { } register)
+            PublishedRegister register = registers[i];
+            int slot = Array.IndexOf(_mirrored, register) + 1;
+            if (slot == 0)
             {
-                slot = Array.IndexOf(_mirrored, register) + 1;
-                if (slot == 0)
+                if (_mirrored.Length + 1 == PublishedPortRunLoop.Capacity)
                 {
-                    if (_mirrored.Length + 1 == PublishedPortRunLoop.Capacity)
-                    {
-                        continue; // more registers than cells: the dispatcher answers this one
-                    }
-
-                    register.MirrorTo(loop.SlotCell(_mirrored.Length + 1));
-                    _mirrored = [.. _mirrored, register];
-                    slot = _mirrored.Length;
+                    continue; // more registers than cells: the dispatcher answers this one
                 }
-            }
-            else
-            {
-                slot = 0;
-                Marshal.WriteInt32(loop.SlotCell(slot), Marshal.ReadInt32(ports[i].ValueCell)); // a constant: all ones
-                _answersUnclaimed = true;
+
+                register.MirrorTo(loop.SlotCell(_mirrored.Length + 1));
+                _mirrored = [.. _mirrored, register];
+                slot = _mirrored.Length;
             }
 
             ports[taken++] = ports[i] with { ValueCell = loop.SlotCell(slot) };
         }
 
         loop.SetPorts(ports.AsSpan(0, taken), _mirrored);
+        List<(ushort First, ushort Last)> unclaimed = _vm.UnclaimedPortRangesForRunLoop();
+        loop.SetUnclaimedRanges(CollectionsMarshal.AsSpan(unclaimed));
+        _answersUnclaimed = unclaimed.Count > 0;
     }
 
     // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.

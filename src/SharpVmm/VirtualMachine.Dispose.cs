@@ -24,7 +24,6 @@ public sealed partial class VirtualMachine
         bool joined = JoinAll();
         IoBus.PublishedRegistersChanged -= MarkRunLoopsStale;
         IoBus.RangesChanged -= MarkRunLoopsStale;
-        IoBus.UnclaimedAddressAdded -= OnUnclaimedPort;
         _coalesced?.Dispose(); // its timer stops and the ring is emptied before the vCPU mapping it lives in goes
         if (joined)
         {

@@ -13,26 +13,15 @@ public sealed partial class VirtualMachine
     /// </summary>
     internal bool AnswersInRunLoop => _maxExits == long.MaxValue && Debugger is null && !Dispatcher.TracesAccesses;
 
-    // The value an unclaimed port reads: all ones (the loop repeats the byte for a wider read), in a cell that never moves.
-    private static readonly int[] UnclaimedValue = NewUnclaimedValue();
-
-    /// <summary>How many unclaimed ports the run loops answer at most: the first the guest accessed.</summary>
-    internal const int MaxUnclaimedPortsInRunLoop = 16;
-
-    private ushort[] _unclaimedPorts = []; // the first unclaimed ports the guest accessed; replaced under _unclaimedPortsLock
-    private readonly Lock _unclaimedPortsLock = new();
-
     /// <summary>
-    /// The ports the run loops answer now: the registers the port bus publishes, then the unclaimed ports the guest
-    /// has accessed (their reads get all ones and their writes are dropped, as the bus does; null in
-    /// <c>Registers</c>), each only where its accesses need no coalesced write delivered first
-    /// (<see cref="CoalescedWrites.MayAnswerWithoutReplay"/>).
+    /// The ports the run loops answer now: the registers the port bus publishes, each only where its accesses need no
+    /// coalesced write delivered first (<see cref="CoalescedWrites.MayAnswerWithoutReplay"/>).
     /// </summary>
-    internal (PublishedPort[] Ports, PublishedRegister?[] Registers) PublishedPortsForRunLoop()
+    internal (PublishedPort[] Ports, PublishedRegister[] Registers) PublishedPortsForRunLoop()
     {
         CoalescedWrites? coalesced = _coalesced;
         var ports = new List<PublishedPort>();
-        var registers = new List<PublishedRegister?>();
+        var registers = new List<PublishedRegister>();
         foreach ((ulong address, PublishedRegister register) in IoBus.PublishedRegisters)
         {
             if (address > ushort.MaxValue || (coalesced is not null && !coalesced.MayAnswerWithoutReplay((ushort)address)))
@@ -44,42 +33,41 @@ public sealed partial class VirtualMachine
             registers.Add(register);
         }
 
-        // A guest that probes for devices which are not there (PCI's configuration ports on a machine without PCI,
-        // COM2-4) reads and writes the same few ports again and again.
-        foreach (ushort port in Volatile.Read(ref _unclaimedPorts))
-        {
-            if (IoBus.Find(port) is null && (coalesced is null || coalesced.MayAnswerWithoutReplay(port)))
-            {
-                ports.Add(new PublishedPort(port, System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(UnclaimedValue, 0),
-                    AnswersReads: true, DropsRewrites: false, Unclaimed: true));
-                registers.Add(null);
-            }
-        }
-
         return ([.. ports], [.. registers]);
     }
 
-    private static int[] NewUnclaimedValue()
+    /// <summary>
+    /// The ports no device on the port bus claims, as ranges, less any a coalesced zone's confines reach
+    /// (<see cref="CoalescedWrites.AnswerableWithoutReplay"/>): the run loops answer an access to one of them as the bus
+    /// does (all ones for a read, a write dropped) from the first, and the bus counts it. A guest that probes for devices
+    /// which are not there (PCI's configuration ports on a machine without PCI, COM2-4, the DMA page registers) reads and
+    /// writes the same few ports again and again; each such port then costs no exit of the dispatcher's, and no new table.
+    /// </summary>
+    internal List<(ushort First, ushort Last)> UnclaimedPortRangesForRunLoop()
     {
-        int[] cell = GC.AllocateArray<int>(1, pinned: true);
-        cell[0] = 0xFF;
-        return cell;
-    }
-
-    // The port bus saw an unclaimed address for the first time (on the thread of the exit that reached it).
-    private void OnUnclaimedPort(ulong address)
-    {
-        lock (_unclaimedPortsLock)
+        var gaps = new List<(ushort First, ushort Last)>();
+        ulong next = 0; // the first port not known to be claimed
+        foreach (BusRange range in IoBus.Ranges)
         {
-            if (address > ushort.MaxValue || _unclaimedPorts.Length >= MaxUnclaimedPortsInRunLoop)
+            if (next > ushort.MaxValue)
             {
-                return; // a guest scanning every port: the first ones stay, and no table is rebuilt for each
+                break;
             }
 
-            Volatile.Write(ref _unclaimedPorts, [.. _unclaimedPorts, (ushort)address]);
+            if (range.Base > next)
+            {
+                gaps.Add(((ushort)next, (ushort)Math.Min(range.Base - 1, ushort.MaxValue)));
+            }
+
+            next = Math.Max(next, range.Last + 1);
         }
 
-        MarkRunLoopsStale();
+        if (next <= ushort.MaxValue)
+        {
+            gaps.Add(((ushort)next, ushort.MaxValue));
+        }
+
+        return _coalesced is { } coalesced ? coalesced.AnswerableWithoutReplay(gaps) : gaps;
     }
 
     /// <summary>Counts exits a vCPU's run loop answered, in the VM's total and the dispatcher's by reason.</summary>

@@ -48,7 +48,6 @@ public sealed partial class VirtualMachine : IDisposable
         Devices = new VmDevices(this, owned);
         io.PublishedRegistersChanged += MarkRunLoopsStale;
         io.RangesChanged += MarkRunLoopsStale; // an unclaimed port the loops answer may be claimed now
-        io.UnclaimedAddressAdded += OnUnclaimedPort; // one more port the loops may answer
     }
 
     /// <summary>

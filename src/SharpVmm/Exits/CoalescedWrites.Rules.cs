@@ -149,6 +149,45 @@ internal sealed partial class CoalescedWrites
         // The declarations first: they are in this object, while the ring's head and tail are on a page of their own.
         (Volatile.Read(ref _confinedZones) is { } zones && MayAnswer(zones, port)) || IsDelivered;
 
+    /// <summary>Of <paramref name="ranges"/> (sorted, apart), as ranges, the ports for which
+    /// <see cref="MayAnswerWithoutReplay"/> holds by the zones' confines alone: those outside every zone's confines, and
+    /// none while the confines do not hold. For ports no device claims, which no declaration names.</summary>
+    public List<(ushort First, ushort Last)> AnswerableWithoutReplay(List<(ushort First, ushort Last)> ranges)
+    {
+        if (Volatile.Read(ref _confinedZones) is not { } zones)
+        {
+            return [];
+        }
+
+        foreach ((_, ushort first, int count) in zones)
+        {
+            int last = first + count - 1;
+            var outside = new List<(ushort First, ushort Last)>(ranges.Count + 1);
+            foreach ((ushort from, ushort to) in ranges)
+            {
+                if (to < first || from > last)
+                {
+                    outside.Add((from, to));
+                    continue;
+                }
+
+                if (from < first)
+                {
+                    outside.Add((from, (ushort)(first - 1)));
+                }
+
+                if (to > last)
+                {
+                    outside.Add(((ushort)(last + 1), to));
+                }
+            }
+
+            ranges = outside;
+        }
+
+        return ranges;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool MayAnswer((ushort Zone, ushort First, int Count)[] zones, ushort port)
     {
