@@ -29,6 +29,8 @@ public sealed class Vcpu : IDisposable
     private bool _answersUnclaimed; // the loop answers unclaimed ports, whose accesses the port bus counts
     private Action<ushort, bool, long, long, long>? _recordAnswered;
     private long _exitsAnsweredInRunLoop;
+    private RunLoopTable? _tableInLoop; // the table _runLoop has, since the vCPU last set one
+    private (RunLoopTable? Table, PublishedPort[] Ports)[] _portsWithCells = [(null, []), (null, [])]; // the last two, newest first
 
     internal Vcpu(VirtualMachine vm, KvmVcpu kvm)
     {
@@ -286,13 +288,36 @@ public sealed class Vcpu : IDisposable
     // in its own block (PublishedRegister.MirrorTo), so that an answer reads no page but the loop's, kvm_run's and the
     // data's. A register keeps its copy in the same cell for as long as the loop lives, answered or not: a change of the
     // set (coalescing stops and starts again around a driver's probe, which takes every port out and puts it back) then
-    // only rewrites the table. The ports no device claims are given as ranges: the loop adds each to its table at the
-    // guest's first access, with slot 0's cell, all ones.
+    // only rewrites the table, and the two tables such a change goes between are kept ready. The ports no device claims
+    // are given as ranges: the loop adds each to its table at the guest's first access, with slot 0's cell, all ones.
     private void TakePublishedPorts(PublishedPortRunLoop loop)
     {
-        (PublishedPort[] ports, PublishedRegister[] registers) = _vm.PublishedPortsForRunLoop();
+        RunLoopTable table = _vm.RunLoopTableNow();
+        if (ReferenceEquals(table, _tableInLoop))
+        {
+            return; // a change that changed nothing here: the loop keeps its table, and the unclaimed ports it added
+        }
+
+        PublishedPort[] ports = PortsWithCells(loop, table);
+        loop.SetPorts(ports, _mirrored);
+        loop.SetUnclaimedRanges(table.Unclaimed);
+        _answersUnclaimed = table.Unclaimed.Length > 0;
+        _tableInLoop = table;
+    }
+
+    // The table's ports, each with its register's cell in the loop's block; the last two tables' are kept.
+    private PublishedPort[] PortsWithCells(PublishedPortRunLoop loop, RunLoopTable table)
+    {
+        foreach ((RunLoopTable? kept, PublishedPort[] keptPorts) in _portsWithCells)
+        {
+            if (ReferenceEquals(kept, table))
+            {
+                return keptPorts;
+            }
+        }
+
         int arriving = 0;
-        foreach (PublishedRegister register in registers)
+        foreach (PublishedRegister register in table.Registers)
         {
             arriving += Array.IndexOf(_mirrored, register) < 0 ? 1 : 0;
         }
@@ -302,10 +327,10 @@ public sealed class Vcpu : IDisposable
             StopMirroring(loop); // registers came and went until the cells ran out: begin again
         }
 
-        int taken = 0;
-        for (int i = 0; i < ports.Length && taken < PublishedPortRunLoop.Capacity; i++)
+        var ports = new List<PublishedPort>(table.Ports.Length);
+        for (int i = 0; i < table.Ports.Length && ports.Count < PublishedPortRunLoop.Capacity; i++)
         {
-            PublishedRegister register = registers[i];
+            PublishedRegister register = table.Registers[i];
             int slot = Array.IndexOf(_mirrored, register) + 1;
             if (slot == 0)
             {
@@ -319,13 +344,12 @@ public sealed class Vcpu : IDisposable
                 slot = _mirrored.Length;
             }
 
-            ports[taken++] = ports[i] with { ValueCell = loop.SlotCell(slot) };
+            ports.Add(table.Ports[i] with { ValueCell = loop.SlotCell(slot) });
         }
 
-        loop.SetPorts(ports.AsSpan(0, taken), _mirrored);
-        List<(ushort First, ushort Last)> unclaimed = _vm.UnclaimedPortRangesForRunLoop();
-        loop.SetUnclaimedRanges(CollectionsMarshal.AsSpan(unclaimed));
-        _answersUnclaimed = unclaimed.Count > 0;
+        PublishedPort[] withCells = [.. ports];
+        _portsWithCells = [(table, withCells), _portsWithCells[0]];
+        return withCells;
     }
 
     // The vCPU's thread, or the disposing one after it ended: no register writes to the loop's block any more.
@@ -337,6 +361,8 @@ public sealed class Vcpu : IDisposable
         }
 
         _mirrored = [];
+        _portsWithCells = [(null, []), (null, [])]; // their cells are no register's any more
+        _tableInLoop = null;
     }
 
     private void RecordAnswered(ushort port, bool isWrite, long count, long cycles, long longest)

@@ -22,8 +22,8 @@ public sealed partial class VirtualMachine
         // use-after-unmap. The devices are released all the same (their threads stop, their files close): a stuck
         // vCPU that touches one afterwards gets an exception, which ends that thread's run, not the process.
         bool joined = JoinAll();
-        IoBus.PublishedRegistersChanged -= MarkRunLoopsStale;
-        IoBus.RangesChanged -= MarkRunLoopsStale;
+        IoBus.PublishedRegistersChanged -= OnPortBusChanged;
+        IoBus.RangesChanged -= OnPortBusChanged;
         _coalesced?.Dispose(); // its timer stops and the ring is emptied before the vCPU mapping it lives in goes
         if (joined)
         {

@@ -46,8 +46,8 @@ public sealed partial class VirtualMachine : IDisposable
         Dispatcher = new ExitDispatcher(io, mmio, tracer, EmulationFailures) { TripleFaultResets = tripleFaultResets };
         _vcpus = createVcpus(this);
         Devices = new VmDevices(this, owned);
-        io.PublishedRegistersChanged += MarkRunLoopsStale;
-        io.RangesChanged += MarkRunLoopsStale; // an unclaimed port the loops answer may be claimed now
+        io.PublishedRegistersChanged += OnPortBusChanged;
+        io.RangesChanged += OnPortBusChanged; // an unclaimed port the loops answer may be claimed now
     }
 
     /// <summary>

@@ -142,6 +142,15 @@ internal sealed partial class CoalescedWrites
     /// declared not to depend on it. Until <see cref="ReplayRulesChanged"/> is raised.</summary>
     public bool MayAnswerWithoutReplay(ushort port) => Volatile.Read(ref _confinedZones) is { } zones && MayAnswer(zones, port);
 
+    /// <summary>What <see cref="MayAnswerWithoutReplay"/> and <see cref="AnswerableWithoutReplay"/> go by now: the
+    /// confines of the zones (null while they do not hold) and the declarations. Each is replaced, never changed, when
+    /// the rules change, so equal confines and the same declarations give the same answers.</summary>
+    public ((ushort Zone, ushort First, int Count)[]? Zones, (ushort Port, ushort Zone)[] Declarations) AnswerRules =>
+        (Volatile.Read(ref _confinedZones), Volatile.Read(ref _registersThatNeedNoReplay));
+
+    /// <summary><see cref="MayAnswerWithoutReplay"/> by confines taken from <see cref="AnswerRules"/>.</summary>
+    public bool MayAnswerWithoutReplayUnder((ushort Zone, ushort First, int Count)[]? zones, ushort port) => zones is not null && MayAnswer(zones, port);
+
     /// <summary>For the exit path: whether a read of <paramref name="port"/>, or a write there that changes nothing, may
     /// be handled now without delivering the queue first (it is empty, or <see cref="MayAnswerWithoutReplay"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the exit path's commonest case: one stretch of code
@@ -150,11 +159,12 @@ internal sealed partial class CoalescedWrites
         (Volatile.Read(ref _confinedZones) is { } zones && MayAnswer(zones, port)) || IsDelivered;
 
     /// <summary>Of <paramref name="ranges"/> (sorted, apart), as ranges, the ports for which
-    /// <see cref="MayAnswerWithoutReplay"/> holds by the zones' confines alone: those outside every zone's confines, and
-    /// none while the confines do not hold. For ports no device claims, which no declaration names.</summary>
-    public List<(ushort First, ushort Last)> AnswerableWithoutReplay(List<(ushort First, ushort Last)> ranges)
+    /// <see cref="MayAnswerWithoutReplay"/> holds by the confines <paramref name="zones"/> (<see cref="AnswerRules"/>)
+    /// alone: those outside every zone's confines, and none while the confines do not hold. For ports no device claims,
+    /// which no declaration names.</summary>
+    public static List<(ushort First, ushort Last)> AnswerableWithoutReplay((ushort Zone, ushort First, int Count)[]? zones, List<(ushort First, ushort Last)> ranges)
     {
-        if (Volatile.Read(ref _confinedZones) is not { } zones)
+        if (zones is null)
         {
             return [];
         }
