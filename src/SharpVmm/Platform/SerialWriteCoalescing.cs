@@ -16,12 +16,15 @@ namespace SharpVmm.Platform;
 /// <para>
 /// Coalescing ends when the guest enables the THR-empty interrupt or loopback (<see cref="Uart8250.NeedsImmediateWrites"/>):
 /// from that moment every exit delivers the queued bytes first, and a byte written meanwhile reaches the UART at the
-/// next exit. The zone itself leaves KVM <see cref="LeavingDelay"/> later, unless the guest has turned both off again
-/// by then, as the 8250 driver's IER and THRE probes do within microseconds: the zone then stays. Coalescing starts
-/// again the moment both are off: the driver's loopback probe, early in a boot, then costs no exits of the log that
-/// follows it. Zones are registered and unregistered on the thread of a timer of the <see cref="TimeProvider"/> given
-/// to <see cref="Attach(VirtualMachine, Uart8250, ushort, TimeProvider)"/>, never on a vCPU's: each waits for KVM's
-/// SRCU grace period, milliseconds under nested KVM.
+/// next exit. The zone itself leaves KVM at the first tick of the replay timer <see cref="LeavingDelay"/> or more later
+/// (at most <see cref="CoalescedWrites.ReplayPeriod"/> after that), unless the guest has turned both off again by then,
+/// as the 8250 driver's IER and THRE probes do within microseconds: the zone then stays. The vCPU that turned them on
+/// only marks the zone: arming a timer from its thread would wake the timer's thread, which costs the exit more than
+/// the rest of its handling under nested KVM. Coalescing starts again the moment both are off: the driver's loopback
+/// probe, early in a boot, then costs no exits of the log that follows it. Zones are registered and unregistered on
+/// the thread of a timer of the <see cref="TimeProvider"/> given to
+/// <see cref="Attach(VirtualMachine, Uart8250, ushort, TimeProvider)"/>, never on a vCPU's: each waits for KVM's SRCU
+/// grace period, milliseconds under nested KVM.
 /// </para>
 /// <para>
 /// Where the guest turns them on again soon after each start (a tty that enables the THR-empty interrupt for every
@@ -42,8 +45,8 @@ public sealed class SerialWriteCoalescing
     /// <summary>How long coalescing must last after it resumed for the next resumption to be immediate again.</summary>
     public static readonly TimeSpan LongRun = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long the THR-empty interrupt or loopback must stay on before the zone leaves KVM: longer than a
-    /// driver's probe that turns them on and off again, short against a tty's first burst of output.</summary>
+    /// <summary>How long the THR-empty interrupt or loopback must stay on before the zone leaves KVM, at the replay
+    /// timer's next tick: longer than a driver's probe that turns them on and off again.</summary>
     public static readonly TimeSpan LeavingDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly CoalescedWrites _writes;
@@ -58,6 +61,7 @@ public sealed class SerialWriteCoalescing
     private volatile bool _failed; // a zone change threw: no more are tried
     private TimeSpan _quietNeeded; // zero: start again at once, from the vCPU that ended the need
     private long _quietSince; // timestamp (_time) when THR-empty and loopback were last both turned off
+    private long _endedAt; // timestamp when a vCPU last marked the registered zone leaving (End)
     private long? _resumedAt; // timestamp when coalescing last started again after an end; null: not since attach
 
     private SerialWriteCoalescing(CoalescedWrites writes, Uart8250 uart, ushort thrPort, TimeProvider time)
@@ -127,7 +131,8 @@ public sealed class SerialWriteCoalescing
         }
     }
 
-    // On the vCPU thread that turned the THR-empty interrupt or loopback on.
+    // On the vCPU thread that turned the THR-empty interrupt or loopback on. The replay timer's tick (OnTick) has the
+    // zone leave; a start under way (ChangeZone) sees _wanted turned off and undoes itself.
     private void End()
     {
         lock (_lock)
@@ -136,10 +141,9 @@ public sealed class SerialWriteCoalescing
             if (_active)
             {
                 _writes.MarkLeaving(_thrPort, isPortIo: true); // from now on every exit delivers the queue first
+                _endedAt = _time.GetTimestamp();
             }
         }
-
-        _zoneChange.Change(LeavingDelay, Timeout.InfiniteTimeSpan);
     }
 
     // On the vCPU thread that turned the THR-empty interrupt and loopback both off.
@@ -169,17 +173,21 @@ public sealed class SerialWriteCoalescing
         }
     }
 
+    // On the replay timer's thread, every 20 ms or sooner while a zone is registered: has the zone leave once the
+    // guest has kept THR-empty or loopback on for LeavingDelay, and start again once a needed quiet time has passed.
     private void OnTick()
     {
         _uart.ReleaseOutput(); // what the replay before this tick, or any exit since the last, transmitted
         lock (_lock)
         {
-            if (_wanted || _active || _uart.NeedsImmediateWrites || _time.GetElapsedTime(_quietSince) < _quietNeeded)
+            bool leave = _active && !_wanted && _time.GetElapsedTime(_endedAt) >= LeavingDelay;
+            bool resume = !_active && !_wanted && !_uart.NeedsImmediateWrites && _time.GetElapsedTime(_quietSince) >= _quietNeeded;
+            if (_failed || !(leave || resume))
             {
                 return;
             }
 
-            _wanted = true;
+            _wanted |= resume;
         }
 
         _zoneChange.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);

@@ -8,12 +8,16 @@ using static Iced.Intel.AssemblerRegisters;
 
 namespace SharpVmm.Tests.Kvm;
 
-// The UART's coalescing zone leaves KVM on the zone-change timer's thread; HeldTimers lets each test say when that is.
+// The UART's coalescing zone leaves KVM on the zone-change timer's thread, armed by the replay timer's tick once the
+// clock has moved on by LeavingDelay; HeldTimers lets each test say when the clock moves and the zone change runs.
 [Tier(TestTiers.KvmFast)]
 public class SerialWriteCoalescingLeavingTests
 {
     private const ushort ReportPort = 0x80;
     private const ushort ZoneChangePort = 0x81; // a write here runs the due zone change, on the vCPU's thread
+    private const byte ChangeDueNow = 0; // written to ZoneChangePort: run the zone change already due, if any
+    private const byte LeaveAfterDelay = 1; // written to ZoneChangePort: move the clock on by LeavingDelay, wait for the
+                                            // replay timer's tick to arm the zone's leaving, and run it
 
     [Fact]
     public void In_loopback_before_the_zone_has_left_the_line_status_already_shows_the_byte_just_written()
@@ -51,7 +55,7 @@ public class SerialWriteCoalescingLeavingTests
             OutByte(a, PcPlatform.Com1Port, (byte)'c'); // still queued
             a.mov(dx, PcPlatform.Com1Port + 2);
             a.@in(al, dx); // IIR: delivers the queue first
-            OutByte(a, ZoneChangePort, 0); // the zone leaves now
+            OutByte(a, ZoneChangePort, LeaveAfterDelay); // the zone leaves now
             OutByte(a, PcPlatform.Com1Port, (byte)'d'); // exits
             OutByte(a, PcPlatform.Com1Port, (byte)'e');
         });
@@ -75,7 +79,7 @@ public class SerialWriteCoalescingLeavingTests
             a.@in(al, dx);
             OutByte(a, PcPlatform.Com1Port + 1, 0x00); // and back: the zone stays
             SendPolled(a, Text);
-            OutByte(a, ZoneChangePort, 0); // the zone change was called off: nothing leaves
+            OutByte(a, ZoneChangePort, ChangeDueNow); // the zone change was called off: nothing leaves
             SendPolled(a, "!");
         });
 
@@ -89,18 +93,45 @@ public class SerialWriteCoalescingLeavingTests
     }
 
     [Fact]
+    public void The_vcpu_that_turns_the_thr_empty_interrupt_on_arms_no_timer_and_the_replay_timers_tick_has_the_zone_leave()
+    {
+        var fired = new List<int>();
+        (string output, VirtualMachine vm) = Run(new RecordingDevice(), a =>
+        {
+            SendPolled(a, "ab");
+            OutByte(a, PcPlatform.Com1Port + 1, 0x02); // IER: THR empty; the zone is to leave
+            OutByte(a, ZoneChangePort, ChangeDueNow); // nothing is due: no timer was armed by this vCPU
+            OutByte(a, ZoneChangePort, LeaveAfterDelay); // the tick after LeavingDelay arms the zone change: it leaves
+            OutByte(a, PcPlatform.Com1Port, (byte)'c'); // exits
+        }, fired);
+
+        using (vm)
+        {
+            Assert.Equal("abc", output);
+            Assert.Equal([0, 1], fired);
+            Assert.Equal(2, vm.CoalescedWriteCount); // a, b
+        }
+    }
+
+    [Fact]
     public void A_uart_coalesces_again_the_moment_the_guest_leaves_loopback_but_not_when_it_keeps_coming_back()
     {
         (string output, VirtualMachine vm) = Run(new RecordingDevice(), a =>
         {
-            foreach (string part in new[] { "ab", "cd", "ef" })
+            foreach (string part in new[] { "ab", "cd" })
             {
                 SendPolled(a, part);
                 OutByte(a, PcPlatform.Com1Port + 4, 0x1B); // MCR: loopback, as the 8250 driver's probe sets it
-                OutByte(a, ZoneChangePort, 0); // the zone leaves
+                OutByte(a, ZoneChangePort, LeaveAfterDelay); // the zone leaves
                 OutByte(a, PcPlatform.Com1Port + 4, 0x0B);
-                OutByte(a, ZoneChangePort, 0); // and comes back, unless the guest is toggling
+                OutByte(a, ZoneChangePort, ChangeDueNow); // and comes back, unless the guest is toggling
             }
+
+            SendPolled(a, "ef");
+            OutByte(a, PcPlatform.Com1Port + 4, 0x1B); // no zone to leave now
+            OutByte(a, ZoneChangePort, ChangeDueNow);
+            OutByte(a, PcPlatform.Com1Port + 4, 0x0B);
+            OutByte(a, ZoneChangePort, ChangeDueNow);
         });
 
         using (vm)
@@ -112,11 +143,23 @@ public class SerialWriteCoalescingLeavingTests
         }
     }
 
-    private static (string Output, VirtualMachine Vm) Run(RecordingDevice report, Action<Iced.Intel.Assembler> program)
+    // fired, if given, gets how many timers each write to ZoneChangePort ran.
+    private static (string Output, VirtualMachine Vm) Run(RecordingDevice report, Action<Iced.Intel.Assembler> program, List<int>? fired = null)
     {
         var timers = new HeldTimers();
         var zoneChange = new RecordingDevice();
-        zoneChange.Written += () => timers.FirePending();
+        zoneChange.Written += () =>
+        {
+            if (zoneChange.Writes.Last().Value == LeaveAfterDelay)
+            {
+                timers.Advance(SerialWriteCoalescing.LeavingDelay);
+                // The replay timer ticks every 20 ms or sooner while the zone is registered.
+                Assert.True(SpinWait.SpinUntil(() => timers.Pending > 0, TimeSpan.FromSeconds(60)), "no tick of the replay timer armed the zone's leaving");
+            }
+
+            int ran = timers.FirePending();
+            fired?.Add(ran);
+        };
         using var output = new MemoryStream();
         using var uart = new Uart8250(output);
         VirtualMachine vm = TestVm.Create(b => b.AddIoDevice(PcPlatform.Com1Port, Uart8250.PortCount, uart)

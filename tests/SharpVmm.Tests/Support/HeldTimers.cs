@@ -24,6 +24,18 @@ public sealed class HeldTimers : FakeTimeProvider
         return timer;
     }
 
+    /// <summary>How many timers have a due time now.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_timers)
+            {
+                return _timers.Count(t => t.IsPending);
+            }
+        }
+    }
+
     /// <summary>Runs the callback of every timer that has a due time, once; returns how many ran.</summary>
     public int FirePending()
     {
