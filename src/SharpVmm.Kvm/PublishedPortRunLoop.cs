@@ -284,6 +284,8 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
         ArgumentNullException.ThrowIfNull(keepAlive);
         ObjectDisposedException.ThrowIf(_block == null, this);
         int count = Math.Min(ports.Length, Capacity);
+        // SAFETY: the block is live (checked above) and BlockSize bytes; Capacity entries end at CountsOffset, inside
+        // it, and only this vCPU's thread writes it, between runs.
         for (int i = 0; i < count; i++)
         {
             PublishedPort port = ports[i];
@@ -315,6 +317,8 @@ public sealed unsafe class PublishedPortRunLoop : IDisposable
     {
         ObjectDisposedException.ThrowIf(_block == null, this);
         int count = Math.Min(ranges.Length, MaxUnclaimedRanges);
+        // SAFETY: the block is live (checked above) and BlockSize bytes; the ranges end at RangesOffset + 4 *
+        // MaxUnclaimedRanges, inside it, and only this vCPU's thread writes it, between runs.
         for (int i = 0; i < count; i++)
         {
             (ushort first, ushort last) = ranges[i];

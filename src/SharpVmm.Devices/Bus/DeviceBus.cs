@@ -50,10 +50,6 @@ public abstract class DeviceBus
     /// <summary>Raised after a registration or its removal changed <see cref="Ranges"/>.</summary>
     public event Action? RangesChanged;
 
-    /// <summary>Raised, after <see cref="FirstUnclaimedAccess"/>, with an address that has just joined
-    /// <see cref="UnclaimedByAddress"/>.</summary>
-    public event Action<ulong>? UnclaimedAddressAdded;
-
     /// <summary>
     /// Counts <paramref name="count"/> accesses to <paramref name="address"/> that nothing claims and that were answered
     /// without the bus, as it would have answered them (all ones; a write dropped): a vCPU's run loop answers a port the
@@ -293,7 +289,6 @@ public abstract class DeviceBus
         if (count == added)
         {
             FirstUnclaimedAccess?.Invoke(address, isWrite);
-            UnclaimedAddressAdded?.Invoke(address);
         }
     }
 }
