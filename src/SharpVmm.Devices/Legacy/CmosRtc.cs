@@ -11,7 +11,11 @@ namespace SharpVmm.Devices.Legacy;
 /// </summary>
 /// <remarks>
 /// The update-ended, periodic and alarm flags in register C are computed from the clock when C is read; no interrupt
-/// line is driven (Linux reads the time by polling). The alarm (<see cref="NextAlarmWake"/>) is what wakes a machine
+/// line is driven (Linux reads the time by polling). A read of a time register or of register A takes the time from the
+/// provider's coarse clock (<see cref="ICoarseUtcClock"/>; the host's for <see cref="TimeProvider.System"/>) when that
+/// reading settles the answer: the precise time, at most <see cref="ICoarseUtcClock.MaxLag"/> later, is then in the same
+/// second and before its update cycle. Only reads near the end of a second read the precise clock, which costs a
+/// system call where the host's clock source has no vDSO reader. The alarm (<see cref="NextAlarmWake"/>) is what wakes a machine
 /// from ACPI S3, as on QEMU's PC. Changing register B's data mode or
 /// hour format re-encodes the time registers at once; a real chip would keep the old encoding until the next update.
 /// </remarks>
@@ -60,6 +64,7 @@ public sealed partial class CmosRtc : IBusDevice
 
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
+    private readonly ICoarseUtcClock? _coarse;
     private readonly byte[] _ram = new byte[RamSize];
     private TimeSpan _offset; // guest time minus host time
     private RtcFields? _held; // the time registers while SET stops updates
@@ -76,6 +81,7 @@ public sealed partial class CmosRtc : IBusDevice
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         _time = timeProvider;
+        _coarse = timeProvider as ICoarseUtcClock ?? (ReferenceEquals(timeProvider, TimeProvider.System) ? HostCoarseUtcClock.Instance : null);
         _ram[RegisterA] = DefaultRegisterA;
         _ram[RegisterB] = DefaultRegisterB;
         _flagsSince = timeProvider.GetUtcNow();
@@ -164,7 +170,7 @@ public sealed partial class CmosRtc : IBusDevice
         switch (register)
         {
             case Seconds or Minutes or Hours or DayOfWeek or DayOfMonth or Month or Year or Century:
-                return EncodeTimeRegister(register, _held ?? _fieldsNow.Get(Now()));
+                return EncodeTimeRegister(register, _held ?? _fieldsNow.Get(SettledNow() ?? Now())); // fields of a whole second
             case RegisterA:
                 return (byte)(_ram[RegisterA] | (UpdateInProgress() ? AUpdateInProgress : 0));
             case RegisterC:
@@ -196,8 +202,6 @@ public sealed partial class CmosRtc : IBusDevice
                 break;
         }
     }
-
-    private DateTimeOffset Now() => _time.GetUtcNow() + _offset;
 
     private void WriteRegisterB(byte value)
     {
@@ -291,17 +295,6 @@ public sealed partial class CmosRtc : IBusDevice
     {
         byte raw = _ram[register];
         return RtcAlarm.IsDontCare(raw) ? null : register == HoursAlarm ? DecodeHours(raw) : Decode(raw);
-    }
-
-    private bool UpdateInProgress()
-    {
-        if ((_ram[RegisterB] & BSet) != 0 || (_ram[RegisterA] & ADividerMask) != ADividerNormal)
-        {
-            return false; // updates are stopped
-        }
-
-        long intoSecond = Now().Ticks % TimeSpan.TicksPerSecond;
-        return intoSecond >= TimeSpan.TicksPerSecond - UpdateInProgressWindow.Ticks;
     }
 
     private byte ReadAndClearFlags()
