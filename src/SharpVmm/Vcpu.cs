@@ -299,7 +299,7 @@ public sealed class Vcpu : IDisposable
         }
 
         PublishedPort[] ports = PortsWithCells(loop, table);
-        loop.SetPorts(ports, _mirrored);
+        loop.SetPorts(ports, table.Counters.Length == 0 ? _mirrored : [.. _mirrored, .. table.Counters]); // what the cells belong to
         loop.SetUnclaimedRanges(table.Unclaimed);
         _answersUnclaimed = table.Unclaimed.Length > 0;
         _tableInLoop = table;
@@ -346,6 +346,8 @@ public sealed class Vcpu : IDisposable
 
             ports.Add(table.Ports[i] with { ValueCell = loop.SlotCell(slot) });
         }
+
+        ports.AddRange(table.CounterPorts.AsSpan(0, Math.Min(table.CounterPorts.Length, PublishedPortRunLoop.Capacity - ports.Count))); // their own cells
 
         PublishedPort[] withCells = [.. ports];
         _portsWithCells = [(table, withCells), _portsWithCells[0]];

@@ -44,7 +44,8 @@ public sealed partial class VirtualMachine
             }
 
             (PublishedPort[] ports, PublishedRegister[] registers) = PublishedPortsForRunLoop(coalesced, zones);
-            var table = new RunLoopTable(ports, registers, UnclaimedPortRangesForRunLoop(coalesced, zones));
+            (PublishedPort[] counterPorts, PublishedCounter[] counters) = PublishedCountersForRunLoop(coalesced, zones);
+            var table = new RunLoopTable(ports, registers, UnclaimedPortRangesForRunLoop(coalesced, zones), counterPorts, counters);
             _lastRunLoopTable = (table, busVersion, zones, declarations);
             return table;
         }
@@ -66,6 +67,32 @@ public sealed partial class VirtualMachine
         }
 
         return ([.. ports], [.. registers]);
+    }
+
+    // The counters devices on the port bus publish (the ACPI PM timer), each where its reads need no coalesced write
+    // delivered first: the run loops answer a read from the host's clock.
+    private (PublishedPort[] Ports, PublishedCounter[] Counters) PublishedCountersForRunLoop(CoalescedWrites? coalesced, (ushort Zone, ushort First, int Count)[]? zones)
+    {
+        var ports = new List<PublishedPort>();
+        var counters = new List<PublishedCounter>();
+        foreach (BusRange range in IoBus.Ranges)
+        {
+            if (range.Device is not IPublishesCounter { PublishedCounter: { } counter } || counter.Offset >= range.Length)
+            {
+                continue;
+            }
+
+            ulong address = range.Base + counter.Offset;
+            if (address > ushort.MaxValue || (coalesced is not null && !coalesced.MayAnswerWithoutReplayUnder(zones, (ushort)address)))
+            {
+                continue;
+            }
+
+            ports.Add(new PublishedPort((ushort)address, counter.Address, AnswersReads: true, DropsRewrites: false, Counter: true));
+            counters.Add(counter);
+        }
+
+        return ([.. ports], [.. counters]);
     }
 
     // The ports no device on the port bus claims, as ranges, less any a coalesced zone's confines reach: the run loops

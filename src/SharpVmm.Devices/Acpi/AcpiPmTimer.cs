@@ -6,10 +6,12 @@ namespace SharpVmm.Devices.Acpi;
 /// The ACPI power-management timer (ACPI 6.4 section 4.8.3.3, PM_TMR_BLK): a free-running 24-bit counter at
 /// 3.579545 MHz, read as one 32-bit register whose bits 24-31 read as zero (the FADT's TMR_VAL_EXT flag is clear). The
 /// count comes from the injected <see cref="TimeProvider"/>'s timestamp, so it is monotonic and wraps at 2^24.
-/// Writes are ignored: the register is read-only.
+/// Writes are ignored: the register is read-only. With <see cref="TimeProvider.System"/>, whose timestamp is the host's
+/// <c>CLOCK_MONOTONIC</c> in nanoseconds, it publishes the counter (<see cref="IPublishesCounter"/>), so that a vCPU's run
+/// loop answers a read itself.
 /// </summary>
 /// <remarks>TMR_STS (the carry out of bit 23) is not raised: Linux uses the timer as a clocksource only.</remarks>
-public sealed class AcpiPmTimer : IBusDevice
+public sealed class AcpiPmTimer : IBusDevice, IPublishesCounter
 {
     /// <summary>Number of I/O ports the timer decodes (PM_TMR_LEN).</summary>
     public const int BlockLength = 4;
@@ -21,15 +23,21 @@ public sealed class AcpiPmTimer : IBusDevice
     public const uint CounterMask = 0xFF_FFFF;
 
     private readonly TimeProvider _time;
-    private long _start;
+    private readonly PublishedCounter _counter = new(0, Frequency, CounterMask); // its Start is the timer's, in _time's timestamp
+    private readonly bool _published;
 
     /// <summary>Creates a timer that reads 0 now and counts with <paramref name="timeProvider"/>'s timestamp.</summary>
     public AcpiPmTimer(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         _time = timeProvider;
-        _start = timeProvider.GetTimestamp();
+        _counter.Start = timeProvider.GetTimestamp();
+        _published = ReferenceEquals(timeProvider, TimeProvider.System) && OperatingSystem.IsLinux()
+            && timeProvider.TimestampFrequency == PublishedCounter.NanosecondsPerSecond; // Stopwatch: CLOCK_MONOTONIC in ns
     }
+
+    /// <inheritdoc />
+    public PublishedCounter? PublishedCounter => _published ? _counter : null;
 
     /// <summary>The counter as the guest reads it now (24 bits).</summary>
     public uint Value
@@ -52,7 +60,7 @@ public sealed class AcpiPmTimer : IBusDevice
         UInt128 timestamps = (((UInt128)state.ElapsedTicks * (ulong)_time.TimestampFrequency) + Frequency - 1) / Frequency;
         DeviceStateException.Require(timestamps <= long.MaxValue / 2, "acpi-pm-timer", nameof(state.ElapsedTicks),
             "is more than the host timestamp can count back");
-        Volatile.Write(ref _start, _time.GetTimestamp() - (long)timestamps);
+        _counter.Start = _time.GetTimestamp() - (long)timestamps;
     }
 
     /// <inheritdoc />
@@ -69,7 +77,7 @@ public sealed class AcpiPmTimer : IBusDevice
     // Ticks at Frequency since the start, not wrapped.
     private UInt128 ElapsedTicks()
     {
-        long elapsed = _time.GetTimestamp() - Volatile.Read(ref _start);
+        long elapsed = _time.GetTimestamp() - _counter.Start;
         return (UInt128)(ulong)Math.Max(elapsed, 0) * Frequency / (ulong)_time.TimestampFrequency;
     }
 

@@ -60,6 +60,34 @@ public class AcpiDevicesTests
     }
 
     [Fact]
+    public void Pm_timer_publishes_its_counter_with_the_host_clock_and_not_with_a_test_clock()
+    {
+        var timer = new AcpiPmTimer(TimeProvider.System);
+
+        Assert.Null(new AcpiPmTimer(new FakeTimeProvider()).PublishedCounter);
+        Devices.Bus.PublishedCounter counter = Assert.IsType<Devices.Bus.PublishedCounter>(timer.PublishedCounter);
+        Assert.Equal((0UL, AcpiPmTimer.Frequency, AcpiPmTimer.CounterMask), (counter.Offset, counter.Rate, counter.Mask));
+        long before = System.Diagnostics.Stopwatch.GetTimestamp();
+        uint read = Read32(timer);
+        long after = System.Diagnostics.Stopwatch.GetTimestamp();
+        Assert.InRange(read, counter.CountAt(before), counter.CountAt(after)); // the count a run loop would answer
+    }
+
+    [Fact]
+    public void A_published_counter_counts_from_its_start_at_its_rate_through_its_mask()
+    {
+        var counter = new Devices.Bus.PublishedCounter(0, AcpiPmTimer.Frequency, AcpiPmTimer.CounterMask) { Start = 5_000_000_000 };
+
+        Assert.Equal(0u, counter.CountAt(4_000_000_000)); // before the start
+        Assert.Equal(3_579_545u, counter.CountAt(6_000_000_000));
+        Assert.Equal(17_897_725u - (1u << 24), counter.CountAt(10_000_000_000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Devices.Bus.PublishedCounter(0, 2_000_000_000, 0xFF));
+        Assert.Equal(5_000_000_000, System.Runtime.InteropServices.Marshal.ReadInt64(counter.Address));
+        Assert.Equal(AcpiPmTimer.Frequency, System.Runtime.InteropServices.Marshal.ReadInt64(counter.Address, 8));
+        Assert.Equal((long)AcpiPmTimer.CounterMask, System.Runtime.InteropServices.Marshal.ReadInt64(counter.Address, 16));
+    }
+
+    [Fact]
     public void Pm_timer_answers_narrow_reads_and_ignores_writes()
     {
         var clock = new FakeTimeProvider();
