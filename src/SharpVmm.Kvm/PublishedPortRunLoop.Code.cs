@@ -3,17 +3,18 @@ namespace SharpVmm.Kvm;
 // The loop's hand-assembled code, with the block's layout (PublishedPortRunLoop.cs) that it shares.
 public sealed partial class PublishedPortRunLoop
 {
-    // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at
-    // 8 (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
-    // io.data_offset at 40. A port flagged Unclaimed (4) answers a read of 1, 2 or 4 bytes with its value's byte in each
-    // byte and drops any write; those flagged neither that nor Counter answer one-byte accesses only. A port in no entry but in one of the unclaimed
-    // ranges joins the table as such an entry, its cell slot 0's, while the table has room ("unlisted"), and is answered
-    // and counted in its own slot from then on. A port flagged Counter (8) answers a read of 4 bytes with a count its cell
-    // describes ({ i64 start; i64 rate; u32 mask }: ((CLOCK_MONOTONIC in ns - start) * rate / 10^9) & mask, 0 before the
-    // start), calling clock_gettime through the block with the stack aligned for it; any other access, and a failed
-    // clock_gettime, is the caller's. r13 is the counter slot of the exit answered last, -1 when none is pending; r12 the
-    // system call's result, returned as is (0: an exit for the caller; -errno otherwise), or 1 when the budget of
-    // answers is spent (the last answered exit is then completed by the caller's next KVM_RUN).
+    // rdi: the block. KVM_RUN is ioctl (system call 16) with request 0xAE80 and no argument. kvm_run: exit_reason at 8
+    // (KVM_EXIT_IO is 2); io.direction at 32 (0 in, 1 out), io.size at 33, io.port at 34, io.count at 36,
+    // io.data_offset at 40. A port flagged Unclaimed (4) answers a read of 1, 2 or 4 bytes with its value's byte in
+    // each byte and drops any write; those flagged neither that nor Counter answer one-byte accesses only. A port in no
+    // entry but in one of the unclaimed ranges joins the table as such an entry, its cell slot 0's, while the table has
+    // room ("unlisted"), and is answered and counted in its own slot from then on. A port flagged Counter (8) answers a
+    // read of 4 bytes with a count its cell describes ({ i64 start; i64 rate; u32 mask }: ((CLOCK_MONOTONIC in ns -
+    // start) * rate / 10^9) & mask, 0 before the start), calling clock_gettime through the block with the stack aligned
+    // for it; any other access, and a failed clock_gettime, is the caller's. r13 is the counter slot of the exit
+    // answered last, -1 when none is pending; r12 the system call's result, returned as is (0: an exit for the caller;
+    // -errno otherwise), or 1 when the budget of answers is spent (the last answered exit is then completed by the
+    // caller's next KVM_RUN).
     private static ReadOnlySpan<byte> Code =>
     [
         0x53,                                                    // push rbx

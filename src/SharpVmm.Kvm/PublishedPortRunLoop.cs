@@ -48,7 +48,7 @@ public sealed unsafe partial class PublishedPortRunLoop : IDisposable
     private const int CountsOffset = 0x240, PortCyclesOffset = 0x440, LongestOffset = 0x640; // u64 [2 * Capacity]: slot = entry * 2 + is write
     private const int SlotCellsOffset = 0x840; // i32 [Capacity]: cells for copies of the values (SlotCell); slot 0 is the unclaimed ports'
     private const int RangesOffset = 0x8C0; // { u16 first; u16 last } [MaxUnclaimedRanges]: ports no device claims
-    private const int ClockFunctionOffset = 0x9C0; // libc's clock_gettime, for counters (PublishedPort.Counter); 0 where it was not found
+    private const int ClockFunctionOffset = 0x9C0; // libc's clock_gettime, for counters (PublishedPort.Counter), or 0
     private const int BlockSize = 0x1000;
     private const byte AnswersReads = 1, DropsRewrites = 2, Unclaimed = 4, Counter = 8;
 
@@ -60,8 +60,8 @@ public sealed unsafe partial class PublishedPortRunLoop : IDisposable
 
     // libc's clock_gettime, which a counter's answer calls (through the vDSO where the clock source has a reader there);
     // 0 where libc does not export it: counters are then left to the caller.
-    private static readonly nint ClockGetTime =
-        NativeLibrary.TryLoad("libc.so.6", out nint libc) && NativeLibrary.TryGetExport(libc, "clock_gettime", out nint function) ? function : 0;
+    private static readonly nint ClockGetTime = NativeLibrary.TryLoad("libc.so.6", out nint libc)
+        && NativeLibrary.TryGetExport(libc, "clock_gettime", out nint function) ? function : 0;
 
     /// <summary>Whether the loop can answer counters (<see cref="PublishedPort.Counter"/>): libc's
     /// <c>clock_gettime</c> was found.</summary>
